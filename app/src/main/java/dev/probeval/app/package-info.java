@@ -1,0 +1,2 @@
+/** The {@code probeval} command line: picocli commands that wire the modules together. */
+package dev.probeval.app;
