@@ -39,6 +39,34 @@ class RougeTest {
   }
 
   @Test
+  void shouldAgreeWithTheDynamicProgrammingTableOnRandomSequencesOfAnyLength() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+    String[] alphabet = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    for (int trial = 0; trial < 3000; trial++) {
+      int sigma = 1 + rng.nextInt(alphabet.length);
+      String[] a = randomTokens(rng, rng.nextInt(trial < 2000 ? 70 : 200), alphabet, sigma);
+      String[] b = randomTokens(rng, rng.nextInt(trial < 2000 ? 70 : 200), alphabet, sigma);
+      int expected = Rouge.lcsLengthByTable(a, b);
+      assertEquals(expected, Rouge.lcsLength(a, b), () -> String.join(" ", a) + " | " + String.join(" ", b));
+      assertEquals(expected, Rouge.lcsLength(b, a));
+    }
+    // Word boundaries of the bit vector: lengths 63, 64, 65, 128, 129 of one repeated token.
+    for (int n : new int[] {63, 64, 65, 128, 129}) {
+      String[] same = randomTokens(rng, n, alphabet, 1);
+      assertEquals(n, Rouge.lcsLength(same, same.clone()), "n=" + n);
+      assertEquals(n, Rouge.lcsLength(randomTokens(rng, n + 7, alphabet, 1), same), "n=" + n);
+    }
+  }
+
+  private static String[] randomTokens(java.util.SplittableRandom rng, int n, String[] alphabet, int sigma) {
+    String[] t = new String[n];
+    for (int i = 0; i < n; i++) {
+      t[i] = new String(alphabet[rng.nextInt(sigma)]); // distinct instances: equality, not identity
+    }
+    return t;
+  }
+
+  @Test
   void shouldTakeOrderIntoAccountInRougeLButNotInRouge1() {
     String[] pred = {"c", "b", "a"};
     String[] ref = {"a", "b", "c"};
