@@ -29,7 +29,7 @@ public final class KvCache implements AutoCloseable {
 
   /** Number of rows, or 0 while empty. */
   public int batchSize() {
-    return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
+    return keys.length == 0 || keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
   }
 
   public int layers() {
