@@ -1,0 +1,53 @@
+package dev.probeval.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * A causal language model on DJL: its tokenizer, and a forward pass over a batch that reads and extends a
+ * {@link KvCache}. Implementations hold their weights in their own NDManager and are closed by their owner.
+ *
+ * <p>Memory contract: every array {@link #forward} creates, the returned logits included, is attached to the
+ * manager of the {@code tokens} argument (callers pass a per-step sub-manager), except the new cache entries, which
+ * the cache owns.
+ */
+public interface CausalLm extends AutoCloseable {
+  TextTokenizer tokenizer();
+
+  int vocabSize();
+
+  /** Longest sequence (prompt plus generated tokens) the model accepts. */
+  int maxContext();
+
+  /** Token ids that end a sample (for llama2.c models: EOS and BOS, since run.c stops when BOS is produced). */
+  int[] endTokenIds();
+
+  int layers();
+
+  Device device();
+
+  /**
+   * The model's root manager: callers create caches and per-call managers as its sub-managers. The weights live in
+   * a capped child of it, so an operation that would wrongly attach its result to the weights fails loudly.
+   */
+  NDManager manager();
+
+  /**
+   * Runs the model on {@code tokens} (int32 or int64, shape {@code [batch, t]}) placed after the {@code
+   * cache.length()} cached positions, appends their keys and values to the cache and returns float32 logits of
+   * shape {@code [batch, t, vocab]}.
+   */
+  NDArray forward(NDArray tokens, KvCache cache);
+
+  /** A new empty cache, owned by a sub-manager of {@code parent}. */
+  default KvCache newCache(NDManager parent) {
+    return new KvCache(parent, layers());
+  }
+
+  /** A one-line description (architecture, size) for logs and reports. */
+  String describe();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,218 @@
+package dev.probeval.model.llama2c;
+
+import dev.probeval.model.TextTokenizer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SentencePiece-style BPE tokenizer of llama2.c ({@code tokenizer.bin} / {@code tok512.bin}), behaving as
+ * llama2.c's {@code run.c}: optional BOS (id 1), a dummy-prefix space token before non-empty text, one token per
+ * UTF-8 code point (or its bytes as {@code <0xHH>} tokens, id = byte + 3, when the code point is not a piece),
+ * then repeated merging of the adjacent pair whose concatenation is the piece with the highest score (leftmost on
+ * ties), optional EOS (id 2). Decoding drops the leading space of a piece that follows BOS and turns
+ * {@code <0xHH>} pieces into raw bytes; the bytes of a continuation are read as UTF-8.
+ *
+ * <p>File format: int32 max token length, then per token: float32 score, int32 byte length, the bytes.
+ */
+public final class Llama2cTokenizer implements TextTokenizer {
+  public static final int UNK = 0;
+  public static final int BOS = 1;
+  public static final int EOS = 2;
+
+  private final byte[][] pieces;
+  private final float[] scores;
+  private final Map<String, Integer> lookup;
+  /** Raw byte for {@code <0xHH>} pieces, else -1. */
+  private final int[] byteValue;
+  private final int maxTokenLength;
+
+  private Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength) {
+    this.pieces = pieces;
+    this.scores = scores;
+    this.maxTokenLength = maxTokenLength;
+    this.lookup = new HashMap<>();
+    this.byteValue = new int[pieces.length];
+    for (int i = 0; i < pieces.length; i++) {
+      // Keys are the pieces' bytes as ISO-8859-1 so arbitrary byte strings map one-to-one onto Java strings.
+      lookup.putIfAbsent(key(pieces[i]), i);
+      byteValue[i] = parseByteToken(pieces[i]);
+    }
+  }
+
+  /** Reads a llama2.c vocabulary file holding {@code vocabSize} tokens. */
+  public static Llama2cTokenizer read(Path file, int vocabSize) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString(), null, "llama2.c tokenizer not found");
+    }
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      int maxLen = b.getInt();
+      byte[][] pieces = new byte[vocabSize][];
+      float[] scores = new float[vocabSize];
+      for (int i = 0; i < vocabSize; i++) {
+        scores[i] = b.getFloat();
+        int len = b.getInt();
+        if (len < 0 || len > maxLen) {
+          throw new IOException(file + ": token " + i + " has length " + len + " (max " + maxLen + ")");
+        }
+        pieces[i] = new byte[len];
+        b.get(pieces[i]);
+      }
+      if (b.hasRemaining()) {
+        throw new IOException(file + ": " + b.remaining() + " bytes left after " + vocabSize
+            + " tokens; does the vocabulary belong to this checkpoint?");
+      }
+      return new Llama2cTokenizer(pieces, scores, maxLen);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IOException(file + ": truncated; expected " + vocabSize + " tokens", e);
+    }
+  }
+
+  @Override
+  public int[] encode(String text, boolean bos, boolean eos) {
+    List<Integer> tokens = new ArrayList<>();
+    if (bos) {
+      tokens.add(BOS);
+    }
+    if (!text.isEmpty()) {
+      Integer space = lookup.get(" ");
+      if (space == null) {
+        throw new IllegalStateException("vocabulary has no \" \" piece for the dummy prefix");
+      }
+      tokens.add(space);
+    }
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    int i = 0;
+    while (i < utf8.length) {
+      // One code point: a lead byte plus its continuation bytes (at most 4 bytes in all), as run.c groups them.
+      int j = i + 1;
+      while (j < utf8.length && (utf8[j] & 0xC0) == 0x80 && j - i < 4) {
+        j++;
+      }
+      byte[] cp = java.util.Arrays.copyOfRange(utf8, i, j);
+      Integer id = lookup.get(key(cp));
+      if (id != null) {
+        tokens.add(id);
+      } else {
+        for (byte x : cp) {
+          tokens.add((x & 0xff) + 3);
+        }
+      }
+      i = j;
+    }
+    while (true) {
+      float bestScore = -1e10f;
+      int bestId = -1;
+      int bestIdx = -1;
+      for (int k = 0; k < tokens.size() - 1; k++) {
+        Integer id = lookup.get(key(pieces[tokens.get(k)], pieces[tokens.get(k + 1)]));
+        if (id != null && scores[id] > bestScore) {
+          bestScore = scores[id];
+          bestId = id;
+          bestIdx = k;
+        }
+      }
+      if (bestIdx < 0) {
+        break;
+      }
+      tokens.set(bestIdx, bestId);
+      tokens.remove(bestIdx + 1);
+    }
+    if (eos) {
+      tokens.add(EOS);
+    }
+    return tokens.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
+  public String decode(int[] tokens, int previousToken) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int prev = previousToken;
+    for (int t : tokens) {
+      appendPiece(out, prev, t);
+      prev = t;
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The raw bytes one token prints after {@code previousToken}, as run.c's {@code decode}. */
+  public byte[] pieceBytes(int previousToken, int token) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    appendPiece(out, previousToken, token);
+    return out.toByteArray();
+  }
+
+  private void appendPiece(ByteArrayOutputStream out, int prev, int token) {
+    if (token < 0 || token >= pieces.length) {
+      throw new IllegalArgumentException("token id " + token + " outside [0, " + pieces.length + ")");
+    }
+    if (byteValue[token] >= 0) {
+      out.write(byteValue[token]);
+      return;
+    }
+    byte[] p = pieces[token];
+    int from = (prev == BOS && p.length > 0 && p[0] == ' ') ? 1 : 0;
+    out.write(p, from, p.length - from);
+  }
+
+  /** The piece of a token as stored in the vocabulary (ISO-8859-1 view of its bytes). */
+  public String piece(int token) {
+    return key(pieces[token]);
+  }
+
+  public float score(int token) {
+    return scores[token];
+  }
+
+  public int maxTokenLength() {
+    return maxTokenLength;
+  }
+
+  @Override
+  public int vocabSize() {
+    return pieces.length;
+  }
+
+  @Override
+  public int bosId() {
+    return BOS;
+  }
+
+  @Override
+  public int eosId() {
+    return EOS;
+  }
+
+  private static int parseByteToken(byte[] p) {
+    // run.c recognises exactly "<0x%02hhX>": six bytes, two upper-case hex digits.
+    if (p.length == 6 && p[0] == '<' && p[1] == '0' && p[2] == 'x' && p[5] == '>') {
+      int hi = Character.digit(p[3], 16);
+      int lo = Character.digit(p[4], 16);
+      if (hi >= 0 && lo >= 0) {
+        return hi * 16 + lo;
+      }
+    }
+    return -1;
+  }
+
+  private static String key(byte[] a) {
+    return new String(a, StandardCharsets.ISO_8859_1);
+  }
+
+  private static String key(byte[] a, byte[] b) {
+    byte[] c = new byte[a.length + b.length];
+    System.arraycopy(a, 0, c, 0, a.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return key(c);
+  }
+}

@@ -1,0 +1,235 @@
+package dev.probeval.model.sampling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.probeval.core.ids.SampleIds;
+import dev.probeval.model.CausalLm;
+import dev.probeval.model.KvCache;
+import dev.probeval.model.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Draws many samples of one prompt as one batch: the prompt is prefilled once, its KV cache is repeated to the n
+ * rows, and the rows decode step by step; a row that finishes is dropped from the batch (and from the cache), so it
+ * stops costing work. Token choice runs on the CPU from each row's logits with the row's own
+ * {@link SplittableRandom}, seeded per sample and advanced by exactly one draw per step, so a sample depends only on
+ * its seed and prompt — never on the batch it was drawn in — and can be re-drawn alone.
+ *
+ * <p>Stateless between calls; native memory (cache, per-step arrays) is scoped to each call by sub-managers.
+ */
+public final class SamplingEngine {
+  private final CausalLm model;
+
+  public SamplingEngine(CausalLm model) {
+    this.model = model;
+  }
+
+  public CausalLm model() {
+    return model;
+  }
+
+  /** One row of a batch: sample index, its seed, and whether it is the greedy baseline. */
+  public record Row(int index, long seed, boolean greedy) {}
+
+  /**
+   * Rows for a request: the greedy baseline first (when asked), then samples 0..n-1, seeded with
+   * {@link SampleIds#sampleSeed(long, String, int)}.
+   */
+  public static List<Row> rowsFor(int n, long baseSeed, String requestId, boolean includeGreedy) {
+    List<Row> rows = new ArrayList<>();
+    if (includeGreedy) {
+      rows.add(new Row(SampleIds.GREEDY_INDEX, SampleIds.sampleSeed(baseSeed, requestId, SampleIds.GREEDY_INDEX),
+          true));
+    }
+    for (int i = 0; i < n; i++) {
+      rows.add(new Row(i, SampleIds.sampleSeed(baseSeed, requestId, i), false));
+    }
+    return rows;
+  }
+
+  /** Encodes the prompt with BOS (as llama2.c and the reference's {@code add_special_tokens=True}) and generates. */
+  public List<Sample> generate(String prompt, DecodingParams params, List<Row> rows) {
+    TextTokenizer tok = model.tokenizer();
+    return generate(tok.encode(prompt, tok.bosId() >= 0, false), params, rows);
+  }
+
+  /** Generates one sample per row for an already tokenized prompt (non-empty). */
+  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows) {
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("the prompt must contain at least one token");
+    }
+    if (prompt.length > model.maxContext()) {
+      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the model context "
+          + model.maxContext());
+    }
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    int vocab = model.vocabSize();
+    // The last generated token is never fed back, so g new tokens need P + g - 1 positions.
+    int budget = Math.min(params.maxNewTokens(), model.maxContext() - prompt.length + 1);
+    RowState[] states = new RowState[rows.size()];
+    for (int r = 0; r < states.length; r++) {
+      states[r] = new RowState(rows.get(r), budget);
+    }
+    try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(call)) {
+      float[] logits;
+      try (NDManager step = call.newSubManager()) {
+        NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);
+        float[] last = out.get(0, prompt.length - 1).toFloatArray();
+        logits = new float[vocab * states.length];
+        for (int r = 0; r < states.length; r++) {
+          System.arraycopy(last, 0, logits, r * vocab, vocab);
+        }
+      }
+      cache.repeatRows(states.length);
+      int[] active = new int[states.length];
+      for (int r = 0; r < active.length; r++) {
+        active[r] = r;
+      }
+      int activeCount = active.length;
+      while (true) {
+        boolean[] keep = new boolean[activeCount];
+        int kept = 0;
+        int[] next = new int[activeCount];
+        for (int j = 0; j < activeCount; j++) {
+          RowState s = states[active[j]];
+          next[j] = s.step(logits, j * vocab, vocab, params, prompt[prompt.length - 1]);
+          keep[j] = s.finish == null;
+          if (keep[j]) {
+            kept++;
+          }
+        }
+        if (kept == 0) {
+          break;
+        }
+        int[] feed = new int[kept];
+        int[] nextActive = new int[kept];
+        for (int j = 0, k = 0; j < activeCount; j++) {
+          if (keep[j]) {
+            feed[k] = next[j];
+            nextActive[k++] = active[j];
+          }
+        }
+        if (kept < activeCount) {
+          cache.keepRows(keep);
+        }
+        active = nextActive;
+        activeCount = kept;
+        try (NDManager step = call.newSubManager()) {
+          logits = model.forward(step.create(feed, new Shape(kept, 1)), cache).toFloatArray();
+        }
+      }
+    }
+    List<Sample> out = new ArrayList<>(states.length);
+    for (RowState s : states) {
+      out.add(s.toSample(model.tokenizer(), prompt[prompt.length - 1], params));
+    }
+    return out;
+  }
+
+  /** Per-sample decoding state. */
+  private final class RowState {
+    final Row row;
+    final int budget;
+    final SplittableRandom rng;
+    final int[] tokens;
+    int count;
+    double logprob;
+    double modelLogprob;
+    double sumTop;
+    int greedySteps;
+    int sampledSteps;
+    FinishReason finish;
+    String stoppedText;
+
+    RowState(Row row, int budget) {
+      this.row = row;
+      this.budget = budget;
+      this.rng = new SplittableRandom(row.seed());
+      this.tokens = new int[budget];
+    }
+
+    /** Chooses this row's next token from its logits; sets {@link #finish} when the sample ends. */
+    int step(float[] logits, int off, int vocab, DecodingParams p, int lastPromptToken) {
+      double lse = TokenDistributions.logSumExp(logits, off, vocab);
+      int top = TokenDistributions.argmax(logits, off, vocab);
+      double pTop = Math.exp(logits[off + top] - lse);
+      sumTop += pTop;
+      // One uniform per step whatever the step does, so the stream position equals the step index.
+      double u = rng.nextDouble();
+      boolean greedyStep = row.greedy() || p.isGreedy();
+      AdaptiveTemperature a = p.adaptive();
+      if (!greedyStep && a != null) {
+        double stat = a.statistic() == AdaptiveTemperature.Statistic.RUNNING_MEAN ? sumTop / (count + 1) : pTop;
+        greedyStep = stat > a.threshold();
+      }
+      int token;
+      if (greedyStep) {
+        token = top;
+        logprob += logits[off + token] - lse;
+        greedySteps++;
+      } else {
+        double[] q = TokenDistributions.processed(logits, off, vocab, p.temperature(), p.topK(), p.topP());
+        token = TokenDistributions.draw(q, u);
+        logprob += Math.log(q[token]);
+        sampledSteps++;
+      }
+      modelLogprob += logits[off + token] - lse;
+      tokens[count++] = token;
+      if (isEnd(token)) {
+        finish = FinishReason.EOS;
+      } else if (!p.stopStrings().isEmpty() && stopHit(p, lastPromptToken)) {
+        finish = FinishReason.STOP;
+      } else if (count >= budget) {
+        finish = FinishReason.LENGTH;
+      }
+      return token;
+    }
+
+    private boolean stopHit(DecodingParams p, int lastPromptToken) {
+      String text = model.tokenizer().decode(Arrays.copyOf(tokens, count), lastPromptToken);
+      int cut = -1;
+      for (String s : p.stopStrings()) {
+        int i = text.indexOf(s);
+        if (i >= 0 && (cut < 0 || i < cut)) {
+          cut = i;
+        }
+      }
+      if (cut >= 0) {
+        stoppedText = text.substring(0, cut);
+        return true;
+      }
+      return false;
+    }
+
+    Sample toSample(TextTokenizer tok, int lastPromptToken, DecodingParams p) {
+      int[] ids = Arrays.copyOf(tokens, count);
+      String text;
+      if (finish == FinishReason.STOP) {
+        text = stoppedText;
+      } else {
+        text = tok.decode(finish == FinishReason.EOS ? Arrays.copyOf(ids, count - 1) : ids, lastPromptToken);
+      }
+      AdaptiveStats stats = null;
+      AdaptiveTemperature a = p.adaptive();
+      if (a != null) {
+        stats = new AdaptiveStats(a.threshold(), a.statistic(), greedySteps, sampledSteps, sumTop / count);
+      }
+      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats);
+    }
+  }
+
+  private boolean isEnd(int token) {
+    for (int e : model.endTokenIds()) {
+      if (e == token) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
