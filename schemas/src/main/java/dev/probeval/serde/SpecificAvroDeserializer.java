@@ -80,6 +80,9 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
       throw new AvroDeserializationException(Reason.TRUNCATED, topic, id,
           "the Avro payload (" + (data.length - WireFormat.HEADER_SIZE) + " bytes) ends before the "
               + type.getSimpleName() + " record is complete", e);
+    } catch (SecurityException e) {
+      // Avro's class allow-list: a deployment problem, not bad data, so never dead-letter on it.
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new AvroDeserializationException(Reason.MALFORMED_PAYLOAD, topic, id,
           "the Avro payload does not decode as " + type.getSimpleName() + " under the writer schema: " + e.getMessage(),
