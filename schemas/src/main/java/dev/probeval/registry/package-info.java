@@ -1,0 +1,7 @@
+/**
+ * Schema registry, Confluent-API compatible: the REST client the serde uses ({@link
+ * dev.probeval.registry.RestSchemaRegistryClient}), the registry rules shared by the embedded server and the in-memory
+ * {@code mock://} registry ({@link dev.probeval.registry.SchemaRegistryState}), and the error type carrying Confluent's
+ * error codes.
+ */
+package dev.probeval.registry;
