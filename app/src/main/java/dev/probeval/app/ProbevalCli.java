@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     description = "Probabilistic evaluation of LLM output distributions with high-probability guarantees.",
     subcommands = {
       DemoCommand.class,
+      BrokerCommand.class,
+      RegistryCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {
