@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "Probabilistic evaluation of LLM output distributions with high-probability guarantees.",
     subcommands = {
       DemoCommand.class,
+      SampleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {
