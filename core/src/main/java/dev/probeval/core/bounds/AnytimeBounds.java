@@ -38,8 +38,21 @@ public final class AnytimeBounds {
     return Math.sqrt((v + rho) * (2.0 * Math.log(1.0 / alpha) + Math.log(1.0 + v / rho)));
   }
 
+  /** Last tuned (α, n*, ρ), since callers recompute with the same configuration after every sample. */
+  private static volatile double[] rhoCache = {Double.NaN, Double.NaN, Double.NaN};
+
   /** The mixture variance ρ minimizing the radius at n = designN (golden-section search on ln ρ). */
   static double optimalRho(double alpha, long designN) {
+    double[] c = rhoCache;
+    if (c[0] == alpha && c[1] == designN) {
+      return c[2];
+    }
+    double rho = tuneRho(alpha, designN);
+    rhoCache = new double[] {alpha, designN, rho};
+    return rho;
+  }
+
+  private static double tuneRho(double alpha, long designN) {
     double v = designN / 4.0;
     double lo = Math.log(v * 1e-4);
     double hi = Math.log(v * 1e2);
