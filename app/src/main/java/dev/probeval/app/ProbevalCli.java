@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "Probabilistic evaluation of LLM output distributions with high-probability guarantees.",
     subcommands = {
       DemoCommand.class,
+      BoundsCommand.class,
       ScoreCommand.class,
       BrokerCommand.class,
       RegistryCommand.class,
