@@ -80,11 +80,15 @@ public final class AnytimeBounds {
    * sequence. The prior is Beta(1/2, 1/2) (Jeffreys).
    */
   public static double logBetaBinomialMixture(long k, long n, double p) {
-    double a = 0.5;
-    double b = 0.5;
-    double logMix = Beta.logBeta(a + k, b + n - k) - Beta.logBeta(a, b);
-    double logLik = (k == 0 ? 0.0 : k * Math.log(p)) + (n - k == 0 ? 0.0 : (n - k) * Math.log1p(-p));
-    return logMix - logLik;
+    return logMixture(k, n) - logLikelihood(k, n, p);
+  }
+
+  private static double logMixture(long k, long n) {
+    return Beta.logBeta(0.5 + k, 0.5 + n - k) - Beta.logBeta(0.5, 0.5);
+  }
+
+  private static double logLikelihood(long k, long n, double p) {
+    return (k == 0 ? 0.0 : k * Math.log(p)) + (n - k == 0 ? 0.0 : (n - k) * Math.log1p(-p));
   }
 
   /** {lower, upper} ends of the beta-binomial mixture confidence sequence for a Bernoulli p after k of n. */
@@ -93,7 +97,8 @@ public final class AnytimeBounds {
     if (k < 0 || k > n) {
       throw new IllegalArgumentException("need 0 <= k <= n, got k = " + k + ", n = " + n);
     }
-    double threshold = Math.log(1.0 / alpha);
+    // M_n(p) >= 1/alpha  <=>  ln L(p) <= ln mixture - ln(1/alpha): the mixture term is computed once.
+    double threshold = logMixture(k, n) - Math.log(1.0 / alpha);
     double phat = (double) k / n;
     double upper = k == n ? 1.0 : solve(k, n, threshold, phat, 1.0);
     double lower = k == 0 ? 0.0 : solve(k, n, threshold, phat, 0.0);
@@ -109,7 +114,7 @@ public final class AnytimeBounds {
       if (mid == in || mid == out) {
         break;
       }
-      if (logBetaBinomialMixture(k, n, mid) < threshold) {
+      if (logLikelihood(k, n, mid) > threshold) {
         in = mid;
       } else {
         out = mid;
