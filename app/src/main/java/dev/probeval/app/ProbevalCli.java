@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       ScoreCommand.class,
+      BrokerCommand.class,
+      RegistryCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {

@@ -23,10 +23,26 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaTest {
+  /** Shared by every test that does not restart the broker. */
+  static EmbeddedKafka shared;
+
+  @BeforeAll
+  static void start() {
+    shared = EmbeddedKafka.builder().build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (shared != null) {
+      shared.close();
+    }
+  }
 
   @Test
   void shouldKeepAProducedRecordAndTheClusterIdAcrossARestartOnTheSameDataDir(@TempDir Path dir) throws Exception {
@@ -51,7 +67,7 @@ class EmbeddedKafkaTest {
 
   @Test
   void shouldCreateTheProbevalTopicsOnceAndReportThemAsExistingAfterwards() throws Exception {
-    try (EmbeddedKafka kafka = EmbeddedKafka.builder().build(); Admin admin = kafka.admin()) {
+    try (Admin admin = shared.admin()) {
       TopicAdmin.Result first = TopicAdmin.ensureTopics(admin, 2, (short) 1);
       assertEquals(Topics.ALL.size(), first.created().size());
       assertTrue(first.existing().isEmpty());
@@ -75,8 +91,8 @@ class EmbeddedKafkaTest {
 
   @Test
   void shouldNotAutoCreateTopics() throws Exception {
-    try (EmbeddedKafka kafka = EmbeddedKafka.builder().build(); Admin admin = kafka.admin()) {
-      Map<String, Object> cfg = kafka.clientConfig();
+    try (Admin admin = shared.admin()) {
+      Map<String, Object> cfg = shared.clientConfig();
       cfg.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1500);
       try (KafkaProducer<String, String> p = new KafkaProducer<>(cfg, new StringSerializer(), new StringSerializer())) {
         p.send(new ProducerRecord<>("typo-topic", "k", "v"));
@@ -85,6 +101,39 @@ class EmbeddedKafkaTest {
       }
       assertTrue(!admin.listTopics().names().get().contains("typo-topic"));
     }
+  }
+
+  @Test
+  void shouldCommitAndAbortTransactionsOnOneNode() throws Exception {
+    EmbeddedKafka kafka = shared;
+    try (Admin admin = kafka.admin()) {
+      TopicAdmin.ensure(admin, List.of(new NewTopic("tx", 1, (short) 1)));
+    }
+    Map<String, Object> cfg = kafka.clientConfig();
+    cfg.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probeval-test-tx");
+    try (KafkaProducer<String, String> p = new KafkaProducer<>(cfg, new StringSerializer(), new StringSerializer())) {
+      p.initTransactions();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>("tx", "k", "aborted"));
+      p.abortTransaction();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>("tx", "k", "committed"));
+      p.commitTransaction();
+    }
+    Map<String, Object> cc = kafka.clientConfig();
+    cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cc, new StringDeserializer(),
+        new StringDeserializer())) {
+      TopicPartition tp = new TopicPartition("tx", 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (values.isEmpty() && System.currentTimeMillis() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+      }
+    }
+    assertEquals(List.of("committed"), values);
   }
 
   private static KafkaProducer<String, String> producer(EmbeddedKafka kafka) {
