@@ -259,6 +259,145 @@ class AggregatorIntegrationTest {
     assertTrue(rollups.stream().anyMatch(m -> m.getPromptsFinal() == 2 && m.getSplit().equals("forget")));
   }
 
+  private static JsonNode withoutTimes(JsonNode n) {
+    JsonNode copy = n.deepCopy();
+    if (copy instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.remove("updatedAt");
+    }
+    return copy;
+  }
+
+  private Map<String, JsonNode> finalRequestBounds(Aggregator agg, List<EvalRequest> reqs) throws Exception {
+    Map<String, JsonNode> out = new java.util.TreeMap<>();
+    for (EvalRequest r : reqs) {
+      out.put(r.getRequestId(), withoutTimes(get(agg.httpUrl(), "/api/v1/requests/" + r.getRequestId(), 200)));
+    }
+    return out;
+  }
+
+  private JsonNode finalModelBounds(Aggregator agg, String model) throws Exception {
+    com.fasterxml.jackson.databind.node.ArrayNode groups = JSON.createArrayNode();
+    for (JsonNode g : get(agg.httpUrl(), "/api/v1/models/" + model + "/bounds", 200).get("groups")) {
+      groups.add(withoutTimes(g));
+    }
+    return groups;
+  }
+
+  private void awaitAllFinal(Aggregator agg, String model, int prompts) throws InterruptedException {
+    await("all " + prompts + " prompts of " + model + " FINAL in the roll-up", Duration.ofSeconds(90), () -> {
+      JsonNode b = tryGet(agg.httpUrl(), "/api/v1/models/" + model + "/bounds");
+      if (b == null) {
+        return false;
+      }
+      int finals = 0;
+      for (JsonNode g : b.get("groups")) {
+        finals += g.get("promptsFinal").asInt();
+      }
+      return finals == prompts;
+    });
+  }
+
+  @Test
+  void shouldEndWithExactlyTheBoundsOfAnUninterruptedRunAfterAStopAndRestartMidStream() throws Exception {
+    String model = "it2-model-" + UUID.randomUUID();
+    String prefix = "it2-" + UUID.randomUUID() + "-";
+    int prompts = 20;
+    int n = 300;
+    List<EvalRequest> reqs = requests(prefix, model, prompts, n);
+    produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
+    List<ScoredSample> ss = samples(reqs);
+    produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
+
+    Map<String, JsonNode> expected;
+    JsonNode expectedModel;
+    try (Aggregator uninterrupted = Aggregator.start(config("it2-ref-" + UUID.randomUUID(), "ref").build())) {
+      uninterrupted.awaitRunning(Duration.ofSeconds(60));
+      awaitAllFinal(uninterrupted, model, prompts);
+      expected = finalRequestBounds(uninterrupted, reqs);
+      expectedModel = finalModelBounds(uninterrupted, model);
+    }
+
+    AggregatorConfig cfg = config("it2-restart-" + UUID.randomUUID(), "restart").build();
+    double countedBeforeStop;
+    try (Aggregator first = Aggregator.start(cfg)) {
+      first.awaitRunning(Duration.ofSeconds(60));
+      await("a quarter of the samples counted", Duration.ofSeconds(60),
+          () -> first.metrics().samplesCountedTotal() >= ss.size() / 4.0);
+      countedBeforeStop = first.metrics().samplesCountedTotal();
+    }
+    assertTrue(countedBeforeStop < prompts * n, "stopped mid-stream: " + countedBeforeStop + " counted");
+    try (Aggregator second = Aggregator.start(cfg)) {
+      second.awaitRunning(Duration.ofSeconds(60));
+      awaitAllFinal(second, model, prompts);
+      assertTrue(second.metrics().samplesCountedTotal() < prompts * n,
+          "the restart resumed from committed state instead of starting over");
+      assertEquals(expected, finalRequestBounds(second, reqs));
+      assertEquals(expectedModel, finalModelBounds(second, model));
+    }
+    for (JsonNode b : expected.values()) {
+      assertEquals(n, b.get("n").asInt());
+      assertEquals("FINAL", b.get("status").asText());
+    }
+  }
+
+  @Test
+  void shouldAnswerTheRestApiFromEitherOfTwoInstancesForKeysTheOtherOwns() throws Exception {
+    String model = "it3-model-" + UUID.randomUUID();
+    String prefix = "it3-" + UUID.randomUUID() + "-";
+    int prompts = 12;
+    List<EvalRequest> reqs = requests(prefix, model, prompts, 10);
+    produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
+    produce(Topics.SAMPLES, samples(reqs), ScoredSample::getRequestId);
+
+    String appId = "it3-" + UUID.randomUUID();
+    try (Aggregator a = Aggregator.start(config(appId, "a").build());
+        Aggregator b = Aggregator.start(config(appId, "b").build())) {
+      await("both instances RUNNING with tasks", Duration.ofSeconds(90), () ->
+          a.streams().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING
+              && b.streams().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING
+              && !a.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty()
+              && !b.streams().metadataForLocalThreads().iterator().next().activeTasks().isEmpty());
+      awaitAllFinal(a, model, prompts);
+      awaitAllFinal(b, model, prompts);
+
+      int forwarded = 0;
+      BoundsQueries qa = new BoundsQueries(a.streams(), 1.0);
+      for (EvalRequest r : reqs) {
+        String path = "/api/v1/requests/" + r.getRequestId();
+        JsonNode fromA = withoutTimes(get(a.httpUrl(), path, 200));
+        JsonNode fromB = withoutTimes(get(b.httpUrl(), path, 200));
+        assertEquals(fromA, fromB, path);
+        assertEquals(10, fromA.get("n").asInt());
+        int owner = qa.ownerOfRequest(r.getRequestId()).orElseThrow().port();
+        forwarded += owner == a.httpPort() ? 0 : 1;
+      }
+      assertTrue(forwarded > 0 && forwarded < prompts,
+          "requests are split between the instances (a owns " + (prompts - forwarded) + ")");
+
+      JsonNode boundsA = finalModelBounds(a, model);
+      assertEquals(2, boundsA.size(), "forget and retain groups, wherever they live");
+      assertEquals(boundsA, finalModelBounds(b, model));
+      assertEquals(withoutModelsTimes(get(a.httpUrl(), "/api/v1/models", 200), model),
+          withoutModelsTimes(get(b.httpUrl(), "/api/v1/models", 200), model));
+      for (int i = 0; i < prompts; i++) {
+        JsonNode pa = get(a.httpUrl(), "/api/v1/models/" + model + "/prompts/p" + i, 200);
+        JsonNode pb = get(b.httpUrl(), "/api/v1/models/" + model + "/prompts/p" + i, 200);
+        assertEquals(withoutTimes(pa.get("prompts").get(0)), withoutTimes(pb.get("prompts").get(0)));
+      }
+    }
+  }
+
+  private static JsonNode withoutModelsTimes(JsonNode models, String model) {
+    for (JsonNode m : models.get("models")) {
+      if (m.get("modelVersion").asText().equals(model)) {
+        com.fasterxml.jackson.databind.node.ArrayNode groups = JSON.createArrayNode();
+        m.get("groups").forEach(g -> groups.add(withoutTimes(g)));
+        return groups;
+      }
+    }
+    throw new AssertionError(model + " missing from " + models);
+  }
+
   private static byte[] bytes(java.nio.ByteBuffer b) {
     java.nio.ByteBuffer d = b.duplicate();
     byte[] out = new byte[d.remaining()];
