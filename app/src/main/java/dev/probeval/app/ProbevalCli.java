@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       BrokerCommand.class,
       RegistryCommand.class,
+      SampleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {

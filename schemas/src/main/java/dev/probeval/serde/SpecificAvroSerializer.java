@@ -31,6 +31,8 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
   private final Class<T> type;
   private final Schema schema;
   private final SpecificData model;
+  /** Stateless once built, so one instance serves every producer thread. */
+  private final SpecificDatumWriter<T> writer;
   private SchemaRegistryClient client;
   private boolean ownsClient;
   private AvroSerdeConfig config;
@@ -50,6 +52,7 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
     this.type = type;
     this.model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
+    this.writer = new SpecificDatumWriter<>(schema, model);
     this.client = client;
   }
 
@@ -134,7 +137,7 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
   private byte[] encode(T data) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-    new SpecificDatumWriter<T>(schema, model).write(data, enc);
+    writer.write(data, enc);
     enc.flush();
     return out.toByteArray();
   }

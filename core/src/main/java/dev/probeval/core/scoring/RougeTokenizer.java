@@ -45,6 +45,7 @@ public final class RougeTokenizer {
     int n = text.length();
     char[] buf = new char[n + 4];
     int bufLen = 0;
+    int hash = 0; // String.hashCode of the token being built
     String[] tokens = NO_TOKENS;
     int count = 0;
     for (int i = 0; i < n; i++) {
@@ -55,6 +56,7 @@ public final class RougeTokenizer {
         }
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
           buf[bufLen++] = c;
+          hash = 31 * hash + c;
           continue;
         }
       } else {
@@ -66,15 +68,17 @@ public final class RougeTokenizer {
         for (int j = 0; j < lower.length(); j++) {
           char l = lower.charAt(j);
           if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) {
-            if (separated) {
-              tokens = add(tokens, count++, bufLen, buf);
+            if (separated && bufLen > 0) {
+              tokens = add(tokens, count++, buf, bufLen, hash);
               bufLen = 0;
-              separated = false;
+              hash = 0;
             }
+            separated = false;
             if (bufLen == buf.length) {
               buf = Arrays.copyOf(buf, buf.length * 2);
             }
             buf[bufLen++] = l;
+            hash = 31 * hash + l;
           } else {
             separated = true;
           }
@@ -84,22 +88,22 @@ public final class RougeTokenizer {
         }
       }
       if (bufLen > 0) {
-        tokens = add(tokens, count++, bufLen, buf);
+        tokens = add(tokens, count++, buf, bufLen, hash);
         bufLen = 0;
+        hash = 0;
       }
     }
     if (bufLen > 0) {
-      tokens = add(tokens, count++, bufLen, buf);
+      tokens = add(tokens, count++, buf, bufLen, hash);
     }
     return count == tokens.length ? tokens : Arrays.copyOf(tokens, count);
   }
 
-  private String[] add(String[] tokens, int index, int len, char[] buf) {
+  private String[] add(String[] tokens, int index, char[] buf, int len, int hash) {
     if (index == tokens.length) {
       tokens = Arrays.copyOf(tokens, Math.max(16, tokens.length * 2));
     }
-    String token = new String(buf, 0, len);
-    tokens[index] = stems != null && len > 3 ? stems.stem(token) : token;
+    tokens[index] = stems != null ? stems.token(buf, len, hash) : new String(buf, 0, len);
     return tokens;
   }
 }

@@ -1,36 +1,46 @@
 package dev.probeval.core.scoring;
 
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Arrays;
 
 /**
- * A thread-safe, bounded memo of {@link PorterStemmer#stem(String)}: ROUGE scoring stems the same few thousand words
- * over and over, so after warm-up a stem costs one hash lookup.
+ * A thread-safe, bounded memo of ROUGE tokens and their {@link PorterStemmer} stems: scoring sees the same few
+ * thousand words over and over, so after warm-up a token costs one table probe and no allocation.
  *
- * <p>Two generations bound the memory without per-entry bookkeeping: new entries go into the young map; when it
- * holds {@code generationCapacity} entries it becomes the old map and the previous old map is dropped. A word found
- * only in the old map is copied into the young one, so words in steady use survive rotations. At most about twice
- * {@code generationCapacity} entries are held. Races can at worst stem a word twice; stemming is pure, so results
- * never differ.
+ * <p>A fixed table of {@code capacity} slots, two-way set-associative: a word can live in two neighbouring slots, and
+ * a new word evicts one of them when both are taken. Memory is therefore bounded by the capacity. Entries are
+ * immutable (final fields), so threads share the table without locks: a racing reader sees either a complete entry
+ * or the previous one, and at worst a word is stemmed twice; stemming is pure, so results never differ.
  */
 public final class StemCache {
 
-  /** Entries per generation of the {@link #shared()} cache: ample for an answer-length vocabulary. */
-  public static final int DEFAULT_GENERATION_CAPACITY = 1 << 16;
+  /** Slots of the {@link #shared()} cache: ample for an answer-length vocabulary (a few MiB when full). */
+  public static final int DEFAULT_CAPACITY = 1 << 16;
 
-  private static final StemCache SHARED = new StemCache(DEFAULT_GENERATION_CAPACITY);
+  private static final StemCache SHARED = new StemCache(DEFAULT_CAPACITY);
 
-  private final int generationCapacity;
-  private volatile ConcurrentHashMap<String, String> young;
-  private volatile ConcurrentHashMap<String, String> old;
+  private static final class Entry {
+    final int hash;
+    final String word;
+    final String stem;
 
-  /** A cache holding at most about {@code 2 * generationCapacity} words. */
-  public StemCache(int generationCapacity) {
-    if (generationCapacity < 1) {
-      throw new IllegalArgumentException("generationCapacity must be positive: " + generationCapacity);
+    Entry(int hash, String word, String stem) {
+      this.hash = hash;
+      this.word = word;
+      this.stem = stem;
     }
-    this.generationCapacity = generationCapacity;
-    this.young = new ConcurrentHashMap<>();
-    this.old = new ConcurrentHashMap<>();
+  }
+
+  private final Entry[] table;
+  private final int mask;
+
+  /** A cache of at most {@code capacity} words, rounded up to a power of two (at least 2). */
+  public StemCache(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be positive: " + capacity);
+    }
+    int size = Math.max(2, Integer.highestOneBit(Math.max(1, capacity - 1)) << 1);
+    table = new Entry[size];
+    mask = size - 1;
   }
 
   /** The process-wide cache that scorers use unless given another. */
@@ -40,32 +50,74 @@ public final class StemCache {
 
   /** The NLTK-mode Porter stem of {@code word}. */
   public String stem(String word) {
-    ConcurrentHashMap<String, String> y = young;
-    String stem = y.get(word);
-    if (stem != null) {
-      return stem;
+    int h = word.hashCode();
+    Entry e = find(h, word);
+    if (e != null) {
+      return e.stem;
     }
-    stem = old.get(word);
-    if (stem == null) {
-      stem = PorterStemmer.stem(word);
-    }
-    if (y.size() >= generationCapacity) {
-      y = rotate(y);
-    }
-    y.put(word, stem);
-    return stem;
+    return insert(h, word, PorterStemmer.stem(word)).stem;
   }
 
-  /** Number of words held now (both generations; a word may be counted twice). */
+  /**
+   * The ROUGE token for the characters {@code buf[0, len)} (lowercase [a-z0-9], {@code hash} as {@link
+   * String#hashCode()} computes it): the stem when longer than three characters, else the word itself.
+   */
+  String token(char[] buf, int len, int hash) {
+    int i = index(hash);
+    Entry e = table[i];
+    if (e != null && e.hash == hash && sameChars(e.word, buf, len)) {
+      return e.stem;
+    }
+    e = table[i ^ 1];
+    if (e != null && e.hash == hash && sameChars(e.word, buf, len)) {
+      return e.stem;
+    }
+    String word = new String(buf, 0, len);
+    return insert(hash, word, len > 3 ? PorterStemmer.stem(word) : word).stem;
+  }
+
+  /** Number of words held now (at most the capacity). */
   public int size() {
-    return young.size() + old.size();
+    return (int) Arrays.stream(table).filter(e -> e != null).count();
   }
 
-  private synchronized ConcurrentHashMap<String, String> rotate(ConcurrentHashMap<String, String> full) {
-    if (young == full) {
-      old = full;
-      young = new ConcurrentHashMap<>();
+  private Entry find(int hash, String word) {
+    int i = index(hash);
+    Entry e = table[i];
+    if (e != null && e.hash == hash && e.word.equals(word)) {
+      return e;
     }
-    return young;
+    e = table[i ^ 1];
+    if (e != null && e.hash == hash && e.word.equals(word)) {
+      return e;
+    }
+    return null;
+  }
+
+  private Entry insert(int hash, String word, String stem) {
+    Entry e = new Entry(hash, word, stem);
+    int i = index(hash);
+    // Fill an empty slot of the pair first; otherwise evict the home slot.
+    if (table[i] != null && table[i ^ 1] == null) {
+      i ^= 1;
+    }
+    table[i] = e;
+    return e;
+  }
+
+  private int index(int hash) {
+    return (hash ^ (hash >>> 16)) & mask;
+  }
+
+  private static boolean sameChars(String word, char[] buf, int len) {
+    if (word.length() != len) {
+      return false;
+    }
+    for (int k = 0; k < len; k++) {
+      if (word.charAt(k) != buf[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 }

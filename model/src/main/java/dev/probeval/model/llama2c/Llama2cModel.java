@@ -2,8 +2,6 @@ package dev.probeval.model.llama2c;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -41,9 +39,11 @@ public final class Llama2cModel implements CausalLm {
   private final NDArray[] w3;
   private final NDArray rmsFinal;
   private final NDArray classifier;
-  /** [seqLen, headSize/2] cosines and sines of the rotary angles. */
+  /** [seqLen, headSize] cosines and signed sines of the rotary angles, see the constructor. */
   private final NDArray ropeCos;
   private final NDArray ropeSin;
+  /** [hs, hs] permutation exchanging elements 2i and 2i+1 (a 0/1 matrix, so the product is exact). */
+  private final NDArray swapPairs;
 
   private Llama2cModel(Llama2cCheckpoint ckpt, Llama2cTokenizer tokenizer, Device device) {
     this.config = ckpt.config;
@@ -76,19 +76,31 @@ public final class Llama2cModel implements CausalLm {
     rmsFinal = weights.create(ckpt.rmsFinal, new Shape(c.dim()));
     classifier = c.sharedClassifier() ? embedding : weights.create(ckpt.classifier, new Shape(c.vocabSize(), c.dim()));
     int hs = c.headSize();
-    float[] cos = new float[c.seqLen() * hs / 2];
+    // Rotary tables laid out per element of a head: cos_i at 2i and 2i+1; -sin_i at 2i, +sin_i at 2i+1, so that
+    // rope(q) = q * cos + swapPairs(q) * sin with swapPairs exchanging elements 2i and 2i+1.
+    float[] cos = new float[c.seqLen() * hs];
     float[] sin = new float[cos.length];
     for (int pos = 0; pos < c.seqLen(); pos++) {
       for (int i = 0; i < hs / 2; i++) {
         // Same float arithmetic as run.c: freq = 1 / 10000^(headDim / headSize) with headDim = 2i.
         float freq = (float) (1.0 / Math.pow(10000.0, (2 * i) / (double) hs));
         float val = pos * freq;
-        cos[pos * hs / 2 + i] = (float) Math.cos(val);
-        sin[pos * hs / 2 + i] = (float) Math.sin(val);
+        float fc = (float) Math.cos(val);
+        float fs = (float) Math.sin(val);
+        cos[pos * hs + 2 * i] = fc;
+        cos[pos * hs + 2 * i + 1] = fc;
+        sin[pos * hs + 2 * i] = -fs;
+        sin[pos * hs + 2 * i + 1] = fs;
       }
     }
-    ropeCos = weights.create(cos, new Shape(c.seqLen(), hs / 2));
-    ropeSin = weights.create(sin, new Shape(c.seqLen(), hs / 2));
+    ropeCos = weights.create(cos, new Shape(c.seqLen(), hs));
+    ropeSin = weights.create(sin, new Shape(c.seqLen(), hs));
+    float[] swap = new float[hs * hs];
+    for (int i = 0; i < hs; i += 2) {
+      swap[i * hs + i + 1] = 1f;
+      swap[(i + 1) * hs + i] = 1f;
+    }
+    swapPairs = weights.create(swap, new Shape(hs, hs));
     weights.cap();
   }
 
@@ -122,8 +134,8 @@ public final class Llama2cModel implements CausalLm {
     int kvMul = c.nHeads() / c.nKvHeads();
     NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
     NDArray x = Embedding.embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-    NDArray cos = ropeCos.get(m, new NDIndex("{}:{}", start, start + t)).reshape(1, t, 1, hs / 2);
-    NDArray sin = ropeSin.get(m, new NDIndex("{}:{}", start, start + t)).reshape(1, t, 1, hs / 2);
+    NDArray cos = ropeCos.get(m, new NDIndex("{}:{}", start, start + t)).reshape(1, t, 1, hs);
+    NDArray sin = ropeSin.get(m, new NDIndex("{}:{}", start, start + t)).reshape(1, t, 1, hs);
     NDArray mask = t > 1 ? causalMask(m, t, start) : null;
     float scale = (float) (1.0 / Math.sqrt(hs));
     for (int l = 0; l < c.nLayers(); l++) {
@@ -132,17 +144,18 @@ public final class Llama2cModel implements CausalLm {
       NDArray k = rope(Linear.linear(xb, wk[l]).singletonOrThrow().reshape(b, t, c.nKvHeads(), hs), cos, sin);
       NDArray v = Linear.linear(xb, wv[l]).singletonOrThrow().reshape(b, t, c.nKvHeads(), hs);
       NDArray[] kv = cache.append(l, k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3));
-      // Query head h = g * kvMul + j reads key/value head g: group the query heads instead of copying the cache.
-      NDArray q5 = q.transpose(0, 2, 1, 3).reshape(b, c.nKvHeads(), kvMul, t, hs);
-      NDArray keysT = own(m, kv[0].expandDims(2));
-      NDArray keysT2 = own(m, keysT.transpose(0, 1, 2, 4, 3));
-      NDArray scores = q5.matMul(keysT2).mul(scale);
+      // Query head h = g * kvMul + j reads key/value head g. The cached heads are expanded to all query heads
+      // explicitly: PyTorch's broadcasting matmul over a stride-0 group axis takes a slow path on the CPU.
+      long s = kv[0].getShape().get(2);
+      NDArray keys = kvMul == 1 ? own(m, kv[0].get(new NDIndex("..."))) : own(m, kv[0].expandDims(2))
+          .broadcast(b, c.nKvHeads(), kvMul, s, hs).reshape(b, c.nHeads(), s, hs);
+      NDArray values = kvMul == 1 ? own(m, kv[1].get(new NDIndex("..."))) : own(m, kv[1].expandDims(2))
+          .broadcast(b, c.nKvHeads(), kvMul, s, hs).reshape(b, c.nHeads(), s, hs);
+      NDArray scores = q.transpose(0, 2, 1, 3).matMul(keys.transpose(0, 1, 3, 2)).mul(scale);
       if (mask != null) {
         scores = scores.add(mask);
       }
-      NDArray att = scores.softmax(-1);
-      NDArray values5 = own(m, kv[1].expandDims(2));
-      NDArray out = att.matMul(values5).reshape(b, c.nHeads(), t, hs).transpose(0, 2, 1, 3).reshape(b, t, c.dim());
+      NDArray out = scores.softmax(-1).matMul(values).transpose(0, 2, 1, 3).reshape(b, t, c.dim());
       x = x.add(Linear.linear(out, wo[l]).singletonOrThrow());
       xb = rmsnorm(x, rmsFfn[l]);
       NDArray h1 = Linear.linear(xb, w1[l]).singletonOrThrow();
@@ -166,16 +179,9 @@ public final class Llama2cModel implements CausalLm {
     return x.mul(inv).mul(weight);
   }
 
-  /** Rotates adjacent pairs (2i, 2i+1) of each head: [B, T, H, hs] with cos/sin [1, T, 1, hs/2]. */
-  private static NDArray rope(NDArray q, NDArray cos, NDArray sin) {
-    Shape shape = q.getShape();
-    long hs = shape.get(3);
-    NDArray pairs = q.reshape(shape.get(0), shape.get(1), shape.get(2), hs / 2, 2);
-    NDArray a = pairs.get("..., 0");
-    NDArray b = pairs.get("..., 1");
-    NDArray ra = a.mul(cos).sub(b.mul(sin));
-    NDArray rb = a.mul(sin).add(b.mul(cos));
-    return NDArrays.stack(new NDList(ra, rb), 4).reshape(shape);
+  /** Rotates adjacent pairs (2i, 2i+1) of each head: [B, T, H, hs] with cos/sin [1, T, 1, hs]. */
+  private NDArray rope(NDArray q, NDArray cos, NDArray sin) {
+    return q.mul(cos).add(q.matMul(swapPairs).mul(sin));
   }
 
   /** Additive mask [T, S] for T new positions after {@code start} cached ones: -inf where key s > start + t. */

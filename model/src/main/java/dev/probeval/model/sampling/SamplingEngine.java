@@ -77,6 +77,7 @@ public final class SamplingEngine {
       states[r] = new RowState(rows.get(r), budget);
     }
     try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(call)) {
+      cache.reserve(prompt.length + budget);
       float[] logits;
       try (NDManager step = call.newSubManager()) {
         NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);

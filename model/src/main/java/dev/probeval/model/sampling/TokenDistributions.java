@@ -60,23 +60,48 @@ public final class TokenDistributions {
     }
     double[] p = softmax(scaled);
     if (topP < 1.0) {
-      // Only tokens that survived top-k take part; removed ones have probability 0 and would be dropped anyway.
+      // Only tokens that survived top-k take part (removed ones have probability 0). The removed set is a prefix
+      // of the ascending order because the cumulative sum only grows; ties in probability are ordered by index,
+      // higher index first, so among equal probabilities the lowest index counts as the more likely.
       int m = 0;
-      Integer[] order = new Integer[n];
+      double[] sorted = new double[n];
       for (int i = 0; i < n; i++) {
         if (p[i] > 0) {
-          order[m++] = i;
+          sorted[m++] = p[i];
         }
       }
-      order = Arrays.copyOf(order, m);
-      // Ascending by probability; among equals the higher index first, so the lowest index counts as "top".
-      Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[a], p[b]) : Integer.compare(b, a));
+      sorted = Arrays.copyOf(sorted, m);
+      Arrays.sort(sorted);
+      int removed = 0;
       double cum = 0;
-      boolean[] remove = new boolean[n];
       for (int j = 0; j < m - 1; j++) {
-        cum += p[order[j]];
+        cum += sorted[j];
         if (cum <= 1.0 - topP) {
-          remove[order[j]] = true;
+          removed++;
+        } else {
+          break;
+        }
+      }
+      boolean[] remove = new boolean[n];
+      if (removed > 0) {
+        double tau = sorted[removed - 1];
+        int below = 0;
+        for (int j = 0; j < removed; j++) {
+          if (sorted[j] < tau) {
+            below++;
+          }
+        }
+        int tiesToRemove = removed - below;
+        for (int i = 0; i < n; i++) {
+          if (p[i] > 0 && p[i] < tau) {
+            remove[i] = true;
+          }
+        }
+        for (int i = n - 1; i >= 0 && tiesToRemove > 0; i--) {
+          if (p[i] == tau) {
+            remove[i] = true;
+            tiesToRemove--;
+          }
         }
       }
       double kept = 0;

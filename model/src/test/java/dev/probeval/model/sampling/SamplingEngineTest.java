@@ -216,4 +216,12 @@ class SamplingEngineTest {
       }
     }
   }
+
+  @Test
+  void generationShouldLeaveNoNativeArraysBehind() {
+    int before = model.manager().getManagedArrays().size();
+    engine.generate("Mom said", nucleus(30), SamplingEngine.rowsFor(16, 1, "leak", true));
+    assertEquals(before, model.manager().getManagedArrays().size());
+    assertTrue(before > 0, "the weights are counted, so the check can see arrays at all");
+  }
 }

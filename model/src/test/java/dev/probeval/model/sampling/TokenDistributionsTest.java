@@ -83,4 +83,45 @@ class TokenDistributionsTest {
     assertEquals(0, TokenDistributions.argmax(two, 2, 2));
     assertEquals(Math.log(Math.exp(5) + Math.exp(1)), TokenDistributions.logSumExp(two, 2, 2), 1e-5);
   }
+
+  @Test
+  void topPTiesShouldBeBrokenTowardsTheLowerIndex() {
+    // Four equal tokens of 0.25: p = 0.5 keeps exactly two of them, the two lowest indices.
+    float[] l = {0f, 0f, 0f, 0f};
+    assertArrayEquals(new boolean[] {true, true, false, false}, support(TokenDistributions.processed(l, 0, 4, 1, 0, 0.5)));
+    assertArrayEquals(new boolean[] {true, false, false, false}, support(TokenDistributions.processed(l, 0, 4, 1, 0, 0.2)));
+  }
+
+  @Test
+  void topPShouldAgreeWithADirectSortOnRandomDistributions() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 2 + rng.nextInt(40);
+      float[] l = new float[n];
+      for (int i = 0; i < n; i++) {
+        l[i] = (float) (rng.nextGaussian() * 2);
+      }
+      double topP = 0.05 + 0.9 * rng.nextDouble();
+      double[] q = TokenDistributions.processed(l, 0, n, 1.0, 0, topP);
+      // Reference: the smallest top set (by logit) whose mass reaches p.
+      double[] full = TokenDistributions.processed(l, 0, n, 1.0, 0, 1.0);
+      Integer[] byDesc = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        byDesc[i] = i;
+      }
+      java.util.Arrays.sort(byDesc, (a, b) -> Double.compare(full[b], full[a]));
+      double mass = 0;
+      java.util.Set<Integer> keep = new java.util.HashSet<>();
+      for (int i : byDesc) {
+        keep.add(i);
+        mass += full[i];
+        if (mass >= topP) {
+          break;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        assertEquals(keep.contains(i), q[i] > 0, "trial " + trial + " token " + i);
+      }
+    }
+  }
 }

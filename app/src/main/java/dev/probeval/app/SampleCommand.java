@@ -1,0 +1,160 @@
+package dev.probeval.app;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.model.backend.GeneratedSample;
+import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.SamplingBackend;
+import dev.probeval.model.sampling.AdaptiveStats;
+import dev.probeval.model.sampling.AdaptiveTemperature;
+import dev.probeval.model.sampling.DecodingParams;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probeval sample}: draws n samples plus the greedy baseline of one prompt from a local model (llama2.c
+ * checkpoint or small-GPT directory) with the batched DJL engine and prints one JSON line per sample.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+    description = {"Sample continuations of a prompt from a local model; one JSON line per sample.",
+        "Prints the greedy baseline (index -1) first, then samples 0..n-1; --greedy prints only the baseline."})
+final class SampleCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = "llama2.c checkpoint (.bin) or small-GPT directory (with manifest.json)")
+  Path model;
+
+  @Option(names = "--tokenizer", paramLabel = "PATH",
+      description = "llama2.c vocabulary file (default: tokenizer.bin beside the checkpoint)")
+  Path tokenizer;
+
+  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "prompt text (BOS is added)")
+  String prompt;
+
+  @Option(names = {"-n", "--num-samples"}, defaultValue = "1", paramLabel = "N",
+      description = "number of samples (default: ${DEFAULT-VALUE})")
+  int n;
+
+  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+      description = "sampling temperature, >= 0; 0 decodes greedily (default: ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
+      description = "nucleus mass in (0, 1], Hugging Face semantics (default: ${DEFAULT-VALUE} = off)")
+  double topP;
+
+  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
+      description = "keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE}; note HF's default is 50)")
+  int topK;
+
+  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
+      description = "new-token budget per sample, end token included (default: ${DEFAULT-VALUE})")
+  int maxNewTokens;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+      description = "base seed; sample i uses SampleIds.sampleSeed(S, request id, i) (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--request-id", defaultValue = "cli", paramLabel = "ID",
+      description = "request id that names and seeds the samples (default: ${DEFAULT-VALUE})")
+  String requestId;
+
+  @Option(names = "--adaptive-temperature", paramLabel = "C",
+      description = "adaptive temperature threshold c_T in [0, 1] (paper default 0.9): decode a step greedily "
+          + "while the confidence statistic exceeds C")
+  Double adaptiveThreshold;
+
+  @Option(names = "--adaptive-statistic", defaultValue = "RUNNING_MEAN", paramLabel = "STAT",
+      description = "confidence statistic for adaptive temperature: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+  AdaptiveTemperature.Statistic adaptiveStatistic;
+
+  @Option(names = "--stop", paramLabel = "STRING", description = "stop string (repeatable); cut from the text")
+  List<String> stop = new ArrayList<>();
+
+  @Option(names = "--greedy", description = "print only the greedy baseline")
+  boolean greedyOnly;
+
+  @Override
+  public Integer call() throws IOException {
+    DecodingParams params = validate();
+    PrintWriter out = spec.commandLine().getOut();
+    ObjectMapper json = new ObjectMapper();
+    try (SamplingBackend backend = open()) {
+      GenerationRequest req = new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true);
+      for (GeneratedSample s : backend.generate(req)) {
+        out.println(line(json, s));
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private DecodingParams validate() {
+    if (!Files.exists(model)) {
+      throw new UsageException("model not found: " + model);
+    }
+    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
+      throw new UsageException("tokenizer not found: " + tokenizer);
+    }
+    if (n < 1) {
+      throw new UsageException("--num-samples must be >= 1, got " + n);
+    }
+    if (requestId.isEmpty()) {
+      throw new UsageException("--request-id must not be empty");
+    }
+    if (adaptiveThreshold != null && !(adaptiveThreshold >= 0 && adaptiveThreshold <= 1)) {
+      throw new UsageException("--adaptive-temperature must lie in [0, 1], got " + adaptiveThreshold);
+    }
+    try {
+      return DecodingParams.builder().optTemperature(temperature).optTopP(topP).optTopK(topK)
+          .optMaxNewTokens(maxNewTokens).optStopStrings(stop)
+          .optAdaptive(adaptiveThreshold == null ? null
+              : new AdaptiveTemperature(adaptiveThreshold, adaptiveStatistic))
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
+  private SamplingBackend open() {
+    try {
+      return Models.openBackend(model, tokenizer);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UsageException("cannot open model " + model + ": " + e.getMessage());
+    }
+  }
+
+  static String line(ObjectMapper json, GeneratedSample s) throws JsonProcessingException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("index", s.index());
+    m.put("kind", s.kind().name());
+    m.put("text", s.text());
+    m.put("tokens", s.tokens());
+    m.put("finish", s.finish().name());
+    m.put("logprob", s.logprob());
+    AdaptiveStats a = s.adaptive();
+    if (a != null) {
+      Map<String, Object> am = new LinkedHashMap<>();
+      am.put("threshold", a.threshold());
+      am.put("statistic", a.statistic().name());
+      am.put("greedySteps", a.greedySteps());
+      am.put("sampledSteps", a.sampledSteps());
+      am.put("meanTopProbability", a.meanTopProbability());
+      m.put("adaptive", am);
+    }
+    return json.writeValueAsString(m);
+  }
+}

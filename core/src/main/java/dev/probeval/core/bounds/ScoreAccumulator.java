@@ -1,0 +1,359 @@
+package dev.probeval.core.bounds;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * The sufficient statistics of one prompt's stream of scores, from which every mode's bounds are computed.
+ *
+ * <p>It holds n, Σx and Σx² (compensated sums), the 100 counters of the reference grid (paper-spec §8.4: enough for
+ * conbo parity of M_gen at grid points, M_μ and M_σ), and the exact multiset of distinct scores with their counts.
+ * Updates are O(1) for the grid and O(log m) for the multiset (m distinct values; ROUGE scores take few).
+ *
+ * <p><b>Cap.</b> The multiset keeps at most {@link #DEFAULT_DISTINCT_CAP} exact distinct values (configurable). A new
+ * distinct value arriving past the cap is rounded <em>up</em> to the lattice {@code ceil(x·4096)/4096}, so the state
+ * never exceeds cap + 4097 entries (≈ 66 KiB). Rounding up only raises scores, so every <em>upper</em> bound computed
+ * from the multiset (exact-Anderson M_μ, M_gen, M_bin through k = #{x ≥ τ}) stays valid; lower bounds taken from it
+ * would not, so once {@link #isRounded()} is true the calculator takes lower bounds from the exact grid instead and
+ * marks the report approximate. n, the sums and the grid counters are never rounded, so CONBO mode stays exact.
+ *
+ * <p>Not thread-safe. {@link #merge} adds another accumulator (for partitioned aggregation); the result equals
+ * sequential updates with the same scores, in any order.
+ */
+public final class ScoreAccumulator {
+  /** Default maximum number of exact distinct values. */
+  public static final int DEFAULT_DISTINCT_CAP = 4096;
+  /** Resolution of the lattice that values are rounded up to past the cap. */
+  public static final int LATTICE = 4096;
+
+  private static final byte FORMAT_VERSION = 1;
+
+  private long n;
+  private double sum;
+  private double sumC;
+  private double sumSq;
+  private double sumSqC;
+  private double min = Double.POSITIVE_INFINITY;
+  private double max = Double.NEGATIVE_INFINITY;
+  private final long[] cells = new long[Grid.SIZE];
+  private double[] values = new double[8];
+  private long[] counts = new long[8];
+  private int distinct;
+  private final int cap;
+  private boolean rounded;
+
+  /** An empty accumulator with the default distinct-value cap. */
+  public ScoreAccumulator() {
+    this(DEFAULT_DISTINCT_CAP);
+  }
+
+  /** An empty accumulator keeping at most {@code distinctCap} exact distinct values. */
+  public ScoreAccumulator(int distinctCap) {
+    if (distinctCap < 1) {
+      throw new IllegalArgumentException("distinct-value cap must be >= 1, got " + distinctCap);
+    }
+    this.cap = distinctCap;
+  }
+
+  /** An accumulator holding the given scores. */
+  public static ScoreAccumulator of(double... scores) {
+    ScoreAccumulator a = new ScoreAccumulator();
+    for (double s : scores) {
+      a.add(s);
+    }
+    return a;
+  }
+
+  /** Adds one score; throws {@link IllegalArgumentException} unless it is finite and in [0,1]. */
+  public ScoreAccumulator add(double score) {
+    addCount(Validation.score(score), 1);
+    return this;
+  }
+
+  private void addCount(double x, long c) {
+    n += c;
+    double y = x * c - sumC;
+    double t = sum + y;
+    sumC = (t - sum) - y;
+    sum = t;
+    double y2 = x * x * c - sumSqC;
+    double t2 = sumSq + y2;
+    sumSqC = (t2 - sumSq) - y2;
+    sumSq = t2;
+    if (x < min) {
+      min = x;
+    }
+    if (x > max) {
+      max = x;
+    }
+    cells[Grid.cellOf(x)] += c;
+    insert(x, c);
+  }
+
+  private void insert(double x, long c) {
+    int i = Arrays.binarySearch(values, 0, distinct, x);
+    if (i >= 0) {
+      counts[i] += c;
+      return;
+    }
+    if (distinct >= cap) {
+      double r = Math.ceil(x * LATTICE) / LATTICE;
+      if (r < x) {
+        r = Math.nextUp(r);
+      }
+      if (r > 1.0) {
+        r = 1.0;
+      }
+      if (r != x) {
+        rounded = true;
+        x = r;
+        i = Arrays.binarySearch(values, 0, distinct, x);
+        if (i >= 0) {
+          counts[i] += c;
+          return;
+        }
+      }
+    }
+    int at = -i - 1;
+    if (distinct == values.length) {
+      values = Arrays.copyOf(values, distinct * 2);
+      counts = Arrays.copyOf(counts, distinct * 2);
+    }
+    System.arraycopy(values, at, values, at + 1, distinct - at);
+    System.arraycopy(counts, at, counts, at + 1, distinct - at);
+    values[at] = x;
+    counts[at] = c;
+    distinct++;
+  }
+
+  /** Adds every score of {@code other} to this accumulator (the other is unchanged). */
+  public ScoreAccumulator merge(ScoreAccumulator other) {
+    if (other.n == 0) {
+      return this;
+    }
+    // Sums and grid counters merge exactly; the multiset merges value by value.
+    long nBefore = n;
+    double s = sum;
+    double s2 = sumSq;
+    for (int i = 0; i < other.distinct; i++) {
+      insert(other.values[i], other.counts[i]);
+    }
+    for (int j = 0; j < Grid.SIZE; j++) {
+      cells[j] += other.cells[j];
+    }
+    n = nBefore + other.n;
+    double y = (other.sum - other.sumC) - sumC;
+    sum = s + y;
+    sumC = (sum - s) - y;
+    double y2 = (other.sumSq - other.sumSqC) - sumSqC;
+    sumSq = s2 + y2;
+    sumSqC = (sumSq - s2) - y2;
+    min = Math.min(min, other.min);
+    max = Math.max(max, other.max);
+    rounded |= other.rounded;
+    return this;
+  }
+
+  /** A deep copy. */
+  public ScoreAccumulator copy() {
+    return fromBytes(toBytes());
+  }
+
+  public long n() {
+    return n;
+  }
+
+  /** Sample mean (0 when empty). */
+  public double mean() {
+    return n == 0 ? 0.0 : sum / n;
+  }
+
+  /** Population standard deviation (ddof = 0), as conbo reports it. */
+  public double std() {
+    return Math.sqrt(variance());
+  }
+
+  /** Population variance max(0, mean(x²) − mean(x)²), computed the way numpy/conbo does. */
+  public double variance() {
+    if (n == 0) {
+      return 0.0;
+    }
+    double m = sum / n;
+    return Math.max(0.0, sumSq / n - m * m);
+  }
+
+  public double min() {
+    return min;
+  }
+
+  public double max() {
+    return max;
+  }
+
+  /** True once a value was rounded up onto the lattice because the distinct-value cap was reached. */
+  public boolean isRounded() {
+    return rounded;
+  }
+
+  /** Number of distinct values held. */
+  public int distinctValues() {
+    return distinct;
+  }
+
+  /** #{x ≤ T_j} for the reference grid point j (0..99). */
+  long countAtGrid(int j) {
+    long c = 0;
+    for (int i = 0; i <= j; i++) {
+      c += cells[i];
+    }
+    return c;
+  }
+
+  /** All 100 cumulative grid counts #{x ≤ T_j}. */
+  long[] cumulativeGridCounts() {
+    long[] out = new long[Grid.SIZE];
+    long c = 0;
+    for (int j = 0; j < Grid.SIZE; j++) {
+      c += cells[j];
+      out[j] = c;
+    }
+    return out;
+  }
+
+  /** #{x ≤ t}, from the multiset (exact unless {@link #isRounded()}, then a lower count). */
+  public long countAtMost(double t) {
+    long c = 0;
+    for (int i = 0; i < distinct && values[i] <= t; i++) {
+      c += counts[i];
+    }
+    return c;
+  }
+
+  /** #{x < t}, from the multiset (exact unless {@link #isRounded()}). */
+  public long countBelow(double t) {
+    long c = 0;
+    for (int i = 0; i < distinct && values[i] < t; i++) {
+      c += counts[i];
+    }
+    return c;
+  }
+
+  /** #{x ≥ t}: the leak count k for threshold τ = t. */
+  public long countAtLeast(double t) {
+    return n - countBelow(t);
+  }
+
+  /** Sorted distinct values (a copy). */
+  double[] distinctSorted() {
+    return Arrays.copyOf(values, distinct);
+  }
+
+  /** Counts aligned with {@link #distinctSorted()} (a copy). */
+  long[] distinctCounts() {
+    return Arrays.copyOf(counts, distinct);
+  }
+
+  /** Compact, versioned binary form for state stores: ≈ 100 varints plus 9 bytes per distinct value. */
+  public byte[] toBytes() {
+    ByteArrayOutputStream bos = new ByteArrayOutputStream(64 + 12 * distinct);
+    try (DataOutputStream out = new DataOutputStream(bos)) {
+      out.writeByte(FORMAT_VERSION);
+      out.writeByte(rounded ? 1 : 0);
+      writeVarLong(out, cap);
+      writeVarLong(out, n);
+      out.writeDouble(sum);
+      out.writeDouble(sumC);
+      out.writeDouble(sumSq);
+      out.writeDouble(sumSqC);
+      out.writeDouble(min);
+      out.writeDouble(max);
+      for (long c : cells) {
+        writeVarLong(out, c);
+      }
+      writeVarLong(out, distinct);
+      for (int i = 0; i < distinct; i++) {
+        out.writeDouble(values[i]);
+        writeVarLong(out, counts[i]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bos.toByteArray();
+  }
+
+  /** Reads the form written by {@link #toBytes()}; throws {@link IllegalArgumentException} on corrupt input. */
+  public static ScoreAccumulator fromBytes(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      byte version = in.readByte();
+      if (version != FORMAT_VERSION) {
+        throw new IllegalArgumentException("unknown ScoreAccumulator format version " + version);
+      }
+      boolean rounded = in.readByte() != 0;
+      ScoreAccumulator a = new ScoreAccumulator((int) readVarLong(in));
+      a.rounded = rounded;
+      a.n = readVarLong(in);
+      a.sum = in.readDouble();
+      a.sumC = in.readDouble();
+      a.sumSq = in.readDouble();
+      a.sumSqC = in.readDouble();
+      a.min = in.readDouble();
+      a.max = in.readDouble();
+      for (int j = 0; j < Grid.SIZE; j++) {
+        a.cells[j] = readVarLong(in);
+      }
+      int m = (int) readVarLong(in);
+      a.values = new double[Math.max(8, m)];
+      a.counts = new long[Math.max(8, m)];
+      for (int i = 0; i < m; i++) {
+        a.values[i] = in.readDouble();
+        a.counts[i] = readVarLong(in);
+      }
+      a.distinct = m;
+      if (in.available() != 0) {
+        throw new IllegalArgumentException("trailing bytes after ScoreAccumulator state");
+      }
+      return a;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("corrupt ScoreAccumulator state: " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeVarLong(DataOutputStream out, long v) throws IOException {
+    while ((v & ~0x7FL) != 0) {
+      out.writeByte((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.writeByte((int) v);
+  }
+
+  private static long readVarLong(DataInputStream in) throws IOException {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      int b = in.readUnsignedByte();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IOException("varint too long");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ScoreAccumulator other && Arrays.equals(toBytes(), other.toBytes());
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(toBytes());
+  }
+
+  @Override
+  public String toString() {
+    return "ScoreAccumulator{n=" + n + ", mean=" + mean() + ", distinct=" + distinct + (rounded ? ", rounded" : "") + "}";
+  }
+}
