@@ -1,57 +1,76 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.avro.BoundMode;
-import java.nio.ByteBuffer;
+import dev.probeval.core.bounds.BoundConfig;
+import dev.probeval.core.bounds.BoundReport;
+import dev.probeval.core.bounds.Bounds;
+import dev.probeval.core.bounds.ScoreAccumulator;
+import java.util.List;
 
 /**
- * Glue between the aggregator and core's bounds: wraps the per-prompt score accumulator (O(1) add, serializable) and
- * asks core for the metrics. The aggregator does no bounds math of its own.
- *
- * <p>INTERIM: until core's {@code ScoreAccumulator} lands, this keeps only n, Σx and Σx² and reports NaN for every
- * bound. Only this class changes when it is swapped in.
+ * Glue between the aggregator and core's bounds: wraps the per-prompt {@link ScoreAccumulator} (O(1) add,
+ * serializable) and maps a request's (α, τ, mode) onto core's {@link BoundConfig}. The aggregator does no bounds math
+ * of its own beyond the one line noted in {@link #bounds}.
  */
 public final class PromptAccumulator {
-  private long n;
-  private double sum;
-  private double sumSq;
+  private final ScoreAccumulator acc;
+
+  private PromptAccumulator(ScoreAccumulator acc) {
+    this.acc = acc;
+  }
 
   public static PromptAccumulator empty() {
-    return new PromptAccumulator();
+    return new PromptAccumulator(new ScoreAccumulator());
   }
 
   public void add(double score) {
-    n++;
-    sum += score;
-    sumSq += score * score;
+    acc.add(score);
   }
 
   public long n() {
-    return n;
+    return acc.n();
+  }
+
+  public ScoreAccumulator scoreAccumulator() {
+    return acc;
   }
 
   public byte[] toBytes() {
-    return ByteBuffer.allocate(24).putLong(n).putDouble(sum).putDouble(sumSq).array();
+    return acc.toBytes();
   }
 
   public static PromptAccumulator fromBytes(byte[] b) {
-    ByteBuffer buf = ByteBuffer.wrap(b);
-    PromptAccumulator a = new PromptAccumulator();
-    a.n = buf.getLong();
-    a.sum = buf.getDouble();
-    a.sumSq = buf.getDouble();
-    return a;
+    return new PromptAccumulator(ScoreAccumulator.fromBytes(b));
   }
 
-  /** Every metric at failure probability {@code alpha}, leak threshold {@code tau}, in {@code mode}. */
-  public BoundValues bounds(double alpha, double tau, BoundMode mode) {
-    double mean = n == 0 ? 0 : sum / n;
-    double std = n == 0 ? 0 : Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-    double nan = Double.NaN;
-    return new BoundValues(nan, nan, nan, nan, nan, nan, nan, nan, mean, std);
+  /** Core's config for a request: α, mode, τ (also the one M_gen threshold), λ, and ANYTIME tuned at the target n. */
+  public static BoundConfig config(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
+    return new BoundConfig(alpha, dev.probeval.core.bounds.BoundMode.valueOf(mode.name()), tau, List.of(tau), lambda,
+        BoundConfig.ConboSigmaConvention.DOC, Math.max(1, targetN));
   }
 
-  /** Only M_μ (the suite bound needs it at α/Q for every prompt of a group). */
-  public double mMu(double alpha, BoundMode mode) {
-    return bounds(alpha, 0.5, mode).mMu();
+  /**
+   * Every metric at failure probability {@code alpha}, leak threshold {@code tau}, in {@code mode}; the vacuous bounds
+   * when no sample was counted yet. The one piece of arithmetic here: M_gen's lower bound, which core's report does not
+   * carry, is the empirical P(X &gt; τ) minus the report's band half-width ε, clipped at 0 (the other side of the same
+   * DKW band as M_gen, paper-spec 1.3).
+   */
+  public BoundValues bounds(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
+    if (acc.n() == 0) {
+      return BoundValues.vacuous(lambda);
+    }
+    BoundReport r = Bounds.compute(acc, config(alpha, tau, mode, lambda, targetN));
+    double survival = 1.0 - (double) acc.countAtMost(tau) / acc.n();
+    double mGenLower = Math.max(0.0, survival - r.eps());
+    return new BoundValues(r.mBin(), r.mBinLower(), r.mGen().get(tau), mGenLower, r.mMu(), r.mMuLower(),
+        r.mSigma(), r.mSigmaLower(), r.mEd(), r.mMuLower() + lambda * r.mSigmaLower(), r.mean(), r.std());
+  }
+
+  /** Only M_μ (the suite bound needs it at α/Q for every prompt of a group); 1 (vacuous) when n = 0. */
+  public double mMu(double alpha, BoundMode mode, int targetN) {
+    if (acc.n() == 0) {
+      return 1.0;
+    }
+    return Bounds.compute(acc, config(alpha, 0.5, mode, 1.0, targetN)).mMu();
   }
 }

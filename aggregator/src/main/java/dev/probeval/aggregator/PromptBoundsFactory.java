@@ -34,7 +34,8 @@ public final class PromptBoundsFactory {
   public static PromptBounds build(EvalRequest request, PromptState state, double edLambda, long nowMs) {
     double alpha = request.getAlpha();
     double tau = request.getScorer().getLeakThreshold();
-    BoundValues v = state.accumulator().bounds(alpha, tau, request.getBoundMode());
+    BoundValues v = state.accumulator().bounds(alpha, tau, request.getBoundMode(), edLambda,
+        request.getNumSamples());
     return PromptBounds.newBuilder()
         .setRequestId(request.getRequestId())
         .setModelVersion(request.getModelVersion())
@@ -58,8 +59,8 @@ public final class PromptBoundsFactory {
         .setMMuLower(v.mMuLower())
         .setMSigma(v.mSigma())
         .setMSigmaLower(v.mSigmaLower())
-        .setMEd(v.mMu() + edLambda * v.mSigma())
-        .setMEdLower(v.mMuLower() + edLambda * v.mSigmaLower())
+        .setMEd(v.mEd())
+        .setMEdLower(v.mEdLower())
         .setEdLambda(edLambda)
         .setGreedyScore(state.greedyScore())
         .setMaxSampledScore(state.maxSampledScore())

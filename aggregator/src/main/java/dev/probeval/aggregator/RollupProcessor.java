@@ -126,7 +126,8 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
       sumMu += pb.getMMu();
       sumMean += pb.getMean();
       maxBin = Double.isNaN(pb.getMBin()) ? Double.NaN : Math.max(maxBin, pb.getMBin());
-      sumSuite += q == 1 ? pb.getMMu() : seenEntries.get(i).accumulatorObject().mMu(pb.getAlpha() / q, pb.getMode());
+      sumSuite += q == 1 ? pb.getMMu() : seenEntries.get(i).accumulatorObject().mMu(pb.getAlpha() / q, pb.getMode(),
+          pb.getTargetN());
     }
     PromptBounds first = seen.get(0);
     ModelVersionBounds mvb = ModelVersionBounds.newBuilder()

@@ -1,6 +1,5 @@
 package dev.probeval.aggregator;
 
-import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.SampleKind;
@@ -25,7 +24,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * in [0,1]; index in [0, numSamples) for SAMPLED, -1 for GREEDY; sample id equals {@code SampleIds.sampleId(requestId,
  * index)}. A sample whose id was counted already is dropped and counted in a metric, whoever produced it.
  *
- * <p>Emission: FINAL exactly when n reaches numSamples (fixed-n modes); otherwise every {@code emitEverySamples}
+ * <p>Emission: when n reaches numSamples (FINAL in fixed-n modes, ANYTIME otherwise); otherwise every {@code emitEverySamples}
  * counted samples, on the greedy baseline's arrival, and for any update not yet emitted, within {@code emitIntervalMs}
  * of wall-clock time. Each emission also goes to the model roll-up as a {@link RollupEntry}.
  */
@@ -121,8 +120,8 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       state.addSample(index, score, score >= request.getScorer().getLeakThreshold(), producedAt);
       metrics.sampleCounted();
       int n = state.n();
-      emit = (n == request.getNumSamples() && request.getBoundMode() != BoundMode.ANYTIME)
-          || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);
+      // The last sample always emits: FINAL in fixed-n modes, the complete ANYTIME record otherwise.
+      emit = n == request.getNumSamples() || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);
     }
     if (emit) {
       emit(key, request, state);

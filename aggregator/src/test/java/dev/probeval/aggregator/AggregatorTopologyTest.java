@@ -270,6 +270,78 @@ class AggregatorTopologyTest {
     assertEquals(0.3, out.get(0).getMeanSampledScore(), 1e-12);
   }
 
+  @Test
+  void shouldReportExactlyTheMetricsOfCoresCalculatorOnTheCountedScores() {
+    start(0, 0, 0);
+    double[] scores = {0.0, 0.25, 0.5, 1.0, 0.75, 0.5, 0.0, 0.125};
+    for (BoundMode mode : BoundMode.values()) {
+      String id = "r-" + mode;
+      send(Records.request(id, "m", "s", "x", "p", scores.length, 0.05, 0.5, mode));
+      for (int i = 0; i < scores.length; i++) {
+        send(Records.sample(id, i, scores[i]));
+      }
+      send(Records.sample(id, 0, 0.9)); // duplicate: must not change anything
+      driver.advanceWallClockTime(Duration.ofMillis(1));
+    }
+    java.util.Map<String, PromptBounds> latest = promptBounds.readKeyValuesToMap();
+    for (BoundMode mode : BoundMode.values()) {
+      PromptBounds pb = latest.get("r-" + mode);
+      dev.probeval.core.bounds.BoundReport ref = dev.probeval.core.bounds.Bounds.compute(
+          dev.probeval.core.bounds.ScoreAccumulator.of(scores),
+          PromptAccumulator.config(0.05, 0.5, mode, 1.0, scores.length));
+      assertEquals(ref.mMu(), pb.getMMu(), 0, mode + " M_mu");
+      assertEquals(ref.mMuLower(), pb.getMMuLower(), 0, mode + " M_mu lower");
+      assertEquals(ref.mSigma(), pb.getMSigma(), 0, mode + " M_sigma");
+      assertEquals(ref.mBin(), pb.getMBin(), 0, mode + " M_bin");
+      assertEquals(ref.mGen().get(0.5), pb.getMGen(), 0, mode + " M_gen");
+      assertEquals(ref.mEd(), pb.getMEd(), 0, mode + " M_ED");
+      assertEquals(ref.k(), pb.getK(), mode + " k");
+      assertEquals(ref.mean(), pb.getMean(), 0);
+      assertTrue(pb.getMGenLower() <= 3.0 / 8 && pb.getMGenLower() >= 0, "P(X > 0.5) = 3/8 lies above its lower bound");
+      assertEquals(mode == BoundMode.ANYTIME ? BoundsStatus.ANYTIME : BoundsStatus.FINAL, pb.getStatus());
+    }
+  }
+
+  @Test
+  void shouldComputeTheSuiteBoundAtAlphaOverQForEveryPrompt() {
+    start(0, 0, 0);
+    double[][] scores = {{0.1, 0.2, 0.3, 0.9}, {0.0, 0.0, 0.5, 0.5}, {1.0, 0.8, 0.6, 0.4}};
+    List<dev.probeval.core.bounds.ScoreAccumulator> accs = new java.util.ArrayList<>();
+    for (int r = 0; r < scores.length; r++) {
+      send(Records.request("s" + r, "m", "suite", "forget", "p" + r, 4, 0.01, 0.5, BoundMode.SOUND));
+      for (int i = 0; i < 4; i++) {
+        send(Records.sample("s" + r, i, scores[r][i]));
+      }
+      accs.add(dev.probeval.core.bounds.ScoreAccumulator.of(scores[r]));
+    }
+    ModelVersionBounds mvb = modelStore().get(Topics.modelBoundsKey("m", "suite", "forget"));
+    dev.probeval.core.bounds.SuiteBounds ref = dev.probeval.core.bounds.SuiteBounds.compute(accs,
+        PromptAccumulator.config(0.01, 0.5, BoundMode.SOUND, 1.0, 4));
+    assertEquals(3, mvb.getPromptsSeen());
+    assertEquals(ref.meanMu(), mvb.getSuiteBound(), 1e-15);
+    assertTrue(mvb.getSuiteBound() >= mvb.getMeanMMu(), "alpha/Q bounds are wider than the per-prompt ones");
+    double maxBin = 0;
+    for (double[] s : scores) {
+      maxBin = Math.max(maxBin, dev.probeval.core.bounds.Bounds.compute(
+          dev.probeval.core.bounds.ScoreAccumulator.of(s),
+          PromptAccumulator.config(0.01, 0.5, BoundMode.SOUND, 1.0, 4)).mBin());
+    }
+    assertEquals(maxBin, mvb.getMaxMBin(), 0);
+  }
+
+  @Test
+  void shouldReportVacuousBoundsForAGreedyBaselineBeforeAnySample() {
+    start(1, 0, 0);
+    send(Records.request("r1", 4));
+    send(Records.greedy("r1", 0.3));
+    PromptBounds pb = promptBounds.readValue();
+    assertEquals(0, pb.getN());
+    assertEquals(1.0, pb.getMMu(), 0);
+    assertEquals(1.0, pb.getMBin(), 0);
+    assertEquals(0.3, pb.getGreedyScore(), 0);
+    assertTrue(modelBounds.isEmpty(), "a prompt with no counted sample is not 'seen'");
+  }
+
   // ---- dead letters ----
 
   private DeadLetter onlyDeadLetter(DeadLetterReason reason) {
