@@ -8,8 +8,11 @@ quantile). This file re-implements conbo 0.1.0's routines with numpy (not copied
 scipy.stats.beta for M_bin. Per update it computes what BoundsUpdateBenchmark computes in CONBO mode: M_mu and its
 lower end (alpha 2A), M_sigma and its lower end (alpha A), M_gen at 0.5 and 0.9 (2A), M_bin and its lower end (2A).
 
-Usage: bounds_reference.py [reps]   -> prints microseconds per update, averaged over n = 1..1024.
+Usage: bounds_reference.py [reps] [jmh-result.json]
+  prints microseconds per update, averaged over n = 1..1024; with the JMH JSON result of BoundsUpdateBenchmark from
+  the same run, also the ratio reference / ours for every mode.
 """
+import json
 import math
 import sys
 import time
@@ -90,14 +93,28 @@ def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     scores = stream(42)
     run(scores[:64])                 # warm up imports and caches
+    ref = {}
     for label, with_bin in (("conbo recompute, all metrics", True), ("conbo recompute, without M_bin", False)):
         times = []
         for _ in range(reps):
             t0 = time.perf_counter()
             run(scores, with_bin)
             times.append((time.perf_counter() - t0) / LENGTH * 1e6)
+        ref[with_bin] = min(times)
         print(f"python {label}: {min(times):.1f} us/update (min of {reps}; all {', '.join(f'{t:.1f}' for t in times)})")
     print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, python {sys.version.split()[0]}")
+    if len(sys.argv) > 2:
+        with open(sys.argv[2]) as f:
+            results = json.load(f)
+        print()
+        print("| benchmark | mode | ours (us/op, mean ± 99.9% CI) | numpy recompute (us/update) | ratio |")
+        print("|---|---|---|---|---|")
+        for r in results:
+            name = r["benchmark"].rsplit(".", 1)[1]
+            mode = r["params"]["mode"]
+            m = r["primaryMetric"]
+            ratio = f"{ref[True] / m['score']:.0f}x" if name == "updateAndRecompute" else "-"
+            print(f"| {name} | {mode} | {m['score']:.3f} ± {m['scoreError']:.3f} | {ref[True]:.1f} | {ratio} |")
 
 
 if __name__ == "__main__":

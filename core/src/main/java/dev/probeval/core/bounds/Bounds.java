@@ -69,9 +69,12 @@ public final class Bounds {
     double[] var = Conbo.varianceBoundsWithEps(acc, eTwo, muTwo[0], muTwo[1], true);
     double sigmaUpper = Math.min(SIGMA_MAX, Math.sqrt(var[2]));
     double sigmaLower = Math.min(SIGMA_MAX, Math.sqrt(var[1]));
+    double[] bin = ClopperPearson.interval(acc.countAtLeast(cfg.leakThreshold()), n, alpha, alpha);
+    if (acc.isRounded()) {
+      bin[0] = ClopperPearson.lower(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha);
+    }
     return finish(acc, cfg, n, eOne, muOne, sigmaLower, sigmaUpper, muTwo[1] + cfg.lambda() * sigmaUpper,
-        ClopperPearson.lower(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha),
-        ClopperPearson.upper(acc.countAtLeast(cfg.leakThreshold()), n, alpha));
+        bin[0], bin[1]);
   }
 
   /**

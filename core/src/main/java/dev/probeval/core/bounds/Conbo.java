@@ -15,7 +15,7 @@ public final class Conbo {
 
   /** {@code binomial_bounds}: two-sided Clopper–Pearson at level a, as {lower, upper}. */
   public static double[] binomialBounds(long k, long n, double a) {
-    return new double[] {ClopperPearson.lower(k, n, a / 2), ClopperPearson.upper(k, n, a / 2)};
+    return ClopperPearson.interval(k, n, a / 2, a / 2);
   }
 
   /** {@code survival_bounds(x, t, a)}: {1−F_n(t), 1−min(F_n(t)+ε,1), 1−max(F_n(t)−ε,0)}. */
