@@ -9,6 +9,18 @@ import org.hipparchus.special.Beta;
  * coarse for parity.
  */
 public final class ClopperPearson {
+  /**
+   * 1/j for j ≤ 65536 (512 KiB): the tail sums multiply by a ratio of integers per term, and a table lookup keeps
+   * the division out of that loop, which dominates the cost of a bound update.
+   */
+  private static final double[] RECIPROCALS = new double[(1 << 16) + 2];
+
+  static {
+    for (int j = 1; j < RECIPROCALS.length; j++) {
+      RECIPROCALS[j] = 1.0 / j;
+    }
+  }
+
   private ClopperPearson() {}
 
   /** Upper limit: the (1−q) quantile of Beta(k+1, n−k), 1 when k = n. One-sided level q. */
@@ -149,8 +161,16 @@ public final class ClopperPearson {
   private static double sumDown(long j, long n, double odds, double pmfJ) {
     double term = pmfJ;
     double sum = term;
+    double inv = 1.0 / odds;
+    if (n < RECIPROCALS.length) {
+      for (int i = (int) j; i > 0 && term > sum * 1e-17; i--) {
+        term *= i * inv * RECIPROCALS[(int) n - i + 1];
+        sum += term;
+      }
+      return sum;
+    }
     for (long i = j; i > 0 && term > sum * 1e-17; i--) {
-      term *= i / ((n - i + 1.0) * odds);
+      term *= i * inv / (n - i + 1.0);
       sum += term;
     }
     return sum;
@@ -160,12 +180,20 @@ public final class ClopperPearson {
   private static double sumUp(long j, long n, double odds, double pmfJ) {
     double term = pmfJ;
     double sum = term;
+    if (n < RECIPROCALS.length) {
+      for (int i = (int) j; i < n && term > sum * 1e-17; i++) {
+        term *= (n - i) * odds * RECIPROCALS[i + 1];
+        sum += term;
+      }
+      return sum;
+    }
     for (long i = j; i < n && term > sum * 1e-17; i++) {
       term *= (n - i) / (i + 1.0) * odds;
       sum += term;
     }
     return sum;
   }
+
 
   /** Upper-tail standard normal quantile z with P(Z &gt; z) = q, for q in (0, 1/2] (Abramowitz &amp; Stegun 26.2.23). */
   private static double normalQuantileUpper(double q) {
