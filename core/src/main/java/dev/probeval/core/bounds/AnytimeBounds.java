@@ -130,23 +130,43 @@ public final class AnytimeBounds {
     return binomial(k, n, alpha, DEFAULT_DESIGN_N);
   }
 
-  /** Bisection between the MLE (inside the CS) and an end (outside) for ln M_n(p) = ln(1/α). */
+  /**
+   * Finds where ln M_n(p) crosses ln(1/α) between the MLE (inside the CS) and an end (outside) by the Illinois
+   * variant of regula falsi (bisection while the outside value is infinite), to 1e-13 in p. Returns the outside
+   * end of the final bracket, so the reported bound contains the CS.
+   */
   private static double solve(java.util.function.DoubleUnaryOperator logM, double threshold, double inside,
       double outside) {
     double in = inside;
     double out = outside;
-    for (int i = 0; i < 200; i++) {
-      double mid = 0.5 * (in + out);
-      if (mid == in || mid == out) {
-        break;
+    double fin = logM.applyAsDouble(in) - threshold;
+    double fout = logM.applyAsDouble(out) - threshold;
+    int lastSide = 0;
+    for (int i = 0; i < 200 && Math.abs(out - in) > 1e-13; i++) {
+      double mid = Double.isFinite(fout) && Double.isFinite(fin) && fout != fin
+          ? in + (out - in) * (-fin) / (fout - fin)
+          : 0.5 * (in + out);
+      if (!(Math.min(in, out) < mid && mid < Math.max(in, out))) {
+        mid = 0.5 * (in + out);
       }
-      if (logM.applyAsDouble(mid) < threshold) {
+      double fm = logM.applyAsDouble(mid) - threshold;
+      if (fm < 0) {
         in = mid;
+        fin = fm;
+        if (lastSide == -1) {
+          fout *= 0.5;
+        }
+        lastSide = -1;
       } else {
         out = mid;
+        fout = fm;
+        if (lastSide == 1) {
+          fin *= 0.5;
+        }
+        lastSide = 1;
       }
     }
-    // Report the outer end so the reported interval contains the CS.
     return out;
   }
+
 }

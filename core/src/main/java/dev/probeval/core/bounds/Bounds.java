@@ -69,9 +69,12 @@ public final class Bounds {
     double[] var = Conbo.varianceBoundsWithEps(acc, eTwo, muTwo[0], muTwo[1], true);
     double sigmaUpper = Math.min(SIGMA_MAX, Math.sqrt(var[2]));
     double sigmaLower = Math.min(SIGMA_MAX, Math.sqrt(var[1]));
+    double[] bin = ClopperPearson.interval(acc.countAtLeast(cfg.leakThreshold()), n, alpha, alpha);
+    if (acc.isRounded()) {
+      bin[0] = ClopperPearson.lower(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha);
+    }
     return finish(acc, cfg, n, eOne, muOne, sigmaLower, sigmaUpper, muTwo[1] + cfg.lambda() * sigmaUpper,
-        ClopperPearson.lower(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha),
-        ClopperPearson.upper(acc.countAtLeast(cfg.leakThreshold()), n, alpha));
+        bin[0], bin[1]);
   }
 
   /**
@@ -94,7 +97,8 @@ public final class Bounds {
     double[] mu = {Math.max(0.0, acc.mean() - r), Math.min(1.0, acc.mean() + r)};
     double[] muBand = Anderson.bounds(acc, e);
     if (acc.isRounded()) {
-      muBand[0] = Math.max(0.0, acc.mean() - r);
+      // The lower end must come from the same band event as the variance bound: the exact grid's right rule.
+      muBand[0] = Conbo.expectationBoundsWithEps(acc, e)[1];
     }
     double[] var = Conbo.varianceBoundsWithEps(acc, e, muBand[0], muBand[1], true);
     double sigmaUpper = Math.min(SIGMA_MAX, Math.sqrt(var[2]));

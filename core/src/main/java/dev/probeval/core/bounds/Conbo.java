@@ -15,7 +15,7 @@ public final class Conbo {
 
   /** {@code binomial_bounds}: two-sided Clopper–Pearson at level a, as {lower, upper}. */
   public static double[] binomialBounds(long k, long n, double a) {
-    return new double[] {ClopperPearson.lower(k, n, a / 2), ClopperPearson.upper(k, n, a / 2)};
+    return ClopperPearson.interval(k, n, a / 2, a / 2);
   }
 
   /** {@code survival_bounds(x, t, a)}: {1−F_n(t), 1−min(F_n(t)+ε,1), 1−max(F_n(t)−ε,0)}. */
@@ -28,9 +28,13 @@ public final class Conbo {
 
   /** {@code expectation_bounds(x, a)} on the 100-point grid: {mean, lower (right rule), upper (left rule)}. */
   public static double[] expectationBounds(ScoreAccumulator acc, double a) {
+    return expectationBoundsWithEps(acc, eps(Validation.n(acc.n()), a));
+  }
+
+  /** The grid rules of {@link #expectationBounds} for a CDF band of half width {@code e}. */
+  static double[] expectationBoundsWithEps(ScoreAccumulator acc, double e) {
     long n = Validation.n(acc.n());
     long[] c = acc.cumulativeGridCounts();
-    double e = eps(n, a);
     double upperSum = 0.0;
     double lowerSum = 0.0;
     for (int j = 0; j < Grid.SIZE - 1; j++) {

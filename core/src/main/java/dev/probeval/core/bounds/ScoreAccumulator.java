@@ -53,6 +53,8 @@ public final class ScoreAccumulator {
   private int distinct;
   private final int cap;
   private boolean rounded;
+  /** Derived, not state: cumulative grid counts, dropped on every update. */
+  private long[] cumulative;
 
   /** An empty accumulator with the default distinct-value cap. */
   public ScoreAccumulator() {
@@ -99,6 +101,7 @@ public final class ScoreAccumulator {
       max = x;
     }
     cells[Grid.cellOf(x)] += c;
+    cumulative = null;
     insert(x, c);
   }
 
@@ -153,6 +156,7 @@ public final class ScoreAccumulator {
     for (int j = 0; j < Grid.SIZE; j++) {
       cells[j] += other.cells[j];
     }
+    cumulative = null;
     n = nBefore + other.n;
     double y = (other.sum - other.sumC) - sumC;
     sum = s + y;
@@ -212,22 +216,20 @@ public final class ScoreAccumulator {
     return distinct;
   }
 
-  /** #{x ≤ T_j} for the reference grid point j (0..99). */
-  long countAtGrid(int j) {
-    long c = 0;
-    for (int i = 0; i <= j; i++) {
-      c += cells[i];
-    }
-    return c;
-  }
-
-  /** All 100 cumulative grid counts #{x ≤ T_j}. */
+  /**
+   * All 100 cumulative grid counts #{x ≤ T_j}. Cached until the next update, because one bound computation reads
+   * them several times; callers must not modify the array.
+   */
   long[] cumulativeGridCounts() {
-    long[] out = new long[Grid.SIZE];
-    long c = 0;
-    for (int j = 0; j < Grid.SIZE; j++) {
-      c += cells[j];
-      out[j] = c;
+    long[] out = cumulative;
+    if (out == null) {
+      out = new long[Grid.SIZE];
+      long c = 0;
+      for (int j = 0; j < Grid.SIZE; j++) {
+        c += cells[j];
+        out[j] = c;
+      }
+      cumulative = out;
     }
     return out;
   }
@@ -262,6 +264,16 @@ public final class ScoreAccumulator {
    */
   public long countAtLeastSurely(double t) {
     return rounded ? n - countBelow(t + 1.0 / LATTICE) : countAtLeast(t);
+  }
+
+  /** The sorted distinct values, valid in [0, {@link #distinctValues()}); shared, callers must not modify it. */
+  double[] valuesView() {
+    return values;
+  }
+
+  /** Counts aligned with {@link #valuesView()}; shared, callers must not modify it. */
+  long[] countsView() {
+    return counts;
   }
 
   /** Sorted distinct values (a copy). */
