@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       RegistryCommand.class,
       SampleCommand.class,
+      AggregateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {

@@ -1,0 +1,103 @@
+package dev.probeval.aggregator;
+
+import dev.probeval.avro.BoundsStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The aggregator's own Micrometer meters (Kafka Streams' metrics are bound separately by {@link Aggregator}).
+ * Thread-safe: every stream thread's processors share one instance.
+ */
+public final class AggregatorMetrics {
+  private final MeterRegistry registry;
+  private final Counter samplesCounted;
+  private final Counter duplicates;
+  private final Counter greedyCounted;
+  private final Counter modelBoundsEmitted;
+  private final Map<BoundsStatus, Counter> promptBoundsEmitted = new EnumMap<>(BoundsStatus.class);
+  private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+  private final Timer emitLatency;
+
+  public AggregatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.samplesCounted = Counter.builder("probeval.aggregator.samples.counted")
+        .description("Distinct sampled outputs counted into prompt bounds").register(registry);
+    this.greedyCounted = Counter.builder("probeval.aggregator.greedy.counted")
+        .description("Greedy baselines recorded").register(registry);
+    this.duplicates = Counter.builder("probeval.aggregator.samples.duplicate")
+        .description("Redelivered or re-produced samples dropped because their sample id was counted already")
+        .register(registry);
+    this.modelBoundsEmitted = Counter.builder("probeval.aggregator.model.bounds.emitted")
+        .description("ModelVersionBounds records emitted").register(registry);
+    for (BoundsStatus s : BoundsStatus.values()) {
+      promptBoundsEmitted.put(s, Counter.builder("probeval.aggregator.prompt.bounds.emitted")
+          .description("PromptBounds records emitted").tag("status", s.name()).register(registry));
+    }
+    this.emitLatency = Timer.builder("probeval.aggregator.emit.latency")
+        .description("From the producedAt of the sample that last changed a prompt to the emission of its bounds")
+        .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false)
+        .distributionStatisticExpiry(Duration.ofMinutes(5)).register(registry);
+  }
+
+  /** Meters on a private in-memory registry (for tests and the benchmark's baseline). */
+  public static AggregatorMetrics noop() {
+    return new AggregatorMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void sampleCounted() {
+    samplesCounted.increment();
+  }
+
+  void greedyCounted() {
+    greedyCounted.increment();
+  }
+
+  void duplicate() {
+    duplicates.increment();
+  }
+
+  void promptBoundsEmitted(BoundsStatus status, long latencyMs) {
+    promptBoundsEmitted.get(status).increment();
+    if (latencyMs >= 0) {
+      emitLatency.record(Duration.ofMillis(latencyMs));
+    }
+  }
+
+  void modelBoundsEmitted() {
+    modelBoundsEmitted.increment();
+  }
+
+  void deadLetter(DeadLetterReason reason, String topic) {
+    deadLetters.computeIfAbsent(reason.name() + "|" + topic, k -> Counter.builder("probeval.aggregator.dead.letters")
+        .description("Records routed to the dead-letter topic").tag("reason", reason.name()).tag("topic", topic)
+        .register(registry)).increment();
+  }
+
+  /** Count of dead letters with {@code reason} from any topic (for tests and the dashboard). */
+  public double deadLetterCount(DeadLetterReason reason) {
+    return registry.find("probeval.aggregator.dead.letters").tag("reason", reason.name()).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  public double duplicateCount() {
+    return duplicates.count();
+  }
+
+  public double samplesCountedTotal() {
+    return samplesCounted.count();
+  }
+
+  public Timer emitLatency() {
+    return emitLatency;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.probeval.aggregator;
+
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.ModelVersionBounds;
+import dev.probeval.avro.PromptBounds;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.Topics;
+import dev.probeval.serde.SpecificAvroDeserializer;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds the aggregator's Kafka Streams topology: a pure function of the config (tests build the same topology).
+ *
+ * <pre>
+ *  probeval.eval-requests.v1 ──► requests-source ──► requests-process ─(dead letters)──────────────┐
+ *                                                      │ writes requests-store                        │
+ *  probeval.samples.v1 ───────► samples-process  ◄─────┘ reads requests-store; rw prompt-state-store  │
+ *          (samples-source)      │                                                                    ▼
+ *                                ├─ dead letters ───────────────────────► dead-letters-sink ─► probeval.dead-letters.v1
+ *                                ├─ PromptBounds ───────────────────────► prompt-bounds-sink ─► probeval.prompt-bounds.v1
+ *                                └─ RollupEntry (key model|suite|split)
+ *                                      └► repartition "model-rollup" ─► model-rollup-process ─► model-bounds-sink
+ *                                         (rw model-prompts-store, model-bounds-store)        ─► probeval.model-bounds.v1
+ * </pre>
+ *
+ * Requests and samples are keyed by request id and must have the same partition count (co-partitioned): both sources
+ * feed processors sharing {@value #REQUESTS_STORE}, so they run in one sub-topology, partition p of both in one task.
+ */
+public final class AggregatorTopology {
+  /** Validated requests by request id (the requests table). */
+  public static final String REQUESTS_STORE = "requests-store";
+  /** {@link PromptState} by request id. */
+  public static final String PROMPT_STATE_STORE = "prompt-state-store";
+  /** Latest {@link RollupEntry} of each prompt, by {@code modelVersion|suite|split + '\0' + requestId}. */
+  public static final String MODEL_PROMPTS_STORE = "model-prompts-store";
+  /** Latest {@link ModelVersionBounds} by {@code modelVersion|suite|split}. */
+  public static final String MODEL_BOUNDS_STORE = "model-bounds-store";
+  /** Name of the repartition topic (prefixed with the application id, suffixed -repartition). */
+  public static final String MODEL_ROLLUP_REPARTITION = "model-rollup";
+
+  private AggregatorTopology() {}
+
+  /** The topology with meters on a private registry. */
+  public static Topology build(AggregatorConfig config) {
+    return build(config, AggregatorMetrics.noop());
+  }
+
+  public static Topology build(AggregatorConfig config, AggregatorMetrics metrics) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    // Refuse auto-generated names for any store, changelog or repartition topic.
+    p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(p)));
+    Map<String, Object> serde = config.serdeConfig();
+
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
+        Serdes.String(), Topics.EVAL_REQUESTS.valueSerde(serde)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPT_STATE_STORE),
+        Serdes.String(), PromptState.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_PROMPTS_STORE),
+        Serdes.String(), RollupEntry.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_BOUNDS_STORE),
+        Serdes.String(), Topics.MODEL_BOUNDS.valueSerde(serde)));
+
+    Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
+    KStream<String, Object> requestsOut = builder
+        .stream(Topics.EVAL_REQUESTS.name(), raw.withName("requests-source"))
+        .process(() -> new RequestsProcessor(deserializer(EvalRequest.class, serde), metrics),
+            Named.as("requests-process"), REQUESTS_STORE, PROMPT_STATE_STORE);
+    KStream<String, Object> samplesOut = builder
+        .stream(Topics.SAMPLES.name(), raw.withName("samples-source"))
+        .process(() -> new SamplesProcessor(deserializer(ScoredSample.class, serde), config, metrics),
+            Named.as("samples-process"), REQUESTS_STORE, PROMPT_STATE_STORE);
+
+    Map<String, KStream<String, Object>> routes = samplesOut.split(Named.as("samples-route-"))
+        .branch((k, v) -> v instanceof DeadLetter, Branched.as("dead-letters"))
+        .branch((k, v) -> v instanceof PromptBounds, Branched.as("prompt-bounds"))
+        .branch((k, v) -> v instanceof RollupEntry, Branched.as("rollup"))
+        .noDefaultBranch();
+
+    requestsOut.mapValues(v -> (DeadLetter) v, Named.as("requests-dead-letters"))
+        .merge(routes.get("samples-route-dead-letters").mapValues(v -> (DeadLetter) v,
+            Named.as("samples-dead-letters")), Named.as("dead-letters-merge"))
+        .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), Topics.DEAD_LETTERS.valueSerde(serde))
+            .withName("dead-letters-sink"));
+
+    routes.get("samples-route-prompt-bounds").mapValues(v -> (PromptBounds) v, Named.as("prompt-bounds-cast"))
+        .to(Topics.PROMPT_BOUNDS.name(), Produced.with(Serdes.String(), Topics.PROMPT_BOUNDS.valueSerde(serde))
+            .withName("prompt-bounds-sink"));
+
+    routes.get("samples-route-rollup").mapValues(v -> (RollupEntry) v, Named.as("rollup-cast"))
+        .repartition(Repartitioned.<String, RollupEntry>as(MODEL_ROLLUP_REPARTITION)
+            .withKeySerde(Serdes.String()).withValueSerde(RollupEntry.serde()))
+        .process(() -> new RollupProcessor(config, metrics), Named.as("model-rollup-process"),
+            MODEL_PROMPTS_STORE, MODEL_BOUNDS_STORE)
+        .mapValues(v -> (ModelVersionBounds) v, Named.as("model-bounds-cast"))
+        .to(Topics.MODEL_BOUNDS.name(), Produced.with(Serdes.String(), Topics.MODEL_BOUNDS.valueSerde(serde))
+            .withName("model-bounds-sink"));
+
+    return builder.build();
+  }
+
+  private static <T extends SpecificRecord> Deserializer<T> deserializer(Class<T> type, Map<String, Object> serde) {
+    SpecificAvroDeserializer<T> d = new SpecificAvroDeserializer<>(type);
+    d.configure(serde, false);
+    return d;
+  }
+}

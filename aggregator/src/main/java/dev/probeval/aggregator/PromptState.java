@@ -1,0 +1,172 @@
+package dev.probeval.aggregator;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The aggregator's state for one request (one prompt × model version × decoding configuration), kept in the
+ * {@value AggregatorTopology#PROMPT_STATE_STORE} store under the request id: core's score accumulator plus k, the
+ * greedy score, the largest sampled score and the set of sample indexes already counted.
+ *
+ * <p>The seen-set is how samples are de-duplicated by sample id: the aggregator only accepts a sample whose id equals
+ * {@code SampleIds.sampleId(requestId, sampleIndex)} with the index in [0, targetN), so ids and indexes are in
+ * one-to-one correspondence and a bit per index is an exact set of the ids seen. Its size is bounded by the request's
+ * n (targetN / 8 bytes) and it lives exactly as long as the request's state.
+ */
+public final class PromptState {
+  private static final byte FORMAT = 1;
+
+  private final int targetN;
+  private final long[] seen;
+  private final PromptAccumulator acc;
+  private int n;
+  private int k;
+  private double maxSampled = Double.NaN;
+  private double greedy = Double.NaN;
+  private boolean pending;
+  private long lastProducedAt = -1;
+
+  private PromptState(int targetN, long[] seen, PromptAccumulator acc) {
+    this.targetN = targetN;
+    this.seen = seen;
+    this.acc = acc;
+  }
+
+  /** A fresh state for a request with {@code targetN} samples. */
+  public static PromptState create(int targetN) {
+    if (targetN < 1) {
+      throw new IllegalArgumentException("targetN must be >= 1, got " + targetN);
+    }
+    return new PromptState(targetN, new long[(targetN + 63) >>> 6], PromptAccumulator.empty());
+  }
+
+  /** True when sample {@code index} was counted already. */
+  public boolean hasSeen(int index) {
+    return (seen[index >>> 6] & (1L << index)) != 0;
+  }
+
+  /** Counts sampled output {@code index} with {@code score}; the caller checked it is new and in range. */
+  public void addSample(int index, double score, boolean leaked, long producedAt) {
+    seen[index >>> 6] |= 1L << index;
+    acc.add(score);
+    n++;
+    if (leaked) {
+      k++;
+    }
+    if (Double.isNaN(maxSampled) || score > maxSampled) {
+      maxSampled = score;
+    }
+    lastProducedAt = producedAt;
+    pending = true;
+  }
+
+  public boolean hasGreedy() {
+    return !Double.isNaN(greedy);
+  }
+
+  public void setGreedy(double score, long producedAt) {
+    greedy = score;
+    lastProducedAt = producedAt;
+    pending = true;
+  }
+
+  public int targetN() {
+    return targetN;
+  }
+
+  public int n() {
+    return n;
+  }
+
+  public int k() {
+    return k;
+  }
+
+  /** Greedy score, or null before the greedy baseline arrived. */
+  public Double greedyScore() {
+    return Double.isNaN(greedy) ? null : greedy;
+  }
+
+  /** Highest counted sample score, or null when n = 0. */
+  public Double maxSampledScore() {
+    return Double.isNaN(maxSampled) ? null : maxSampled;
+  }
+
+  public PromptAccumulator accumulator() {
+    return acc;
+  }
+
+  /** True when an update has not been emitted yet. */
+  public boolean pending() {
+    return pending;
+  }
+
+  public void markEmitted() {
+    pending = false;
+  }
+
+  /** producedAt of the sample that last changed this state (-1: none), for the emit-latency metric. */
+  public long lastProducedAt() {
+    return lastProducedAt;
+  }
+
+  public byte[] toBytes() {
+    byte[] a = acc.toBytes();
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + 4 + seen.length * 8 + 4 + a.length);
+    b.put(FORMAT).putInt(targetN).putInt(n).putInt(k).putDouble(maxSampled).putDouble(greedy)
+        .put((byte) (pending ? 1 : 0)).putLong(lastProducedAt).putInt(seen.length);
+    for (long w : seen) {
+      b.putLong(w);
+    }
+    b.putInt(a.length).put(a);
+    return b.array();
+  }
+
+  public static PromptState fromBytes(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    byte format = b.get();
+    if (format != FORMAT) {
+      throw new SerializationException("unknown PromptState format " + format);
+    }
+    int targetN = b.getInt();
+    int n = b.getInt();
+    int k = b.getInt();
+    double max = b.getDouble();
+    double greedy = b.getDouble();
+    boolean pending = b.get() != 0;
+    long lastProducedAt = b.getLong();
+    long[] seen = new long[b.getInt()];
+    for (int i = 0; i < seen.length; i++) {
+      seen[i] = b.getLong();
+    }
+    byte[] a = new byte[b.getInt()];
+    b.get(a);
+    PromptState s = new PromptState(targetN, seen, PromptAccumulator.fromBytes(a));
+    s.n = n;
+    s.k = k;
+    s.maxSampled = max;
+    s.greedy = greedy;
+    s.pending = pending;
+    s.lastProducedAt = lastProducedAt;
+    return s;
+  }
+
+  /** Serde for the state store and its changelog. */
+  public static Serde<PromptState> serde() {
+    Serializer<PromptState> ser = (topic, s) -> s == null ? null : s.toBytes();
+    Deserializer<PromptState> de = (topic, b) -> b == null ? null : fromBytes(b);
+    return Serdes.serdeFrom(ser, de);
+  }
+
+  @Override
+  public String toString() {
+    return "PromptState{n=" + n + "/" + targetN + ", k=" + k + ", greedy=" + greedyScore() + ", max="
+        + maxSampledScore() + ", pending=" + pending + ", seenWords=" + Arrays.stream(seen).filter(w -> w != 0).count()
+        + "}";
+  }
+}

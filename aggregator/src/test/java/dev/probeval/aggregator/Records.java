@@ -1,0 +1,53 @@
+package dev.probeval.aggregator;
+
+import dev.probeval.avro.BoundMode;
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.FinishReason;
+import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.avro.ScorerConfig;
+import dev.probeval.core.ids.SampleIds;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Test records: requests and samples following the contracts (deterministic sample ids). */
+final class Records {
+  static final long T0 = 1_700_000_000_000L;
+
+  private Records() {}
+
+  static EvalRequest request(String id, int n) {
+    return request(id, "llama@3", "tofu", "forget", "q-" + id, n, 0.01, 0.5, BoundMode.CONBO);
+  }
+
+  static EvalRequest request(String id, String model, String suite, String split, String promptId, int n,
+      double alpha, double tau, BoundMode mode) {
+    return EvalRequest.newBuilder()
+        .setRequestId(id).setModelVersion(model).setPromptId(promptId).setSuite(suite).setSplit(split)
+        .setPrompt("Who wrote the book?").setReferences(List.of("Basil Mahfouz Al-Kuwaiti"))
+        .setScorer(ScorerConfig.newBuilder().setMetric("rougeL_recall").setLeakThreshold(tau)
+            .setStripPrefixes(List.of()).build())
+        .setNumSamples(n).setAlpha(alpha).setBoundMode(mode).setCreatedAt(Instant.ofEpochMilli(T0))
+        .setAttributes(Map.of())
+        .build();
+  }
+
+  static ScoredSample sample(String requestId, int index, double score) {
+    return sample(requestId, index, score, "worker-1");
+  }
+
+  static ScoredSample sample(String requestId, int index, double score, String worker) {
+    return ScoredSample.newBuilder()
+        .setSampleId(SampleIds.sampleId(requestId, index)).setRequestId(requestId).setModelVersion("llama@3")
+        .setPromptId("q-" + requestId).setSuite("tofu").setSplit("forget").setSampleIndex(index)
+        .setKind(index == SampleIds.GREEDY_INDEX ? SampleKind.GREEDY : SampleKind.SAMPLED)
+        .setSeed(SampleIds.sampleSeed(0, requestId, index)).setScore(score).setLeaked(score >= 0.5)
+        .setTokenCount(12).setFinishReason(FinishReason.EOS).setWorkerId(worker)
+        .setProducedAt(Instant.ofEpochMilli(T0 + 1000 + index)).build();
+  }
+
+  static ScoredSample greedy(String requestId, double score) {
+    return sample(requestId, SampleIds.GREEDY_INDEX, score);
+  }
+}
