@@ -247,6 +247,11 @@ public final class SamplerWorker implements AutoCloseable {
   private void runLoop() {
     boolean crashed = false;
     try {
+      if (config.preloadModels()) {
+        for (String version : config.catalog().versions()) {
+          models.backend(version);
+        }
+      }
       producer.initTransactions();
       consumer.subscribe(List.of(requestsTopic), new Rebalance());
       LOG.info("Sampler worker {} started: group {}, models {}", config.workerId(), config.groupId(),
@@ -299,10 +304,10 @@ public final class SamplerWorker implements AutoCloseable {
       if (rec == null) {
         return;
       }
+      // Starting a request (which may open its model) is a step of its own: the consumer polls before the first
+      // chunk, so loading a large model does not add to the first chunk's time between polls.
       current = begin(rec);
-      if (current == null) {
-        return;
-      }
+      return;
     }
     processChunk(current);
   }
@@ -331,6 +336,13 @@ public final class SamplerWorker implements AutoCloseable {
       vr = validator.validate(key, request);
     } catch (RejectedRequestException e) {
       deadLetter(rec, e.reason().errorClass(), e.getMessage());
+      return null;
+    }
+    try {
+      models.backend(vr.model().version());
+    } catch (IOException | RuntimeException e) {
+      deadLetter(rec, RejectReason.MODEL_UNAVAILABLE.errorClass(), "model version '" + vr.model().version()
+          + "' (" + vr.model() + ") cannot be opened: " + e.getMessage());
       return null;
     }
     Progress p = progress.get(tp);

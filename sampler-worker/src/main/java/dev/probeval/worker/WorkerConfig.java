@@ -34,6 +34,7 @@ public final class WorkerConfig {
   private final short replicationFactor;
   private final String metricsHost;
   private final int metricsPort;
+  private final boolean preloadModels;
 
   private WorkerConfig(Builder b) {
     this.bootstrapServers = Objects.requireNonNull(b.bootstrapServers, "bootstrapServers");
@@ -60,6 +61,7 @@ public final class WorkerConfig {
     this.replicationFactor = b.replicationFactor;
     this.metricsHost = b.metricsHost;
     this.metricsPort = b.metricsPort;
+    this.preloadModels = b.preloadModels;
   }
 
   /** {@code <host>-<pid>}: unique per process, but not stable across restarts (see docs/worker.md). */
@@ -157,6 +159,11 @@ public final class WorkerConfig {
     return metricsPort;
   }
 
+  /** Open every configured model before joining the group (instead of on first use). */
+  public boolean preloadModels() {
+    return preloadModels;
+  }
+
   @Override
   public String toString() {
     return "WorkerConfig{bootstrap=" + bootstrapServers + ", group=" + groupId + ", worker=" + workerId + ", models="
@@ -183,6 +190,7 @@ public final class WorkerConfig {
     private short replicationFactor = 1;
     private String metricsHost = "127.0.0.1";
     private int metricsPort = -1;
+    private boolean preloadModels;
 
     public Builder setBootstrapServers(String v) {
       this.bootstrapServers = v;
@@ -299,6 +307,12 @@ public final class WorkerConfig {
       }
       this.metricsHost = host;
       this.metricsPort = port;
+      return this;
+    }
+
+    /** Open every configured model at start, so a bad path fails the start and no request waits for a load. */
+    public Builder optPreloadModels(boolean v) {
+      this.preloadModels = v;
       return this;
     }
 
