@@ -257,26 +257,22 @@ public final class SamplerWorker implements AutoCloseable {
       LOG.info("Sampler worker {} started: group {}, models {}", config.workerId(), config.groupId(),
           config.catalog().versions());
       while (!stopping) {
-        ConsumerRecords<byte[], byte[]> records;
         try {
-          records = consumer.poll(busy() ? Duration.ZERO : config.pollTimeout());
+          ConsumerRecords<byte[], byte[]> records = consumer.poll(busy() ? Duration.ZERO : config.pollTimeout());
+          records.forEach(queue::add);
+          if (busy()) {
+            consumer.pause(consumer.assignment());
+          } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+          }
+          if (busy()) {
+            step();
+          }
         } catch (WakeupException e) {
           if (stopping) {
             break;
           }
           throw e;
-        }
-        records.forEach(queue::add);
-        if (busy()) {
-          consumer.pause(consumer.assignment());
-        } else if (!consumer.paused().isEmpty()) {
-          consumer.resume(consumer.paused());
-        }
-        if (!busy()) {
-          continue;
-        }
-        try {
-          step();
         } catch (KafkaException e) {
           if (isFatal(e)) {
             throw e;

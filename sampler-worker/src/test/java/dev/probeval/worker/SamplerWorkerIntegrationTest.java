@@ -330,27 +330,7 @@ class SamplerWorkerIntegrationTest {
   void shouldPollBetweenChunksSoALongRequestKeepsItsGroupMembership() throws Exception {
     // Every chunk takes 500 ms and the whole request about 3 s, twice max.poll.interval.ms. A worker that did not
     // poll between chunks would be evicted from the group and its offset commit fenced.
-    SamplingBackend real = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
-    closeAfter.add(real::close);
-    BackendFactory slow = spec -> new SamplingBackend() {
-      @Override
-      public List<GeneratedSample> generate(GenerationRequest request) {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return real.generate(request);
-      }
-
-      @Override
-      public String describe() {
-        return "slow " + real.describe();
-      }
-
-      @Override
-      public void close() {}
-    };
+    BackendFactory slow = slowBackend(500);
     SamplerWorker worker = start(config("w-slow").optChunkSize(1).optBackendFactory(slow)
         .optConsumerConfig(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1500).build(), ChunkListener.NONE);
     EvalRequest r = Requests.request("req-slow", MODEL, 6).build();
@@ -363,6 +343,56 @@ class SamplerWorkerIntegrationTest {
     assertEquals(7, got.stream().map(ScoredSample::getSampleId).distinct().count());
     assertSamplesMatchDirectDraw(got, directDraw(r), "w-slow");
     assertEquals(0.0, worker.metrics().errors(WorkerMetrics.KAFKA_ERROR), "no fenced or failed commit");
+  }
+
+  /** The real model behind a backend that takes {@code delayMs} longer per chunk: a test double at the factory seam. */
+  private BackendFactory slowBackend(long delayMs) throws Exception {
+    SamplingBackend real = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
+    closeAfter.add(real::close);
+    return spec -> new SamplingBackend() {
+      @Override
+      public List<GeneratedSample> generate(GenerationRequest request) {
+        sleep(delayMs);
+        return real.generate(request);
+      }
+
+      @Override
+      public String describe() {
+        return "slow " + real.describe();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Test
+  void twoWorkersInOneGroupShouldSplitTheRequestsAndDrawEverySampleOnce() throws Exception {
+    BackendFactory slow = slowBackend(400);
+    List<EvalRequest> reqs = new ArrayList<>();
+    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
+      for (int i = 0; i < 4; i++) {
+        EvalRequest r = Requests.request("req-scale-" + i, MODEL, 4).build();
+        reqs.add(r);
+        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), i % PARTITIONS, r.getRequestId(), r));
+      }
+      p.flush();
+    }
+    start(config("w-a").optBackendFactory(slow).build(), ChunkListener.NONE);
+    start(config("w-b").optBackendFactory(slow).build(), ChunkListener.NONE);
+    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    samples.awaitUntil("4 x 5 samples", Duration.ofSeconds(120), recs -> reqs.stream()
+        .allMatch(r -> countFor(recs, r.getRequestId()) >= 5));
+    samples.drain();
+    assertEquals(20, samples.seen.size(), "every sample committed exactly once, whoever drew it");
+    for (EvalRequest r : reqs) {
+      List<ScoredSample> got = samples.values(x -> x.key().equals(r.getRequestId()));
+      assertEquals(Set.of(-1, 0, 1, 2, 3), got.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
+      assertSamplesMatchDirectDraw(got, directDraw(r), "w-");
+    }
+    Set<String> workers = samples.seen.stream().map(x -> x.value().getWorkerId()).collect(Collectors.toSet());
+    assertEquals(Set.of("w-a", "w-b"), workers, "both members of the group drew samples");
   }
 
   /** Thrown from a chunk hook to stop a worker like a killed process. */
