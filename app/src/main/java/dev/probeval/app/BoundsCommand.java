@@ -3,6 +3,7 @@ package dev.probeval.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.probeval.core.bounds.AnytimeBounds;
 import dev.probeval.core.bounds.BoundConfig;
 import dev.probeval.core.bounds.BoundMode;
 import dev.probeval.core.bounds.BoundReport;
@@ -41,6 +42,9 @@ import picocli.CommandLine.Spec;
     })
 final class BoundsCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
+  /** Plain decimal numbers only: Java would also accept "0.5f", "0x1p-1" or "Infinity". */
+  private static final java.util.regex.Pattern DECIMAL =
+      java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
   @Spec CommandSpec spec;
 
@@ -135,7 +139,7 @@ final class BoundsCommand implements Callable<Integer> {
       default -> throw new UsageException("--conbo-sigma must be doc or demo, got '" + conboSigma + "'");
     };
     try {
-      return new BoundConfig(a, BoundMode.parse(mode), tau, ts, lam, conv, 1024);
+      return new BoundConfig(a, BoundMode.parse(mode), tau, ts, lam, conv, AnytimeBounds.DEFAULT_DESIGN_N);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -180,12 +184,10 @@ final class BoundsCommand implements Callable<Integer> {
       }
       for (String token : line.split("\\s+")) {
         position++;
-        double x;
-        try {
-          x = Double.parseDouble(token);
-        } catch (NumberFormatException e) {
+        if (!DECIMAL.matcher(token).matches()) {
           throw bad(token, position, firstLine + i, "is not a number");
         }
+        double x = Double.parseDouble(token);
         if (!Double.isFinite(x) || x < 0 || x > 1) {
           throw bad(token, position, firstLine + i, "is not a finite score in [0,1]");
         }
@@ -203,11 +205,10 @@ final class BoundsCommand implements Callable<Integer> {
   }
 
   private static double number(String option, String value) {
-    try {
-      return Double.parseDouble(value);
-    } catch (NumberFormatException e) {
+    if (!DECIMAL.matcher(value.strip()).matches()) {
       throw new UsageException(option + " expects a number, got '" + value + "'");
     }
+    return Double.parseDouble(value.strip());
   }
 
   private List<String> readLines() throws IOException {

@@ -113,6 +113,9 @@ class BoundsCommandTest {
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("'abc'") && r.err().contains("position 4") && r.err().contains("line 2"), r.err());
+    Result suffix = run("bounds", file("0.1 0.5f").toString());
+    assertEquals(2, suffix.code(), "Java-only number syntax is rejected");
+    assertTrue(suffix.err().contains("'0.5f'") && suffix.err().contains("position 2"), suffix.err());
     Result out = run("bounds", file("0.1 1.5").toString());
     assertEquals(2, out.code());
     assertTrue(out.err().contains("'1.5'") && out.err().contains("[0,1]"), out.err());

@@ -69,7 +69,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * minus producedAt, including the exactly-once commit that makes the bound visible.
  *
  * <p>Arguments: {@code --prompts P --samples-per-prompt S --emit-every K --latency-samples L --latency-rate R
- * --partitions N}.
+ * --partitions N}; {@code --streams.<property> value} overrides a Kafka Streams property of the aggregator.
  */
 public final class AggregatorBenchmark {
   private AggregatorBenchmark() {}
@@ -114,6 +114,13 @@ public final class AggregatorBenchmark {
           .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url())
           .stateDir(work.resolve("aggregator")).emitEverySamples(emitEvery).emitIntervalMs(1000)
           .modelEmitIntervalMs(1000).partitions(partitions).build();
+      AggregatorConfig.Builder cb = cfg.toBuilder();
+      a.forEach((k, v) -> {
+        if (k.startsWith("streams.")) {
+          cb.streamsConfig(k.substring("streams.".length()), v);
+        }
+      });
+      cfg = cb.build();
       AggregatorMetrics metrics = new AggregatorMetrics(new SimpleMeterRegistry());
       KafkaStreams agg = new KafkaStreams(AggregatorTopology.build(cfg, metrics), cfg.streamsProperties(0));
       long start = startAndAwaitRunning(agg);

@@ -74,34 +74,65 @@ public final class AnytimeBounds {
   }
 
   /**
-   * ln of the beta-binomial mixture martingale at p, M_n(p) = B(a+k, b+n−k) / (B(a,b)·p^k·(1−p)^(n−k)), a
-   * nonnegative martingale under Bernoulli(p) with mean 1 (Robbins 1970; Howard et al. 2021, §3.3, the conjugate
-   * beta-binomial mixture). By Ville's inequality P(∃n: M_n(p) ≥ 1/α) ≤ α, so {p : M_n(p) &lt; 1/α} is a confidence
-   * sequence. The prior is Beta(1/2, 1/2) (Jeffreys).
+   * Concentration r of the beta prior, as a multiple of the design n: r = 0.1·n* keeps the M_bin confidence sequence
+   * within about 1.45× of the fixed-n Clopper–Pearson width at n = n* for every k (docs/statistics.md).
    */
-  public static double logBetaBinomialMixture(long k, long n, double p) {
-    double a = 0.5;
-    double b = 0.5;
-    double logMix = Beta.logBeta(a + k, b + n - k) - Beta.logBeta(a, b);
+  public static final double PRIOR_CONCENTRATION_PER_DESIGN_N = 0.1;
+
+  /**
+   * ln M_n(p) of the one-sided beta-binomial mixture martingale that tests a Bernoulli success probability p.
+   *
+   * <p>For a fixed p the likelihood ratio Π_i (q/p)^{x_i}((1−q)/(1−p))^{1−x_i} is a nonnegative martingale with mean
+   * 1 under Bernoulli(p) for every q, and so is any mixture of them over a prior π_p on q chosen before seeing data
+   * (Robbins 1970, "Statistical methods related to the law of the iterated logarithm", Ann. Math. Statist. 41(5);
+   * Howard, Ramdas, McAuliffe &amp; Sekhon 2021, "Time-uniform, nonparametric, nonasymptotic confidence
+   * sequences", Ann. Statist. 49(2), §3, the method of mixtures). Ville's inequality (Ville 1939) then gives
+   * P(∃n: M_n(p) ≥ 1/α) ≤ α. The prior here is Beta(p·r, (1−p)·r), centred on the tested p, truncated to q ≤ p for
+   * the upper end (it only bets on "fewer successes than p predicts") or to q ≥ p for the lower end; conjugacy
+   * gives the closed form M_n(p) = B(pr+k, (1−p)r+n−k)·I / (B(pr, (1−p)r)·I₀·p^k·(1−p)^{n−k}), with I and I₀ the
+   * posterior and prior masses of the truncation region (regularized incomplete beta).
+   *
+   * @param upper true for the martingale behind the upper end (prior on q ≤ p), false for the lower end
+   */
+  public static double logBetaBinomialMixture(long k, long n, double p, double r, boolean upper) {
+    double a = p * r;
+    double b = (1.0 - p) * r;
+    double post = upper
+        ? Beta.regularizedBeta(p, a + k, b + n - k)
+        : Beta.regularizedBeta(1.0 - p, b + n - k, a + k);
+    double prior = upper ? Beta.regularizedBeta(p, a, b) : Beta.regularizedBeta(1.0 - p, b, a);
     double logLik = (k == 0 ? 0.0 : k * Math.log(p)) + (n - k == 0 ? 0.0 : (n - k) * Math.log1p(-p));
-    return logMix - logLik;
+    double v = Beta.logBeta(a + k, b + n - k) + Math.log(post) - Beta.logBeta(a, b) - Math.log(prior) - logLik;
+    // Underflow of a tail mass means the tested p is far outside: treat it as rejected.
+    return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
   }
 
-  /** {lower, upper} ends of the beta-binomial mixture confidence sequence for a Bernoulli p after k of n. */
-  public static double[] binomial(long k, long n, double alpha) {
+  /**
+   * {lower, upper} ends of the beta-binomial mixture confidence sequences for a Bernoulli p after k of n, tuned
+   * for {@code designN}: each end holds for all n simultaneously with probability ≥ 1−α
+   * ({@link #logBetaBinomialMixture}).
+   */
+  public static double[] binomial(long k, long n, double alpha, long designN) {
     Validation.n(n);
     if (k < 0 || k > n) {
       throw new IllegalArgumentException("need 0 <= k <= n, got k = " + k + ", n = " + n);
     }
+    double r = PRIOR_CONCENTRATION_PER_DESIGN_N * designN;
     double threshold = Math.log(1.0 / alpha);
     double phat = (double) k / n;
-    double upper = k == n ? 1.0 : solve(k, n, threshold, phat, 1.0);
-    double lower = k == 0 ? 0.0 : solve(k, n, threshold, phat, 0.0);
+    double upper = k == n ? 1.0 : solve(p -> logBetaBinomialMixture(k, n, p, r, true), threshold, phat, 1.0);
+    double lower = k == 0 ? 0.0 : solve(p -> logBetaBinomialMixture(k, n, p, r, false), threshold, phat, 0.0);
     return new double[] {lower, upper};
   }
 
+  /** {@link #binomial(long, long, double, long)} at the default design n. */
+  public static double[] binomial(long k, long n, double alpha) {
+    return binomial(k, n, alpha, DEFAULT_DESIGN_N);
+  }
+
   /** Bisection between the MLE (inside the CS) and an end (outside) for ln M_n(p) = ln(1/α). */
-  private static double solve(long k, long n, double threshold, double inside, double outside) {
+  private static double solve(java.util.function.DoubleUnaryOperator logM, double threshold, double inside,
+      double outside) {
     double in = inside;
     double out = outside;
     for (int i = 0; i < 200; i++) {
@@ -109,7 +140,7 @@ public final class AnytimeBounds {
       if (mid == in || mid == out) {
         break;
       }
-      if (logBetaBinomialMixture(k, n, mid) < threshold) {
+      if (logM.applyAsDouble(mid) < threshold) {
         in = mid;
       } else {
         out = mid;

@@ -15,7 +15,7 @@ import java.util.Map;
  *       the one-sided DKW–Massart ε = √(ln(1/α)/(2n)); M_μ is the exact Anderson bound with that ε; M_σ uses the
  *       two-sided band at α with the atom-at-0 correction and is clipped to 0.5 (the largest σ on [0,1]); M_ED takes
  *       M_μ and M_σ from one two-sided band at α so that both hold jointly with probability ≥ 1−α.
- *   <li>ANYTIME: M_bin from the beta-binomial mixture confidence sequence, M_μ from the normal-mixture confidence
+ *   <li>ANYTIME: M_bin from the one-sided beta-binomial mixture confidence sequences, M_μ from the normal-mixture confidence
  *       sequence, M_gen and M_σ (and M_ED) from the time-uniform DKW band of Howard &amp; Ramdas (2022); see
  *       {@link AnytimeBounds}. Each holds for all n simultaneously.
  * </ul>
@@ -49,6 +49,9 @@ public final class Bounds {
     }
     long k = acc.countAtLeast(cfg.leakThreshold());
     double[] bin = Conbo.binomialBounds(k, n, a2);
+    if (acc.isRounded()) {
+      bin[0] = Conbo.binomialBounds(acc.countAtLeastSurely(cfg.leakThreshold()), n, a2)[0];
+    }
     // A constant sample is the one case where numpy's rounding shows in conbo's sample σ; reproduce it.
     double std = acc.distinctValues() == 1 && !acc.isRounded()
         ? Math.sqrt(NumpySums.constantVariance(acc.min(), n)) : acc.std();
@@ -67,7 +70,7 @@ public final class Bounds {
     double sigmaUpper = Math.min(SIGMA_MAX, Math.sqrt(var[2]));
     double sigmaLower = Math.min(SIGMA_MAX, Math.sqrt(var[1]));
     return finish(acc, cfg, n, eOne, muOne, sigmaLower, sigmaUpper, muTwo[1] + cfg.lambda() * sigmaUpper,
-        ClopperPearson.lower(acc.countAtLeast(cfg.leakThreshold()), n, alpha),
+        ClopperPearson.lower(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha),
         ClopperPearson.upper(acc.countAtLeast(cfg.leakThreshold()), n, alpha));
   }
 
@@ -96,7 +99,10 @@ public final class Bounds {
     double[] var = Conbo.varianceBoundsWithEps(acc, e, muBand[0], muBand[1], true);
     double sigmaUpper = Math.min(SIGMA_MAX, Math.sqrt(var[2]));
     double sigmaLower = Math.min(SIGMA_MAX, Math.sqrt(var[1]));
-    double[] bin = AnytimeBounds.binomial(acc.countAtLeast(cfg.leakThreshold()), n, alpha);
+    double[] bin = AnytimeBounds.binomial(acc.countAtLeast(cfg.leakThreshold()), n, alpha, cfg.designN());
+    if (acc.isRounded()) {
+      bin[0] = AnytimeBounds.binomial(acc.countAtLeastSurely(cfg.leakThreshold()), n, alpha, cfg.designN())[0];
+    }
     return finish(acc, cfg, n, e, mu, sigmaLower, sigmaUpper, muBand[1] + cfg.lambda() * sigmaUpper, bin[0], bin[1]);
   }
 

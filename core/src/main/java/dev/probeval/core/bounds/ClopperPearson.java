@@ -36,32 +36,38 @@ public final class ClopperPearson {
   }
 
   /**
-   * Solves I_x(a,b) = p. For upper tails (p close to 1) the complementary equation 1 − I_x(a,b) = I_{1−x}(b,a) = q
-   * is solved instead, which keeps relative precision when q is tiny.
+   * Solves I_x(a,b) = p by safeguarded Newton iteration (the derivative is the Beta(a,b) density) inside a shrinking
+   * bisection bracket. For upper tails (p close to 1) the complementary equation 1 − I_x(a,b) = I_{1−x}(b,a) = q is
+   * used, which keeps relative precision when q is tiny.
    */
   private static double betaQuantile(double p, double q, double a, double b, boolean upperTail) {
     double lo = 0.0;
     double hi = 1.0;
-    for (int i = 0; i < 200 && hi - lo > 0; i++) {
-      double mid = 0.5 * (lo + hi);
-      if (mid <= lo || mid >= hi) {
-        break;
+    double logB = Beta.logBeta(a, b);
+    double x = a / (a + b);
+    for (int i = 0; i < 300; i++) {
+      // g(x) = I_x(a,b) - p, increasing in x; computed through the upper tail when that is the precise side.
+      double g = upperTail
+          ? q - Beta.regularizedBeta(1.0 - x, b, a, 1e-17, 100000)
+          : Beta.regularizedBeta(x, a, b, 1e-17, 100000) - p;
+      if (g == 0.0) {
+        return x;
       }
-      boolean belowTarget;
-      if (upperTail) {
-        // survival S(mid) = I_{1-mid}(b, a); quantile where S = q; S decreases in mid.
-        double s = Beta.regularizedBeta(1.0 - mid, b, a, 1e-17, 100000);
-        belowTarget = s > q;
+      if (g < 0) {
+        lo = x;
       } else {
-        double c = Beta.regularizedBeta(mid, a, b, 1e-17, 100000);
-        belowTarget = c < p;
+        hi = x;
       }
-      if (belowTarget) {
-        lo = mid;
-      } else {
-        hi = mid;
+      double density = Math.exp((a - 1) * Math.log(x) + (b - 1) * Math.log1p(-x) - logB);
+      double next = x - g / density;
+      if (!(next > lo && next < hi) || !Double.isFinite(next)) {
+        next = 0.5 * (lo + hi);
       }
+      if (Math.abs(next - x) <= 1e-16 * Math.max(x, 1e-300) || hi - lo <= 1e-17 * Math.max(hi, 1e-300)) {
+        return next;
+      }
+      x = next;
     }
-    return 0.5 * (lo + hi);
+    return x;
   }
 }

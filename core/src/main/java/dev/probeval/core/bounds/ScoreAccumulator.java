@@ -16,10 +16,18 @@ import java.util.Arrays;
  *
  * <p><b>Cap.</b> The multiset keeps at most {@link #DEFAULT_DISTINCT_CAP} exact distinct values (configurable). A new
  * distinct value arriving past the cap is rounded <em>up</em> to the lattice {@code ceil(x·4096)/4096}, so the state
- * never exceeds cap + 4097 entries (≈ 66 KiB). Rounding up only raises scores, so every <em>upper</em> bound computed
- * from the multiset (exact-Anderson M_μ, M_gen, M_bin through k = #{x ≥ τ}) stays valid; lower bounds taken from it
- * would not, so once {@link #isRounded()} is true the calculator takes lower bounds from the exact grid instead and
- * marks the report approximate. n, the sums and the grid counters are never rounded, so CONBO mode stays exact.
+ * never exceeds cap + 4097 entries (≈ 66 KiB) and {@link #isRounded()} turns true. n, Σx, Σx² and the 100 grid
+ * counters are never rounded. What stays valid past the cap:
+ * <ul>
+ *   <li>CONBO M_μ, M_σ and their lower ends, SOUND/ANYTIME M_σ (grid counters only): exact, unchanged.
+ *   <li>Every upper bound read from the multiset (exact-Anderson M_μ, M_gen(x), the P(X ≥ x) variant, k and M_bin):
+ *       rounding up only raises scores, so these stay valid upper bounds, looser by at most 1/4096 in the score
+ *       (M_μ) or by the mass of scores within 1/4096 below a threshold (M_gen, k). In CONBO mode they are then
+ *       conservative rather than bit-for-bit, unless the threshold is above every rounded score.
+ *   <li>Lower bounds: E[X]'s lower end falls back to the exact grid (conbo's right rule); P(X ≥ τ)'s lower end uses
+ *       {@link #countAtLeastSurely}, which only counts values at least 1/4096 above τ. The report is marked
+ *       approximate.
+ * </ul>
  *
  * <p>Not thread-safe. {@link #merge} adds another accumulator (for partitioned aggregation); the result equals
  * sequential updates with the same scores, in any order.
@@ -245,6 +253,15 @@ public final class ScoreAccumulator {
   /** #{x ≥ t}: the leak count k for threshold τ = t. */
   public long countAtLeast(double t) {
     return n - countBelow(t);
+  }
+
+  /**
+   * A count that is certainly ≤ #{x ≥ t}: exact while {@link #isRounded()} is false; past the cap a stored value v
+   * may stand for any original score in (v − 1/{@value #LATTICE}, v], so only values ≥ t + 1/{@value #LATTICE} count.
+   * Lower bounds on P(X ≥ τ) use this count, upper bounds use {@link #countAtLeast}.
+   */
+  public long countAtLeastSurely(double t) {
+    return rounded ? n - countBelow(t + 1.0 / LATTICE) : countAtLeast(t);
   }
 
   /** Sorted distinct values (a copy). */

@@ -92,10 +92,17 @@ class BoundsPropertiesTest {
     double fixedMean = SampleSizePlanner.meanWidth(1024, alpha, BoundMode.SOUND);
     double anyMean = SampleSizePlanner.meanWidth(1024, alpha, BoundMode.ANYTIME);
     assertTrue(anyMean / fixedMean <= 1.5, "mean CS width ratio " + anyMean / fixedMean);
-    // The beta-binomial CS is ~1.7x Clopper-Pearson at n = 1024 (docs/statistics.md), but it must beat the
-    // alternative of reading M_bin off the time-uniform DKW band.
-    double mix = AnytimeBounds.binomial(512, 1024, alpha)[1] - 0.5;
-    assertTrue(mix < AnytimeBounds.dkwEps(1024, alpha), "binomial CS tighter than the band");
+    // The centred one-sided beta-binomial CS stays within 1.5x of one-sided Clopper-Pearson at the design n.
+    for (long k : new long[] {0, 1, 10, 100, 512, 1000}) {
+      double phat = k / 1024.0;
+      double cs = AnytimeBounds.binomial(k, 1024, alpha)[1] - phat;
+      double cp = ClopperPearson.upper(k, 1024, alpha) - phat;
+      assertTrue(cs / cp <= 1.5, "M_bin CS width ratio " + cs / cp + " at k = " + k);
+      assertTrue(cs / cp >= 1.0, "a CS cannot beat the fixed-n bound, k = " + k);
+      double low = phat - AnytimeBounds.binomial(k, 1024, alpha)[0];
+      double cpLow = phat - ClopperPearson.lower(k, 1024, alpha);
+      assertTrue(k == 0 || low / cpLow <= 1.5, "lower CS width ratio " + low / cpLow + " at k = " + k);
+    }
   }
 
   @Test

@@ -110,6 +110,7 @@ class CoverageMonteCarloTest {
     int everBin = 0;
     int everGen = 0;
     double threshold = Math.log(1 / ALPHA);
+    double r = AnytimeBounds.PRIOR_CONCENTRATION_PER_DESIGN_N * AnytimeBounds.DEFAULT_DESIGN_N;
     Random rnd = new Random(99);
     for (int s = 0; s < streams; s++) {
       long k = 0;
@@ -125,7 +126,7 @@ class CoverageMonteCarloTest {
         above += x > 0.5 ? 1 : 0;
         // The same formulas Bounds uses in ANYTIME mode, evaluated in O(1) per sample.
         vm |= sum / n + AnytimeBounds.meanRadius(n, ALPHA, AnytimeBounds.DEFAULT_DESIGN_N) / n < d.mean();
-        vb |= (double) k / n < pLeak && AnytimeBounds.logBetaBinomialMixture(k, n, pLeak) >= threshold;
+        vb |= (double) k / n < pLeak && AnytimeBounds.logBetaBinomialMixture(k, n, pLeak, r, true) >= threshold;
         vg |= Math.min(1.0, (double) above / n + AnytimeBounds.dkwEps(n, ALPHA)) < d.survHalf();
       }
       everMean += vm ? 1 : 0;
@@ -146,8 +147,14 @@ class CoverageMonteCarloTest {
       BoundReport r = Bounds.compute(acc, BoundConfig.defaults().withMode(BoundMode.ANYTIME).withAlpha(ALPHA)
           .withLeakThreshold(0.5));
       double p = r.mBin();
-      // M_bin is the outer end of {p : ln M_n(p) < ln(1/alpha)}.
-      assertTrue(p == 1.0 || AnytimeBounds.logBetaBinomialMixture(r.k(), n, p) >= Math.log(1 / ALPHA) - 1e-9);
+      double conc = AnytimeBounds.PRIOR_CONCENTRATION_PER_DESIGN_N * AnytimeBounds.DEFAULT_DESIGN_N;
+      // M_bin is the outer end of {p : ln M_n(p) < ln(1/alpha)}, and no larger p is back inside.
+      assertTrue(p == 1.0 || AnytimeBounds.logBetaBinomialMixture(r.k(), n, p, conc, true) >= Math.log(1 / ALPHA) - 1e-9);
+      for (int i = 1; i <= 50 && p < 1.0; i++) {
+        double q = p + (1.0 - p) * i / 51.0;
+        assertTrue(AnytimeBounds.logBetaBinomialMixture(r.k(), n, q, conc, true) >= Math.log(1 / ALPHA) - 1e-9,
+            "upper CS is an interval: p = " + q + " after " + r.k() + " of " + n);
+      }
       assertTrue(Math.abs(r.mMu() - Math.min(1.0, acc.mean()
           + AnytimeBounds.meanRadius(n, ALPHA, AnytimeBounds.DEFAULT_DESIGN_N) / n)) < 1e-12);
     }

@@ -104,6 +104,8 @@ class ScoreAccumulatorTest {
       assertTrue(c.mMu() >= e.mMu() - 1e-15, mode + " M_mu stays an upper bound");
       assertTrue(c.mMu() <= e.mMu() + 1.0 / ScoreAccumulator.LATTICE + 1e-12, mode + " and is close");
       assertTrue(c.mBin() >= e.mBin() - 1e-15, mode + " M_bin stays an upper bound");
+      assertTrue(c.mBinLower() <= e.mBinLower() + 1e-15, mode + " M_bin lower end stays a lower bound");
+      assertTrue(c.mBinLower() > 0.4, mode + " and is still informative: " + c.mBinLower());
       assertTrue(c.mMuLower() <= e.mMuLower() + 1e-15, mode + " lower bound stays conservative");
       for (double t : cfg.thresholds()) {
         assertTrue(c.mGen().get(t) >= e.mGen().get(t) - 1e-15, mode + " M_gen(" + t + ")");
@@ -112,5 +114,24 @@ class ScoreAccumulatorTest {
     // CONBO reads only the exact grid counters, so it is unaffected by the cap.
     BoundConfig conbo = BoundConfig.defaults().withMode(BoundMode.CONBO);
     assertEquals(Bounds.compute(exact, conbo).mMu(), Bounds.compute(capped, conbo).mMu(), 0.0);
+  }
+
+  @Test
+  void shouldNotClaimLeaksFromScoresRoundedUpOntoTheLeakThreshold() {
+    // Past the cap, scores just below tau are rounded up onto tau: they may count for upper bounds only.
+    ScoreAccumulator acc = new ScoreAccumulator(1);
+    acc.add(0.0);
+    for (int i = 1; i <= 1000; i++) {
+      acc.add(0.5 - i * 1e-9);
+    }
+    assertTrue(acc.isRounded());
+    assertEquals(1000, acc.countAtLeast(0.5), "rounded-up scores count for the upper bound");
+    assertEquals(0, acc.countAtLeastSurely(0.5), "but not as certain leaks");
+    for (BoundMode mode : BoundMode.values()) {
+      BoundReport r = Bounds.compute(acc, BoundConfig.defaults().withMode(mode));
+      assertEquals(0.0, r.mBinLower(), 0.0, mode + ": no score reached tau, so no positive lower bound");
+      assertTrue(r.mBin() > 0.99, mode + " upper end stays conservative");
+      assertTrue(r.approximate());
+    }
   }
 }
