@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       RegistryCommand.class,
       SampleCommand.class,
       AggregateCommand.class,
+      WorkerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {

@@ -1,0 +1,53 @@
+package dev.probeval.worker;
+
+import java.util.Optional;
+
+/**
+ * How far a partially processed request got, stored as the metadata of the consumer offset the worker commits in
+ * each chunk's transaction. While a request at offset o is in progress the worker commits offset o (not o + 1) with
+ * metadata naming the request and the next sample index; the request's last chunk commits o + 1. Because the
+ * metadata commits atomically with the chunk's samples, whoever reads the partition next — this worker after a
+ * restart, or another after a rebalance — resumes exactly after the last committed chunk.
+ *
+ * <p>Format: {@code probeval-worker/v1 <offset> <nextIndex> <requestId>} (the request id last, since it may contain
+ * spaces).
+ *
+ * @param offset offset of the request record in progress
+ * @param nextIndex first sample index not yet committed
+ * @param requestId id of the request in progress
+ */
+public record Progress(long offset, int nextIndex, String requestId) {
+  static final String PREFIX = "probeval-worker/v1 ";
+
+  /** The offset-commit metadata string. */
+  public String encode() {
+    return PREFIX + offset + " " + nextIndex + " " + requestId;
+  }
+
+  /** Parses commit metadata; empty for null, empty, foreign or malformed metadata (which means: start afresh). */
+  public static Optional<Progress> decode(String metadata) {
+    if (metadata == null || !metadata.startsWith(PREFIX)) {
+      return Optional.empty();
+    }
+    String[] parts = metadata.substring(PREFIX.length()).split(" ", 3);
+    if (parts.length != 3 || parts[2].isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      long offset = Long.parseLong(parts[0]);
+      int next = Integer.parseInt(parts[1]);
+      return offset >= 0 && next > 0 ? Optional.of(new Progress(offset, next, parts[2])) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The sample index to resume the request {@code requestId} at {@code offset} from: {@link #nextIndex} if this
+   * progress is about that very record and still inside [1, n), else 0 (draw the request from the start; the
+   * aggregator's de-duplication by sample id keeps any re-drawn sample from being counted twice).
+   */
+  public int resumeIndex(long offset, String requestId, int n) {
+    return this.offset == offset && this.requestId.equals(requestId) && nextIndex < n ? nextIndex : 0;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.probeval.worker;
+
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.FinishReason;
+import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.core.scoring.PrefixStrippingScorer;
+import dev.probeval.model.backend.GeneratedSample;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/** Builds the records the worker produces: scored samples from generated ones, and dead letters. */
+public final class SampleRecords {
+  private SampleRecords() {}
+
+  /**
+   * Scores one generated output and builds its record. The text is stripped of the request's answer prefixes, scored
+   * against the best-matching reference with the raw metric, and marked leaked when the score reaches τ. The text
+   * is only kept when the request sets {@code logSampleTexts}.
+   *
+   * @throws IllegalStateException if the scorer fails or returns a value outside [0, 1]
+   */
+  public static ScoredSample scored(ValidatedRequest vr, GeneratedSample g, String workerId, Instant producedAt) {
+    EvalRequest r = vr.request();
+    String text = PrefixStrippingScorer.strip(g.text(), vr.stripPrefixes());
+    double score = vr.scorer().score(text, r.getReferences());
+    if (!(score >= 0 && score <= 1)) {
+      throw new IllegalStateException("scorer " + r.getScorer().getMetric() + " returned " + score
+          + " for sample " + g.index() + " of request " + r.getRequestId() + "; scores must lie in [0, 1]");
+    }
+    double lp = g.modelLogprob();
+    return ScoredSample.newBuilder()
+        .setSampleId(g.sampleId())
+        .setRequestId(r.getRequestId())
+        .setModelVersion(r.getModelVersion())
+        .setPromptId(r.getPromptId())
+        .setSuite(r.getSuite())
+        .setSplit(r.getSplit())
+        .setSampleIndex(g.index())
+        .setKind(g.kind() == GeneratedSample.Kind.GREEDY ? SampleKind.GREEDY : SampleKind.SAMPLED)
+        .setSeed(g.seed())
+        .setText(r.getLogSampleTexts() ? text : null)
+        .setScore(score)
+        .setLeaked(score >= vr.leakThreshold())
+        .setTokenCount(g.tokens())
+        .setFinishReason(FinishReason.valueOf(g.finish().name()))
+        .setLogProbability(Double.isFinite(lp) ? lp : null)
+        .setWorkerId(workerId)
+        .setProducedAt(producedAt)
+        .build();
+  }
+
+  /** A dead letter keeping the input record's bytes unchanged. */
+  public static DeadLetter deadLetter(String topic, int partition, long offset, byte[] key, byte[] value,
+      String errorClass, String reason, Instant failedAt) {
+    return DeadLetter.newBuilder()
+        .setSourceTopic(topic)
+        .setSourcePartition(partition)
+        .setSourceOffset(offset)
+        .setKey(key == null ? null : ByteBuffer.wrap(key))
+        .setValue(value == null ? null : ByteBuffer.wrap(value))
+        .setErrorClass(errorClass)
+        .setReason(reason)
+        .setFailedAt(failedAt)
+        .build();
+  }
+}

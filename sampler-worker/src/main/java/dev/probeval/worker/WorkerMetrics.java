@@ -1,0 +1,120 @@
+package dev.probeval.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The worker's Micrometer meters. Rates (tokens/s, samples/s) come from the counters ({@code rate()} in PromQL); the
+ * two {@code .per.second} gauges give the throughput of the last committed chunk for a quick look.
+ */
+public final class WorkerMetrics {
+  /** Error kind of a Kafka failure that aborted a transaction (the work is retried, nothing is dead-lettered). */
+  public static final String KAFKA_ERROR = "Kafka";
+
+  private final MeterRegistry registry;
+  private final Counter tokens;
+  private final Counter sampled;
+  private final Counter greedy;
+  private final Counter requestsCompleted;
+  private final Counter requestsResumed;
+  private final Counter chunks;
+  private final Timer chunkDuration;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong lastTokensPerSecond = new AtomicLong(Double.doubleToLongBits(0));
+  private final AtomicLong lastSamplesPerSecond = new AtomicLong(Double.doubleToLongBits(0));
+  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+  public WorkerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    tokens = Counter.builder("probeval.worker.tokens").baseUnit("tokens")
+        .description("Tokens generated (prompts excluded), committed samples only").register(registry);
+    sampled = Counter.builder("probeval.worker.samples").tag("kind", "SAMPLED")
+        .description("Scored samples committed").register(registry);
+    greedy = Counter.builder("probeval.worker.samples").tag("kind", "GREEDY")
+        .description("Scored samples committed").register(registry);
+    requestsCompleted = Counter.builder("probeval.worker.requests.completed")
+        .description("Requests whose last chunk committed").register(registry);
+    requestsResumed = Counter.builder("probeval.worker.requests.resumed")
+        .description("Requests resumed from committed progress after a restart or rebalance").register(registry);
+    chunks = Counter.builder("probeval.worker.chunks").description("Chunk transactions committed").register(registry);
+    chunkDuration = Timer.builder("probeval.worker.chunk.duration")
+        .description("Wall time of one chunk: generate, score, produce, commit").register(registry);
+    Gauge.builder("probeval.worker.requests.in.flight", inFlight, AtomicInteger::get)
+        .description("Requests started and not yet completed").register(registry);
+    Gauge.builder("probeval.worker.tokens.per.second", lastTokensPerSecond, a -> Double.longBitsToDouble(a.get()))
+        .description("Generated tokens per second over the last committed chunk").register(registry);
+    Gauge.builder("probeval.worker.samples.per.second", lastSamplesPerSecond, a -> Double.longBitsToDouble(a.get()))
+        .description("Samples per second over the last committed chunk").register(registry);
+    for (RejectReason r : RejectReason.values()) {
+      errorCounter(r.errorClass());
+    }
+    errorCounter(KAFKA_ERROR);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void requestStarted(boolean resumed) {
+    inFlight.incrementAndGet();
+    if (resumed) {
+      requestsResumed.increment();
+    }
+  }
+
+  void requestEnded(boolean completed) {
+    inFlight.decrementAndGet();
+    if (completed) {
+      requestsCompleted.increment();
+    }
+  }
+
+  void chunkCommitted(int sampledCount, int greedyCount, long tokenCount, Duration took) {
+    chunks.increment();
+    sampled.increment(sampledCount);
+    greedy.increment(greedyCount);
+    tokens.increment(tokenCount);
+    chunkDuration.record(took);
+    double secs = Math.max(took.toNanos(), 1) / 1e9;
+    lastTokensPerSecond.set(Double.doubleToLongBits(tokenCount / secs));
+    lastSamplesPerSecond.set(Double.doubleToLongBits((sampledCount + greedyCount) / secs));
+  }
+
+  private Counter errorCounter(String kind) {
+    return errors.computeIfAbsent(kind, k -> Counter.builder("probeval.worker.errors").tag("kind", k)
+        .description("Dead-lettered requests by reason, and retried Kafka failures").register(registry));
+  }
+
+  /** Counts an error: a rejection reason's errorClass, or {@value #KAFKA_ERROR} for a failed, retried transaction. */
+  void countError(String kind) {
+    errorCounter(kind).increment();
+  }
+
+  /** Requests currently in flight. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Total committed generated tokens so far. */
+  public double tokens() {
+    return tokens.count();
+  }
+
+  /** Total committed samples (sampled and greedy) so far. */
+  public double samples() {
+    return sampled.count() + greedy.count();
+  }
+
+  /** Errors of one kind so far. */
+  public double errors(String kind) {
+    Counter c = errors.get(kind);
+    return c == null ? 0 : c.count();
+  }
+}

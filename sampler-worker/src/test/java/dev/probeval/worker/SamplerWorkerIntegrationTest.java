@@ -1,0 +1,503 @@
+package dev.probeval.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.aggregator.Aggregator;
+import dev.probeval.aggregator.AggregatorConfig;
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.core.ids.SampleIds;
+import dev.probeval.kafka.Topic;
+import dev.probeval.kafka.TopicAdmin;
+import dev.probeval.kafka.Topics;
+import dev.probeval.model.backend.GeneratedSample;
+import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.SamplingBackend;
+import dev.probeval.registry.server.SchemaRegistryServer;
+import dev.probeval.serde.AvroSerdeConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Produce → process → verify on a real in-JVM KRaft broker and the project's HTTP schema registry, with the real
+ * stories260K model behind the worker. Each test gets a fresh broker (about two seconds), so workers of one test never
+ * see another test's requests.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SamplerWorkerIntegrationTest {
+  private static final String MODEL = "stories260k";
+  private static final int PARTITIONS = 2;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SamplingBackend reference;
+  private EmbeddedKafka kafka;
+  private SchemaRegistryServer registry;
+  private Map<String, Object> serde;
+  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @TempDir Path tmp;
+
+  @BeforeAll
+  void openReferenceModel() throws Exception {
+    reference = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
+  }
+
+  @AfterAll
+  void closeReferenceModel() {
+    if (reference != null) {
+      reference.close();
+    }
+  }
+
+  @BeforeEach
+  void startInfrastructure() {
+    Stories.checkpoint();
+    kafka = EmbeddedKafka.builder().build();
+    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+    serde = AvroSerdeConfig.forUrl(registry.url());
+    try (Admin admin = kafka.admin()) {
+      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
+    }
+  }
+
+  @AfterEach
+  void stopInfrastructure() throws Exception {
+    for (int i = closeAfter.size() - 1; i >= 0; i--) {
+      closeAfter.get(i).close();
+    }
+    closeAfter.clear();
+    if (registry != null) {
+      registry.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private WorkerConfig.Builder config(String workerId) {
+    return WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers()).setSchemaRegistryUrl(registry.url())
+        .setModels(Stories.catalog(MODEL)).optWorkerId(workerId).optChunkSize(2)
+        .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
+        .optTransactionTimeoutMs(10_000)
+        // A killed worker (no LeaveGroup) is noticed after the session timeout: the broker's minimum keeps it short.
+        .optConsumerConfig(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
+        .optConsumerConfig(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+  }
+
+  private SamplerWorker start(WorkerConfig cfg, ChunkListener listener) {
+    SamplerWorker w = SamplerWorker.start(cfg, new SimpleMeterRegistry(), listener);
+    closeAfter.add(w);
+    return w;
+  }
+
+  private void produce(EvalRequest... requests) {
+    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
+      for (EvalRequest r : requests) {
+        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
+      }
+      p.flush();
+    }
+  }
+
+  private void produceRaw(String key, byte[] value) {
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), key, value));
+      p.flush();
+    }
+  }
+
+  /** Reads a topic from the beginning under an isolation level, accumulating everything it has seen. */
+  private final class Reader<V extends SpecificRecord> implements AutoCloseable {
+    final KafkaConsumer<String, V> consumer;
+    final List<ConsumerRecord<String, V>> seen = new ArrayList<>();
+
+    Reader(Topic<String, V> topic, String isolation) {
+      Map<String, Object> c = new HashMap<>(kafka.clientConfig());
+      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+      consumer = new KafkaConsumer<>(c, new StringDeserializer(), topic.valueSerde(serde).deserializer());
+      List<TopicPartition> parts = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        parts.add(new TopicPartition(topic.name(), p));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      closeAfter.add(this);
+    }
+
+    List<V> values(Predicate<ConsumerRecord<String, V>> filter) {
+      return seen.stream().filter(filter).map(ConsumerRecord::value).collect(Collectors.toList());
+    }
+
+    /** Polls until {@code done} holds for the records seen so far. */
+    List<ConsumerRecord<String, V>> awaitUntil(String what, Duration timeout,
+        Predicate<List<ConsumerRecord<String, V>>> done) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.test(seen)) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; saw " + seen.size());
+        }
+        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+      }
+      return seen;
+    }
+
+    /** Polls for a quiet second more and returns everything seen. */
+    List<ConsumerRecord<String, V>> drain() {
+      int empty = 0;
+      while (empty < 4) {
+        var recs = consumer.poll(Duration.ofMillis(250));
+        empty = recs.isEmpty() ? empty + 1 : 0;
+        recs.forEach(seen::add);
+      }
+      return seen;
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  private static long countFor(List<? extends ConsumerRecord<String, ?>> recs, String key) {
+    return recs.stream().filter(r -> key.equals(r.key())).count();
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The request drawn in one uninterrupted batch by a model of our own: what the worker must reproduce. */
+  private Map<Integer, GeneratedSample> directDraw(EvalRequest r) throws Exception {
+    ValidatedRequest vr = new RequestValidator(Stories.catalog(MODEL), 4096, 1000).validate(r.getRequestId(), r);
+    Map<Integer, GeneratedSample> out = new HashMap<>();
+    for (GeneratedSample g : reference.generate(GenerationRequest.of(r.getRequestId(), r.getPrompt(),
+        r.getNumSamples(), vr.decoding(), vr.baseSeed(), r.getDrawGreedy()))) {
+      out.put(g.index(), g);
+    }
+    return out;
+  }
+
+  private static void assertSamplesMatchDirectDraw(List<ScoredSample> samples, Map<Integer, GeneratedSample> direct,
+      String workerIdPrefix) {
+    for (ScoredSample s : samples) {
+      GeneratedSample g = direct.get(s.getSampleIndex());
+      assertNotNull(g, "unexpected sample index " + s.getSampleIndex());
+      assertEquals(SampleIds.sampleId(s.getRequestId(), s.getSampleIndex()), s.getSampleId());
+      assertEquals(g.sampleId(), s.getSampleId());
+      assertEquals(g.seed(), s.getSeed());
+      assertEquals(g.text(), s.getText(), "sample " + s.getSampleIndex() + " must equal the uninterrupted draw");
+      assertEquals(g.tokens(), s.getTokenCount());
+      assertEquals(s.getSampleIndex() < 0 ? SampleKind.GREEDY : SampleKind.SAMPLED, s.getKind());
+      assertTrue(s.getScore() >= 0 && s.getScore() <= 1);
+      assertEquals(s.getScore() >= 0.5, s.getLeaked());
+      assertTrue(s.getWorkerId().startsWith(workerIdPrefix), s.getWorkerId());
+    }
+  }
+
+  @Test
+  void shouldDrawGreedyAndSamplesWithDeterministicIdsAndDeadLetterBadRequests() throws Exception {
+    SamplerWorker worker = start(config("w-basic").build(), ChunkListener.NONE);
+    EvalRequest good = Requests.request("req-good", MODEL, 5).build();
+    EvalRequest noGreedy = Requests.request("req-nogreedy", MODEL, 3).setDrawGreedy(false)
+        .setLogSampleTexts(false).build();
+    EvalRequest unknownModel = Requests.request("req-unknown-model", "llama-70b", 5).build();
+    EvalRequest zeroN = Requests.request("req-zero-n", MODEL, 0).build();
+    produce(good, noGreedy, unknownModel, zeroN);
+    produceRaw("req-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+
+    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    samples.awaitUntil("6 + 3 samples", Duration.ofSeconds(120),
+        recs -> countFor(recs, "req-good") >= 6 && countFor(recs, "req-nogreedy") >= 3);
+    Reader<DeadLetter> dls = new Reader<>(Topics.DEAD_LETTERS, "read_committed");
+    dls.awaitUntil("3 dead letters", Duration.ofSeconds(60), recs -> recs.size() >= 3);
+    samples.drain();
+    dls.drain();
+
+    List<ScoredSample> goodSamples = samples.values(r -> r.key().equals("req-good"));
+    assertEquals(6, goodSamples.size(), "greedy + n = 5, each exactly once");
+    assertEquals(Set.of(-1, 0, 1, 2, 3, 4),
+        goodSamples.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
+    assertSamplesMatchDirectDraw(goodSamples, directDraw(good), "w-basic");
+    assertTrue(goodSamples.stream().allMatch(s -> s.getModelVersion().equals(MODEL)
+        && s.getPromptId().equals("p-req-good") && s.getSuite().equals("tiny") && s.getSplit().equals("forget")));
+
+    List<ScoredSample> ng = samples.values(r -> r.key().equals("req-nogreedy"));
+    assertEquals(Set.of(0, 1, 2), ng.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
+    assertTrue(ng.stream().allMatch(s -> s.getText() == null), "texts only when logSampleTexts");
+
+    Map<String, DeadLetter> byKey = new HashMap<>();
+    for (ConsumerRecord<String, DeadLetter> r : dls.seen) {
+      byKey.put(new String(r.value().getKey().array(), StandardCharsets.UTF_8), r.value());
+      assertEquals(Topics.deadLetterKey(r.value().getSourceTopic(), r.value().getSourcePartition(),
+          r.value().getSourceOffset()), r.key());
+    }
+    assertEquals(Set.of("req-unknown-model", "req-zero-n", "req-garbage"), byKey.keySet());
+    DeadLetter unknown = byKey.get("req-unknown-model");
+    assertEquals("UnknownModelVersion", unknown.getErrorClass());
+    assertTrue(unknown.getReason().contains("'llama-70b'") && unknown.getReason().contains(MODEL),
+        unknown.getReason());
+    assertEquals(Topics.EVAL_REQUESTS.name(), unknown.getSourceTopic());
+    assertEquals("InvalidRequest", byKey.get("req-zero-n").getErrorClass());
+    assertTrue(byKey.get("req-zero-n").getReason().contains("numSamples 0"));
+    assertEquals("Undeserializable", byKey.get("req-garbage").getErrorClass());
+    assertEquals("not avro", new String(byKey.get("req-garbage").getValue().array(), StandardCharsets.UTF_8),
+        "the bad record's bytes are kept for inspection and replay");
+
+    WorkerMetrics m = worker.metrics();
+    await("metrics", Duration.ofSeconds(10), () -> m.inFlight() == 0);
+    assertEquals(9.0, m.samples());
+    assertEquals(goodSamples.stream().mapToInt(ScoredSample::getTokenCount).sum()
+        + ng.stream().mapToInt(ScoredSample::getTokenCount).sum(), (long) m.tokens());
+    assertEquals(1.0, m.errors("UnknownModelVersion"));
+    assertEquals(1.0, m.errors("InvalidRequest"));
+    assertEquals(1.0, m.errors("Undeserializable"));
+    assertEquals(0.0, m.errors(WorkerMetrics.KAFKA_ERROR));
+    assertTrue(worker.isRunning());
+    assertTrue(worker.failure().isEmpty());
+  }
+
+  @Test
+  void shouldServePrometheusMetricsWhenAPortIsGiven() throws Exception {
+    SamplerWorker worker = SamplerWorker.start(config("w-metrics").optMetricsEndpoint("127.0.0.1", 0).build());
+    closeAfter.add(worker);
+    produce(Requests.request("req-m", MODEL, 2).build());
+    new Reader<>(Topics.SAMPLES, "read_committed").awaitUntil("3 samples", Duration.ofSeconds(60),
+        recs -> recs.size() >= 3);
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + worker.metricsPort() + "/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    String body = r.body();
+    for (String meter : List.of("probeval_worker_tokens_total", "probeval_worker_samples_total",
+        "probeval_worker_requests_in_flight", "probeval_worker_errors_total",
+        "probeval_worker_tokens_per_second", "probeval_worker_samples_per_second", "kafka_producer_")) {
+      assertTrue(body.contains(meter), "missing " + meter);
+    }
+    assertTrue(body.contains("probeval_worker_samples_total{kind=\"GREEDY\"} 1.0"), body);
+  }
+
+  @Test
+  void shouldPollBetweenChunksSoALongRequestKeepsItsGroupMembership() throws Exception {
+    // Every chunk takes 500 ms and the whole request about 3 s, twice max.poll.interval.ms. A worker that did not
+    // poll between chunks would be evicted from the group and its offset commit fenced.
+    BackendFactory slow = slowBackend(500);
+    SamplerWorker worker = start(config("w-slow").optChunkSize(1).optBackendFactory(slow)
+        .optConsumerConfig(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1500).build(), ChunkListener.NONE);
+    EvalRequest r = Requests.request("req-slow", MODEL, 6).build();
+    produce(r);
+    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    samples.awaitUntil("7 samples", Duration.ofSeconds(90), recs -> countFor(recs, "req-slow") >= 7);
+    samples.drain();
+    List<ScoredSample> got = samples.values(x -> x.key().equals("req-slow"));
+    assertEquals(7, got.size());
+    assertEquals(7, got.stream().map(ScoredSample::getSampleId).distinct().count());
+    assertSamplesMatchDirectDraw(got, directDraw(r), "w-slow");
+    assertEquals(0.0, worker.metrics().errors(WorkerMetrics.KAFKA_ERROR), "no fenced or failed commit");
+  }
+
+  /** The real model behind a backend that takes {@code delayMs} longer per chunk: a test double at the factory seam. */
+  private BackendFactory slowBackend(long delayMs) throws Exception {
+    SamplingBackend real = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
+    closeAfter.add(real::close);
+    return spec -> new SamplingBackend() {
+      @Override
+      public List<GeneratedSample> generate(GenerationRequest request) {
+        sleep(delayMs);
+        return real.generate(request);
+      }
+
+      @Override
+      public String describe() {
+        return "slow " + real.describe();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Test
+  void twoWorkersInOneGroupShouldSplitTheRequestsAndDrawEverySampleOnce() throws Exception {
+    BackendFactory slow = slowBackend(400);
+    List<EvalRequest> reqs = new ArrayList<>();
+    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
+      for (int i = 0; i < 4; i++) {
+        EvalRequest r = Requests.request("req-scale-" + i, MODEL, 4).build();
+        reqs.add(r);
+        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), i % PARTITIONS, r.getRequestId(), r));
+      }
+      p.flush();
+    }
+    start(config("w-a").optBackendFactory(slow).build(), ChunkListener.NONE);
+    start(config("w-b").optBackendFactory(slow).build(), ChunkListener.NONE);
+    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    samples.awaitUntil("4 x 5 samples", Duration.ofSeconds(120), recs -> reqs.stream()
+        .allMatch(r -> countFor(recs, r.getRequestId()) >= 5));
+    samples.drain();
+    assertEquals(20, samples.seen.size(), "every sample committed exactly once, whoever drew it");
+    for (EvalRequest r : reqs) {
+      List<ScoredSample> got = samples.values(x -> x.key().equals(r.getRequestId()));
+      assertEquals(Set.of(-1, 0, 1, 2, 3), got.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
+      assertSamplesMatchDirectDraw(got, directDraw(r), "w-");
+    }
+    Set<String> workers = samples.seen.stream().map(x -> x.value().getWorkerId()).collect(Collectors.toSet());
+    assertEquals(Set.of("w-a", "w-b"), workers, "both members of the group drew samples");
+  }
+
+  /** Thrown from a chunk hook to stop a worker like a killed process. */
+  private static final class SimulatedKill extends RuntimeException {
+    SimulatedKill() {
+      super("simulated kill");
+    }
+  }
+
+  @Test
+  void shouldResumeAfterAWorkerIsKilledMidRequestAndTheAggregatorShouldCountEachSampleOnce() throws Exception {
+    EvalRequest r = Requests.request("req-kill", MODEL, 6).build();
+    Map<Integer, GeneratedSample> direct = directDraw(r);
+    produce(r);
+
+    // Worker A commits chunk 0 (greedy, 0, 1), sends chunk 1 (2, 3) in an open transaction and dies before the
+    // commit: no abort, no LeaveGroup.
+    SamplerWorker a = start(config("w-kill").build(), new ChunkListener() {
+      @Override
+      public void beforeCommit(String requestId, Chunk chunk) {
+        if (chunk.ordinal() == 1) {
+          sleep(1000); // let the producer put the doomed chunk into the log before the "kill"
+          throw new SimulatedKill();
+        }
+      }
+    });
+    assertTrue(a.awaitStopped(Duration.ofSeconds(120)), "worker A should die at its second chunk");
+    assertInstanceOf(SimulatedKill.class, a.failure().orElseThrow());
+    assertEquals(3.0, a.metrics().samples(), "A committed exactly the greedy baseline and samples 0, 1");
+
+    // Worker B takes the same slot (worker id): its transactional id fences A and aborts A's open transaction; it
+    // reads the committed progress of the request and draws only samples 2..5.
+    SamplerWorker b = start(config("w-kill").build(), ChunkListener.NONE);
+    Reader<ScoredSample> committed = new Reader<>(Topics.SAMPLES, "read_committed");
+    committed.awaitUntil("7 committed samples", Duration.ofSeconds(120), recs -> countFor(recs, "req-kill") >= 7);
+    committed.drain();
+    List<ScoredSample> got = committed.values(x -> x.key().equals("req-kill"));
+    assertEquals(7, got.size(), "every sample committed exactly once: " + got.stream()
+        .map(ScoredSample::getSampleIndex).toList());
+    assertEquals(Set.of(-1, 0, 1, 2, 3, 4, 5),
+        got.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
+    assertSamplesMatchDirectDraw(got, direct, "w-kill");
+    await("B's request done", Duration.ofSeconds(10), () -> b.metrics().inFlight() == 0);
+    assertEquals(4.0, b.metrics().samples(), "B drew only the 4 samples A had not committed");
+
+    // The killed chunk's records reached the log and were aborted: read_uncommitted sees them, read_committed not.
+    Reader<ScoredSample> uncommitted = new Reader<>(Topics.SAMPLES, "read_uncommitted");
+    uncommitted.drain();
+    assertEquals(9, countFor(uncommitted.seen, "req-kill"), "7 committed + the 2 of the aborted chunk");
+
+    // The aggregator counts n = 6 exactly, with the same scores as an uninterrupted draw.
+    Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
+        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(tmp.resolve("agg"))
+        .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
+        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
+        .streamsConfig("num.stream.threads", 1).build());
+    closeAfter.add(agg);
+    agg.awaitRunning(Duration.ofSeconds(60));
+    JsonNode bounds = awaitFinal(agg, "req-kill", 6);
+    assertEquals(6, bounds.get("targetN").asInt());
+    double[] scores = got.stream().filter(s -> s.getSampleIndex() >= 0).mapToDouble(ScoredSample::getScore)
+        .toArray();
+    double mean = java.util.Arrays.stream(scores).average().orElseThrow();
+    assertEquals(mean, bounds.get("mean").asDouble(), 1e-12);
+    double greedyScore = got.stream().filter(s -> s.getSampleIndex() < 0).findFirst().orElseThrow().getScore();
+    assertEquals(greedyScore, bounds.get("greedyScore").asDouble(), 1e-12);
+
+    // Re-sending the same request makes B produce all 7 samples again: identical ids, counted once.
+    double dupBefore = agg.metrics().duplicateCount();
+    produce(r);
+    committed.awaitUntil("14 committed samples", Duration.ofSeconds(120), recs -> countFor(recs, "req-kill") >= 14);
+    await("aggregator drops the 6 re-produced samples", Duration.ofSeconds(60),
+        () -> agg.metrics().duplicateCount() - dupBefore >= 6);
+    Thread.sleep(500);
+    JsonNode again = getJson(agg.httpUrl() + "/api/v1/requests/req-kill");
+    assertEquals(6, again.get("n").asInt(), "n counted once despite 2 copies of every sample");
+    assertEquals("FINAL", again.get("status").asText());
+    assertEquals(mean, again.get("mean").asDouble(), 1e-12);
+    assertFalse(b.failure().isPresent());
+  }
+
+  private static JsonNode getJson(String url) {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static JsonNode awaitFinal(Aggregator agg, String requestId, int n) throws InterruptedException {
+    JsonNode[] last = new JsonNode[1];
+    await("FINAL bounds with n = " + n + " for " + requestId, Duration.ofSeconds(90), () -> {
+      last[0] = getJson(agg.httpUrl() + "/api/v1/requests/" + requestId);
+      return last[0] != null && last[0].get("n").asInt() == n && "FINAL".equals(last[0].get("status").asText());
+    });
+    return last[0];
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
