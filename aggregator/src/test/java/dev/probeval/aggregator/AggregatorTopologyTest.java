@@ -15,7 +15,7 @@ import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.MockSchemaRegistry;
+import dev.probeval.registry.mock.MockSchemaRegistry;
 import dev.probeval.serde.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
