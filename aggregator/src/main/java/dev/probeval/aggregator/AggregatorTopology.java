@@ -30,13 +30,13 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *  probeval.eval-requests.v1 ──► requests-source ──► requests-process ─(dead letters)──────────────┐
  *                                                      │ writes requests-store                        │
- *  probeval.samples.v1 ───────► samples-process  ◄─────┘ reads requests-store; rw prompt-state-store  │
+ *  probeval.samples.v1 ───────► samples-process  ◄─────┘ reads requests-store; rw request-state-store │
  *          (samples-source)      │                                                                    ▼
  *                                ├─ dead letters ───────────────────────► dead-letters-sink ─► probeval.dead-letters.v1
  *                                ├─ PromptBounds ───────────────────────► prompt-bounds-sink ─► probeval.prompt-bounds.v1
  *                                └─ RollupEntry (key model|suite|split)
  *                                      └► repartition "model-rollup" ─► model-rollup-process ─► model-bounds-sink
- *                                         (rw model-prompts-store, model-bounds-store)        ─► probeval.model-bounds.v1
+ *                                         (rw model-requests-store, model-bounds-store)       ─► probeval.model-bounds.v1
  * </pre>
  *
  * Requests and samples are keyed by request id and must have the same partition count (co-partitioned): both sources
@@ -45,10 +45,17 @@ import org.apache.kafka.streams.state.Stores;
 public final class AggregatorTopology {
   /** Validated requests by request id (the requests table). */
   public static final String REQUESTS_STORE = "requests-store";
-  /** {@link PromptState} by request id. */
-  public static final String PROMPT_STATE_STORE = "prompt-state-store";
-  /** Latest {@link RollupEntry} of each prompt, by {@code modelVersion|suite|split + '\0' + requestId}. */
-  public static final String MODEL_PROMPTS_STORE = "model-prompts-store";
+  /**
+   * {@link RequestState} by request id; changelog {@code <application.id>-request-state-store-changelog}. Was
+   * {@code prompt-state-store} in earlier snapshots (docs/aggregator.md, State stores).
+   */
+  public static final String REQUEST_STATE_STORE = "request-state-store";
+  /**
+   * Latest {@link RollupEntry} of each request in a roll-up group, by {@code modelVersion|suite|split + '\0' +
+   * requestId}; changelog {@code <application.id>-model-requests-store-changelog}. Was {@code model-prompts-store}
+   * in earlier snapshots.
+   */
+  public static final String MODEL_REQUESTS_STORE = "model-requests-store";
   /** Latest {@link ModelVersionBounds} by {@code modelVersion|suite|split}. */
   public static final String MODEL_BOUNDS_STORE = "model-bounds-store";
   /** Name of the repartition topic (prefixed with the application id, suffixed -repartition). */
@@ -72,9 +79,9 @@ public final class AggregatorTopology {
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
         Serdes.String(), Topics.EVAL_REQUESTS.valueSerde(serde)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPT_STATE_STORE),
-        Serdes.String(), PromptState.serde()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_PROMPTS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_STATE_STORE),
+        Serdes.String(), RequestState.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_REQUESTS_STORE),
         Serdes.String(), RollupEntry.serde()));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_BOUNDS_STORE),
         Serdes.String(), Topics.MODEL_BOUNDS.valueSerde(serde)));
@@ -83,11 +90,11 @@ public final class AggregatorTopology {
     KStream<String, Object> requestsOut = builder
         .stream(Topics.EVAL_REQUESTS.name(), raw.withName("requests-source"))
         .process(() -> new RequestsProcessor(deserializer(EvalRequest.class, serde), metrics),
-            Named.as("requests-process"), REQUESTS_STORE, PROMPT_STATE_STORE);
+            Named.as("requests-process"), REQUESTS_STORE, REQUEST_STATE_STORE);
     KStream<String, Object> samplesOut = builder
         .stream(Topics.SAMPLES.name(), raw.withName("samples-source"))
         .process(() -> new SamplesProcessor(deserializer(ScoredSample.class, serde), config, metrics),
-            Named.as("samples-process"), REQUESTS_STORE, PROMPT_STATE_STORE);
+            Named.as("samples-process"), REQUESTS_STORE, REQUEST_STATE_STORE);
 
     Map<String, KStream<String, Object>> routes = samplesOut.split(Named.as("samples-route-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("dead-letters"))
@@ -109,7 +116,7 @@ public final class AggregatorTopology {
         .repartition(Repartitioned.<String, RollupEntry>as(MODEL_ROLLUP_REPARTITION)
             .withKeySerde(Serdes.String()).withValueSerde(RollupEntry.serde()))
         .process(() -> new RollupProcessor(config, metrics), Named.as("model-rollup-process"),
-            MODEL_PROMPTS_STORE, MODEL_BOUNDS_STORE)
+            MODEL_REQUESTS_STORE, MODEL_BOUNDS_STORE)
         .mapValues(v -> (ModelVersionBounds) v, Named.as("model-bounds-cast"))
         .to(Topics.MODEL_BOUNDS.name(), Produced.with(Serdes.String(), Topics.MODEL_BOUNDS.valueSerde(serde))
             .withName("model-bounds-sink"));

@@ -61,7 +61,7 @@ public final class BoundsQueries {
   /** The latest emitted bounds of every request for (model version, prompt id) held by this instance. */
   public List<PromptBounds> localPromptBounds(String modelVersion, String promptId) {
     List<PromptBounds> out = new ArrayList<>();
-    try (KeyValueIterator<String, RollupEntry> it = this.<RollupEntry>store(AggregatorTopology.MODEL_PROMPTS_STORE)
+    try (KeyValueIterator<String, RollupEntry> it = this.<RollupEntry>store(AggregatorTopology.MODEL_REQUESTS_STORE)
         .prefixScan(modelVersion + "|", new StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, RollupEntry> kv = it.next();
@@ -74,22 +74,22 @@ public final class BoundsQueries {
     return out;
   }
 
-  /** Live bounds of one request from this instance's prompt state (including updates not emitted yet). */
+  /** Live bounds of one request from this instance's request state (including updates not emitted yet). */
   public Optional<PromptBounds> localRequestBounds(String requestId, long nowMs) {
     EvalRequest request = this.<EvalRequest>store(AggregatorTopology.REQUESTS_STORE).get(requestId);
     if (request == null) {
       return Optional.empty();
     }
-    PromptState state = this.<PromptState>store(AggregatorTopology.PROMPT_STATE_STORE).get(requestId);
+    RequestState state = this.<RequestState>store(AggregatorTopology.REQUEST_STATE_STORE).get(requestId);
     if (state == null) {
-      state = PromptState.create(request.getNumSamples());
+      state = RequestState.create(request.getNumSamples());
     }
     return Optional.of(PromptBoundsFactory.build(request, state, edLambda, nowMs));
   }
 
   /** The instance whose active task holds {@code requestId}, or empty while the group rebalances. */
   public Optional<HostInfo> ownerOfRequest(String requestId) {
-    KeyQueryMetadata m = streams.queryMetadataForKey(AggregatorTopology.PROMPT_STATE_STORE, requestId,
+    KeyQueryMetadata m = streams.queryMetadataForKey(AggregatorTopology.REQUEST_STATE_STORE, requestId,
         new StringSerializer());
     if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       return Optional.empty();

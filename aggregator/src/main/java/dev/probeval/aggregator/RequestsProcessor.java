@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
   private KeyValueStore<String, EvalRequest> requests;
-  private KeyValueStore<String, PromptState> prompts;
+  private KeyValueStore<String, RequestState> states;
 
   RequestsProcessor(Deserializer<EvalRequest> deserializer, AggregatorMetrics metrics) {
     super(deserializer, metrics);
@@ -26,7 +26,7 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
   public void init(ProcessorContext<String, Object> context) {
     super.init(context);
     requests = context.getStateStore(AggregatorTopology.REQUESTS_STORE);
-    prompts = context.getStateStore(AggregatorTopology.PROMPT_STATE_STORE);
+    states = context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE);
   }
 
   @Override
@@ -55,13 +55,13 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
     }
     EvalRequest existing = requests.get(key);
     if (existing != null && !sameEvaluation(existing, request)) {
-      PromptState state = prompts.get(key);
+      RequestState state = states.get(key);
       if (state != null && (state.n() > 0 || state.hasGreedy())) {
         deadLetter(raw, DeadLetterReason.CONFLICTING_REQUEST, "request " + key + " was re-sent with different "
             + "evaluation parameters after " + state.n() + " samples were counted; use a new request id");
         return;
       }
-      prompts.delete(key);
+      states.delete(key);
     }
     requests.put(key, request);
   }
@@ -81,6 +81,6 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
   @Override
   void tombstone(String key, Record<byte[], byte[]> raw) {
     requests.delete(key);
-    prompts.delete(key);
+    states.delete(key);
   }
 }

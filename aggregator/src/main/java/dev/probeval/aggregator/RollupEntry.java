@@ -12,10 +12,10 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * What the per-prompt stage sends to the model roll-up, keyed by {@code modelVersion|suite|split}: the prompt's
+ * What the per-request stage sends to the model roll-up, keyed by {@code modelVersion|suite|split}: the request's
  * latest bounds and its serialized accumulator, so the roll-up can recompute M_μ at α/Q for the Bonferroni suite
  * bound. Travels through the internal repartition topic {@code <app>-model-rollup-repartition} and is what the
- * {@value AggregatorTopology#MODEL_PROMPTS_STORE} store holds; plain Avro single-object encoding, no registry (an
+ * {@value AggregatorTopology#MODEL_REQUESTS_STORE} store holds; plain Avro single-object encoding, no registry (an
  * internal topic read only by the same code).
  */
 public record RollupEntry(PromptBounds bounds, byte[] accumulator) {
@@ -43,8 +43,8 @@ public record RollupEntry(PromptBounds bounds, byte[] accumulator) {
     }
   }
 
-  public PromptAccumulator accumulatorObject() {
-    return PromptAccumulator.fromBytes(accumulator);
+  public RequestAccumulator accumulatorObject() {
+    return RequestAccumulator.fromBytes(accumulator);
   }
 
   public static Serde<RollupEntry> serde() {

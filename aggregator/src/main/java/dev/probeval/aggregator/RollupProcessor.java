@@ -20,8 +20,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Rolls prompt bounds up per (model version, suite, split). Input is keyed by {@code modelVersion|suite|split}
- * (after the {@code model-rollup} repartition); each prompt's latest {@link RollupEntry} is kept in
- * {@value AggregatorTopology#MODEL_PROMPTS_STORE} under {@code groupKey + '\0' + requestId}, and a group's roll-up is
+ * (after the {@code model-rollup} repartition); each request's latest {@link RollupEntry} is kept in
+ * {@value AggregatorTopology#MODEL_REQUESTS_STORE} under {@code groupKey + '\0' + requestId}, and a group's roll-up is
  * recomputed from all its entries (in key order, so the result depends only on the entries, not on arrival order —
  * which is what makes a restarted run end with exactly the same roll-up).
  *
@@ -49,7 +49,7 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
-    entries = context.getStateStore(AggregatorTopology.MODEL_PROMPTS_STORE);
+    entries = context.getStateStore(AggregatorTopology.MODEL_REQUESTS_STORE);
     rollups = context.getStateStore(AggregatorTopology.MODEL_BOUNDS_STORE);
     if (config.modelEmitIntervalMs() > 0) {
       // Updates accepted before a restart may not have been emitted yet: recompute every group once.

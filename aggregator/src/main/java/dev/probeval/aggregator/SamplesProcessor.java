@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Counts scored samples into their request's {@link PromptState} and emits {@link PromptBounds}.
+ * Counts scored samples into their request's {@link RequestState} and emits {@link PromptBounds}.
  *
  * <p>Checks, in order (each failure is a dead letter): key equals requestId; the request is known; score finite and
  * in [0,1]; index in [0, numSamples) for SAMPLED, -1 for GREEDY; sample id equals {@code SampleIds.sampleId(requestId,
@@ -31,7 +31,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   private final AggregatorConfig config;
   private KeyValueStore<String, EvalRequest> requests;
-  private KeyValueStore<String, PromptState> prompts;
+  private KeyValueStore<String, RequestState> states;
   /** Requests with updates not yet emitted (rebuilt from the store's pending flags when the task starts). */
   private final Set<String> dirty = new LinkedHashSet<>();
 
@@ -44,11 +44,11 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   public void init(ProcessorContext<String, Object> context) {
     super.init(context);
     requests = context.getStateStore(AggregatorTopology.REQUESTS_STORE);
-    prompts = context.getStateStore(AggregatorTopology.PROMPT_STATE_STORE);
+    states = context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE);
     if (config.emitIntervalMs() > 0) {
-      try (KeyValueIterator<String, PromptState> it = prompts.all()) {
+      try (KeyValueIterator<String, RequestState> it = states.all()) {
         while (it.hasNext()) {
-          KeyValue<String, PromptState> kv = it.next();
+          KeyValue<String, RequestState> kv = it.next();
           if (kv.value.pending()) {
             dirty.add(kv.key);
           }
@@ -97,9 +97,9 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
           + " index " + index + " is not SampleIds.sampleId(requestId, index) = " + expectedId);
       return;
     }
-    PromptState state = prompts.get(key);
+    RequestState state = states.get(key);
     if (state == null) {
-      state = PromptState.create(request.getNumSamples());
+      state = RequestState.create(request.getNumSamples());
     }
     long producedAt = s.getProducedAt().toEpochMilli();
     boolean emit;
@@ -129,23 +129,23 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     } else if (config.emitIntervalMs() > 0) {
       dirty.add(key);
     }
-    prompts.put(key, state);
+    states.put(key, state);
   }
 
   /** Emits every pending update (wall-clock punctuation), so no update waits longer than the interval. */
   private void flushPending() {
     for (String key : dirty) {
-      PromptState state = prompts.get(key);
+      RequestState state = states.get(key);
       EvalRequest request = requests.get(key);
       if (state != null && request != null && state.pending()) {
         emit(key, request, state);
-        prompts.put(key, state);
+        states.put(key, state);
       }
     }
     dirty.clear();
   }
 
-  private void emit(String key, EvalRequest request, PromptState state) {
+  private void emit(String key, EvalRequest request, RequestState state) {
     long now = context.currentSystemTimeMs();
     PromptBounds pb = PromptBoundsFactory.build(request, state, config.edLambda(), now);
     context.forward(new Record<>(key, (Object) pb, now));

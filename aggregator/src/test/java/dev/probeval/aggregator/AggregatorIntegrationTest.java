@@ -161,37 +161,12 @@ class AggregatorIntegrationTest {
     }
   }
 
-  private static List<EvalRequest> requests(String prefix, String model, int count, int n) {
-    List<EvalRequest> out = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      out.add(Records.request(prefix + i, model, "tofu", i % 2 == 0 ? "forget" : "retain", "p" + i, n, 0.01, 0.5,
-          dev.probeval.avro.BoundMode.CONBO));
-    }
-    return out;
-  }
-
-  /** Samples of all requests interleaved (sample i of every request, then i+1, ...), scores a fixed pattern. */
-  private static List<ScoredSample> samples(List<EvalRequest> reqs) {
-    List<ScoredSample> out = new ArrayList<>();
-    int n = reqs.get(0).getNumSamples();
-    for (int i = 0; i < n; i++) {
-      for (int r = 0; r < reqs.size(); r++) {
-        double score = ((i * 7 + r * 13) % 11) / 10.0;
-        out.add(Records.sample(reqs.get(r).getRequestId(), i, Math.min(1.0, score)));
-      }
-    }
-    for (EvalRequest req : reqs) {
-      out.add(Records.greedy(req.getRequestId(), 0.1));
-    }
-    return out;
-  }
-
   @Test
   void shouldProduceProcessAndEmitFinalBoundsRollupsAndDeadLetters() throws Exception {
     String prefix = "it1-" + UUID.randomUUID() + "-";
-    List<EvalRequest> reqs = requests(prefix, "it1-model", 4, 20);
+    List<EvalRequest> reqs = Records.requests(prefix, "it1-model", 4, 20);
     produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
-    List<ScoredSample> ss = samples(reqs);
+    List<ScoredSample> ss = Records.interleavedSamples(reqs);
     ss.add(5, ss.get(3)); // a redelivered sample
     ss.add(Records.sample(prefix + "unknown", 0, 0.5));
     produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
@@ -303,9 +278,9 @@ class AggregatorIntegrationTest {
     String prefix = "it2-" + UUID.randomUUID() + "-";
     int prompts = 20;
     int n = 300;
-    List<EvalRequest> reqs = requests(prefix, model, prompts, n);
+    List<EvalRequest> reqs = Records.requests(prefix, model, prompts, n);
     produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
-    List<ScoredSample> ss = samples(reqs);
+    List<ScoredSample> ss = Records.interleavedSamples(reqs);
     produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
 
     Map<String, JsonNode> expected;
@@ -345,9 +320,9 @@ class AggregatorIntegrationTest {
     String model = "it3-model-" + UUID.randomUUID();
     String prefix = "it3-" + UUID.randomUUID() + "-";
     int prompts = 12;
-    List<EvalRequest> reqs = requests(prefix, model, prompts, 10);
+    List<EvalRequest> reqs = Records.requests(prefix, model, prompts, 10);
     produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
-    produce(Topics.SAMPLES, samples(reqs), ScoredSample::getRequestId);
+    produce(Topics.SAMPLES, Records.interleavedSamples(reqs), ScoredSample::getRequestId);
 
     String appId = "it3-" + UUID.randomUUID();
     try (Aggregator a = Aggregator.start(config(appId, "a").build());

@@ -8,10 +8,14 @@ import dev.probeval.avro.ScoredSample;
 import dev.probeval.avro.ScorerConfig;
 import dev.probeval.core.ids.SampleIds;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Test records: requests and samples following the contracts (deterministic sample ids). */
+/**
+ * The one builder of the aggregator tests' records: requests and samples following the contracts (deterministic
+ * sample ids and seeds, fixed timestamps), for the TopologyTestDriver tests and the broker integration test alike.
+ */
 final class Records {
   static final long T0 = 1_700_000_000_000L;
 
@@ -49,5 +53,34 @@ final class Records {
 
   static ScoredSample greedy(String requestId, double score) {
     return sample(requestId, SampleIds.GREEDY_INDEX, score);
+  }
+
+  /** {@code count} CONBO requests {@code prefix + i} of {@code model}, prompt p{@code i}, alternating forget/retain. */
+  static List<EvalRequest> requests(String prefix, String model, int count, int n) {
+    List<EvalRequest> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(Records.request(prefix + i, model, "tofu", i % 2 == 0 ? "forget" : "retain", "p" + i, n, 0.01, 0.5,
+          BoundMode.CONBO));
+    }
+    return out;
+  }
+
+  /**
+   * All n samples of every request interleaved (sample i of every request, then i+1, ...) with scores of a fixed
+   * pattern, then a greedy baseline (0.1) per request. Mutable, so a test can add duplicates or strays.
+   */
+  static List<ScoredSample> interleavedSamples(List<EvalRequest> reqs) {
+    List<ScoredSample> out = new ArrayList<>();
+    int n = reqs.get(0).getNumSamples();
+    for (int i = 0; i < n; i++) {
+      for (int r = 0; r < reqs.size(); r++) {
+        double score = ((i * 7 + r * 13) % 11) / 10.0;
+        out.add(Records.sample(reqs.get(r).getRequestId(), i, Math.min(1.0, score)));
+      }
+    }
+    for (EvalRequest req : reqs) {
+      out.add(Records.greedy(req.getRequestId(), 0.1));
+    }
+    return out;
   }
 }

@@ -2,17 +2,15 @@ package dev.probeval.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.probeval.core.SharedDir;
+import dev.probeval.testsupport.SharedDir;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -40,9 +38,7 @@ class SampleCommandTest {
   }
 
   static Path shared(String rel) {
-    Optional<Path> p = SharedDir.file(rel);
-    assumeTrue(p.isPresent(), SharedDir.MISSING_MESSAGE);
-    return p.get();
+    return SharedDir.require(rel);
   }
 
   @Test

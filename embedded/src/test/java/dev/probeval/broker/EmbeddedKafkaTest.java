@@ -1,6 +1,9 @@
 package dev.probeval.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.kafka.TopicAdmin;
@@ -11,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -21,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -90,16 +96,20 @@ class EmbeddedKafkaTest {
   }
 
   @Test
-  void shouldNotAutoCreateTopics() throws Exception {
+  void shouldFailASendToAMissingTopicInsteadOfAutoCreatingIt() throws Exception {
+    Map<String, Object> cfg = shared.clientConfig();
+    cfg.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1500);
+    try (KafkaProducer<String, String> p = new KafkaProducer<>(cfg, new StringSerializer(), new StringSerializer())) {
+      // The producer waits up to max.block.ms for the topic's metadata; the broker never creates it, so the send's
+      // future fails with the metadata timeout (send() itself does not throw: it reports through the future).
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> p.send(new ProducerRecord<>("typo-topic", "k", "v")).get(30, TimeUnit.SECONDS));
+      TimeoutException cause = assertInstanceOf(TimeoutException.class, e.getCause());
+      assertTrue(cause.getMessage().contains("typo-topic") && cause.getMessage().contains("not present in metadata"),
+          cause.getMessage());
+    }
     try (Admin admin = shared.admin()) {
-      Map<String, Object> cfg = shared.clientConfig();
-      cfg.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1500);
-      try (KafkaProducer<String, String> p = new KafkaProducer<>(cfg, new StringSerializer(), new StringSerializer())) {
-        p.send(new ProducerRecord<>("typo-topic", "k", "v"));
-      } catch (Exception expected) {
-        // either the send or the close may report the missing topic
-      }
-      assertTrue(!admin.listTopics().names().get().contains("typo-topic"));
+      assertFalse(admin.listTopics().names().get().contains("typo-topic"), "the broker auto-created the topic");
     }
   }
 

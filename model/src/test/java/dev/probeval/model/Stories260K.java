@@ -1,15 +1,12 @@
 package dev.probeval.model;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.probeval.core.SharedDir;
+import dev.probeval.testsupport.SharedDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /** Test helper: locates stories260K in ../shared and reads its C-reference greedy outputs; skips when absent. */
 public final class Stories260K {
@@ -27,21 +24,16 @@ public final class Stories260K {
   private Stories260K() {}
 
   public static Path checkpoint() {
-    Optional<Path> p = SharedDir.file("models/stories260K/stories260K.bin");
-    assumeTrue(p.isPresent(), SharedDir.MISSING_MESSAGE);
-    return p.get();
+    return SharedDir.require("models/stories260K/stories260K.bin");
   }
 
   public static Path tokenizer() {
-    Optional<Path> p = SharedDir.file("models/stories260K/tok512.bin");
-    assumeTrue(p.isPresent(), SharedDir.MISSING_MESSAGE);
-    return p.get();
+    return SharedDir.require("models/stories260K/tok512.bin");
   }
 
   public static List<Case> referenceCases() throws IOException {
-    Optional<Path> p = SharedDir.file("models/stories260K/reference-greedy.json");
-    assumeTrue(p.isPresent(), SharedDir.MISSING_MESSAGE);
-    JsonNode root = new ObjectMapper().readTree(p.get().toFile());
+    Path p = SharedDir.require("models/stories260K/reference-greedy.json");
+    JsonNode root = new ObjectMapper().readTree(p.toFile());
     List<Case> cases = new ArrayList<>();
     for (JsonNode c : root.get("cases")) {
       cases.add(new Case(c.get("prompt").asText(), c.get("steps").asInt(), c.get("output").asText()));

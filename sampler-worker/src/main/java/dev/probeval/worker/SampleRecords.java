@@ -2,7 +2,6 @@ package dev.probeval.worker;
 
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
-import dev.probeval.avro.FinishReason;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.core.scoring.PrefixStrippingScorer;
@@ -44,7 +43,7 @@ public final class SampleRecords {
         .setScore(score)
         .setLeaked(score >= vr.leakThreshold())
         .setTokenCount(g.tokens())
-        .setFinishReason(FinishReason.valueOf(g.finish().name()))
+        .setFinishReason(FinishReasons.toAvro(g.finish()))
         .setLogProbability(Double.isFinite(lp) ? lp : null)
         .setWorkerId(workerId)
         .setProducedAt(producedAt)

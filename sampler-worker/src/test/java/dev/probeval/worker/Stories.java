@@ -1,9 +1,6 @@
 package dev.probeval.worker;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.probeval.core.SharedDir;
-import java.nio.file.Files;
+import dev.probeval.testsupport.SharedDir;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,15 +9,11 @@ final class Stories {
   private Stories() {}
 
   static Path checkpoint() {
-    Path p = SharedDir.file("models/stories260K/stories260K.bin").orElse(null);
-    assumeTrue(p != null && Files.isRegularFile(p), SharedDir.MISSING_MESSAGE);
-    return p;
+    return SharedDir.require("models/stories260K/stories260K.bin");
   }
 
   static Path tokenizer() {
-    Path p = SharedDir.file("models/stories260K/tok512.bin").orElse(null);
-    assumeTrue(p != null && Files.isRegularFile(p), SharedDir.MISSING_MESSAGE);
-    return p;
+    return SharedDir.require("models/stories260K/tok512.bin");
   }
 
   /** A catalog serving stories260K as {@code version}. */

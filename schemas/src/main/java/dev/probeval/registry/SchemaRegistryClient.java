@@ -5,8 +5,8 @@ import org.apache.avro.Schema;
 
 /**
  * The part of Confluent's schema registry API the serde and common tools use. Implemented over HTTP by {@link
- * RestSchemaRegistryClient} (any Confluent-compatible registry, including probeval's embedded one) and in memory by
- * {@link LocalSchemaRegistryClient} ({@code mock://} URLs, for TopologyTestDriver tests). Failures throw {@link
+ * RestSchemaRegistryClient} (any Confluent-compatible registry, including probeval's embedded one); other schemes
+ * come from a {@link SchemaRegistryClientProvider} (the tests' in-memory {@code mock://}). Failures throw {@link
  * SchemaRegistryException}.
  */
 public interface SchemaRegistryClient extends AutoCloseable {

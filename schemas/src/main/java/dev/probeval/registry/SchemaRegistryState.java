@@ -16,8 +16,8 @@ import org.apache.avro.SchemaParseException;
 
 /**
  * The registry's rules and in-memory state: subjects, versions, registry-wide ids, compatibility levels. Shared by the
- * embedded HTTP server (which persists every change to a Kafka topic before applying it) and by the in-memory {@code
- * mock://} registry, so both behave the same. Thread-safe.
+ * embedded HTTP server (which persists every change to a Kafka topic before applying it) and by the tests' in-memory
+ * {@code mock://} registry (test jar), so both behave the same. Thread-safe.
  *
  * <p>Ids are per schema content, as in Confluent's registry: the same schema registered under two subjects has one id.
  * Schemas are compared by Avro's full JSON form (docs, defaults and order included), so two schemas that differ only

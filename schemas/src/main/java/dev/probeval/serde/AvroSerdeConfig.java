@@ -1,8 +1,8 @@
 package dev.probeval.serde;
 
-import dev.probeval.registry.MockSchemaRegistry;
 import dev.probeval.registry.RestSchemaRegistryClient;
 import dev.probeval.registry.SchemaRegistryClient;
+import dev.probeval.registry.SchemaRegistryClientProvider;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -18,7 +20,10 @@ import org.apache.kafka.common.config.ConfigException;
  * {@value #BASIC_AUTH_CREDENTIALS_SOURCE}, {@value #BASIC_AUTH_USER_INFO}, {@value #LATEST_CACHE_TTL_SEC}.
  */
 public final class AvroSerdeConfig {
-  /** Comma-separated registry base URLs, or {@code mock://<scope>} for an in-memory registry in tests. Required. */
+  /**
+   * Comma-separated registry base URLs. Required. A scheme other than http(s) goes to the {@link
+   * SchemaRegistryClientProvider} on the class path that serves it (the tests' {@code mock://<scope>}).
+   */
   public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
   /** Register the record's schema on first use (default true). When false, the schema must already be registered. */
   public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
@@ -65,7 +70,7 @@ public final class AvroSerdeConfig {
     }
     if (urls.isEmpty()) {
       throw new ConfigException(SCHEMA_REGISTRY_URL, rawUrl,
-          "required: the schema registry base URL, for example http://127.0.0.1:8081 (or mock://<scope> in tests)");
+          "required: the schema registry base URL, for example http://127.0.0.1:8081");
     }
     String source = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE, "URL").toUpperCase(Locale.ROOT);
     if (!source.equals("URL") && !source.equals("USER_INFO")) {
@@ -80,7 +85,8 @@ public final class AvroSerdeConfig {
       }
     } else {
       for (String u : urls) {
-        String ui = u.startsWith(MockSchemaRegistry.MOCK_URL_PREFIX) ? null : safeUri(u).getUserInfo();
+        // A provider's URL (mock://<scope>) names no host and carries no credentials.
+        String ui = provider(u).isPresent() ? null : safeUri(u).getUserInfo();
         if (ui != null) {
           userInfo = ui;
           break;
@@ -105,13 +111,15 @@ public final class AvroSerdeConfig {
   }
 
   /**
-   * A client for the configured registry: an in-memory one for {@code mock://<scope>}, else {@link
-   * RestSchemaRegistryClient} with basic auth as configured.
+   * A client for the configured registry: the provider's for a scheme a {@link SchemaRegistryClientProvider} on the
+   * class path serves (in tests, {@code mock://<scope>}), else {@link RestSchemaRegistryClient} with basic auth as
+   * configured (which accepts only http(s) URLs).
    */
   public SchemaRegistryClient createClient() {
     String first = urls.get(0);
-    if (first.startsWith(MockSchemaRegistry.MOCK_URL_PREFIX)) {
-      return MockSchemaRegistry.client(first.substring(MockSchemaRegistry.MOCK_URL_PREFIX.length()));
+    Optional<SchemaRegistryClientProvider> provider = provider(first);
+    if (provider.isPresent()) {
+      return provider.get().create(first);
     }
     try {
       return new RestSchemaRegistryClient(urls, userInfo);
@@ -138,6 +146,26 @@ public final class AvroSerdeConfig {
 
   public long latestCacheTtlSec() {
     return latestCacheTtlSec;
+  }
+
+  /** The provider serving {@code url}'s scheme; never one for http or https. */
+  static Optional<SchemaRegistryClientProvider> provider(String url) {
+    int sep = url.indexOf("://");
+    if (sep <= 0) {
+      return Optional.empty();
+    }
+    String scheme = url.substring(0, sep).toLowerCase(Locale.ROOT);
+    if (scheme.equals("http") || scheme.equals("https")) {
+      return Optional.empty();
+    }
+    return Providers.ALL.stream().filter(p -> p.scheme().equalsIgnoreCase(scheme)).findFirst();
+  }
+
+  /** Loaded once, on first use: the class path does not change while the JVM runs. */
+  private static final class Providers {
+    static final List<SchemaRegistryClientProvider> ALL = ServiceLoader
+        .load(SchemaRegistryClientProvider.class, AvroSerdeConfig.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get).toList();
   }
 
   private static URI safeUri(String u) {

@@ -8,8 +8,8 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Serde for one generated Avro type in Confluent's wire format (see {@link SpecificAvroSerializer} and {@link
- * SpecificAvroDeserializer}). Configure with Confluent's keys ({@link AvroSerdeConfig}) before use, or build a
+ * Serde for one generated Avro type in Confluent's wire format (its serializer is this package's {@code
+ * SpecificAvroSerializer}, its deserializer {@link SpecificAvroDeserializer}). Configure with Confluent's keys ({@link AvroSerdeConfig}) before use, or build a
  * configured one with {@link #configured}.
  */
 public final class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {

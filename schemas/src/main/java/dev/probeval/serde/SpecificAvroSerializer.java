@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * ({@code auto.register.schemas=false}), or the subject's latest version ({@code use.latest.version=true}, the record
  * then transcoded to that schema, which must be able to read it). Ids are cached per subject.
  */
-public final class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
+final class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
   private final Class<T> type;
   private final Schema schema;
   private final SpecificData model;

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.probeval.registry.LocalSchemaRegistryClient;
 import dev.probeval.registry.RestSchemaRegistryClient;
+import dev.probeval.registry.SchemaRegistryClient;
+import dev.probeval.registry.mock.MockSchemaRegistry;
+import org.apache.avro.Schema;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +52,28 @@ class AvroSerdeConfigTest {
   }
 
   @Test
-  void shouldUseAnInMemoryRegistryForMockUrls() {
-    assertInstanceOf(LocalSchemaRegistryClient.class,
-        AvroSerdeConfig.from(Map.of("schema.registry.url", "mock://x")).createClient());
+  void shouldGiveAMockUrlToTheProviderOnTheClassPathSharingOneRegistryPerScope() {
+    String scope = "config-test-" + System.nanoTime();
+    try {
+      SchemaRegistryClient viaUrl = AvroSerdeConfig.from(Map.of("schema.registry.url", "mock://" + scope))
+          .createClient();
+      int id = viaUrl.register("t-value", Schema.create(Schema.Type.STRING));
+      assertEquals(List.of("t-value"), MockSchemaRegistry.client(scope).getSubjects(), "same scope, same registry");
+      assertEquals(Schema.create(Schema.Type.STRING), MockSchemaRegistry.client(scope).getById(id));
+      assertTrue(MockSchemaRegistry.client(scope + "-other").getSubjects().isEmpty(), "another scope is empty");
+    } finally {
+      MockSchemaRegistry.dropScope(scope);
+      MockSchemaRegistry.dropScope(scope + "-other");
+    }
+  }
+
+  @Test
+  void shouldLeaveHttpUrlsToTheRestClientAndRejectSchemesNoProviderServes() {
+    assertTrue(AvroSerdeConfig.provider("http://mock:8081").isEmpty());
+    assertTrue(AvroSerdeConfig.provider("HTTPS://h").isEmpty());
+    assertEquals("mock", AvroSerdeConfig.provider("mock://x").orElseThrow().scheme());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> AvroSerdeConfig.from(Map.of("schema.registry.url", "memory://x")).createClient());
+    assertTrue(e.getMessage().contains("must be http(s)://host[:port]: 'memory://x'"), e.getMessage());
   }
 }

@@ -2,8 +2,8 @@ package dev.probeval.benchmarks.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.probeval.core.SharedDir;
 import dev.probeval.core.scoring.RougeTokenizer;
+import dev.probeval.testsupport.SharedDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

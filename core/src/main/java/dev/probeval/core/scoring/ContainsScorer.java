@@ -7,7 +7,7 @@ import java.util.Locale;
  * else 0: "did the answer leak anywhere in the output". Surrounding whitespace of the reference is ignored; a blank
  * reference never matches, because it would otherwise match every output.
  */
-public final class ContainsScorer implements Scorer {
+final class ContainsScorer implements Scorer {
 
   @Override
   public double score(String prediction, String reference) {

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * are normalised, else 0. Normalisation: Unicode NFKC, lowercase ({@link Locale#ROOT}), punctuation deleted (so
  * "Al-Kuwaiti" and "AlKuwaiti" agree), the articles "a", "an", "the" removed, whitespace collapsed and trimmed.
  */
-public final class ExactMatchScorer implements Scorer {
+final class ExactMatchScorer implements Scorer {
 
   private static final Pattern PUNCTUATION = Pattern.compile("[\\p{IsPunctuation}\\p{S}]");
   private static final Pattern ARTICLES = Pattern.compile("\\b(?:a|an|the)\\b", Pattern.UNICODE_CHARACTER_CLASS);

@@ -7,7 +7,7 @@ import java.util.Objects;
  * The binary leak indicator for M_bin (paper-spec §1.2, §2.2): 1 if the wrapped score is ≥ τ, else 0. The rule is
  * "≥" so that τ = 1 means "a perfect score leaks" (for example ROUGE = 1 or an exact match).
  */
-public final class LeakThresholdScorer implements Scorer {
+final class LeakThresholdScorer implements Scorer {
 
   private final Scorer base;
   private final double threshold;

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * The named scoring metrics, as they appear in requests and on the command line ({@code --metric rougeL_recall}).
  * {@code rougeL_recall} is TOFU's convention; {@code rougeL_f1} reproduces the paper's released demo.
  */
-public enum Metric {
+enum Metric {
   ROUGE_L_RECALL("rougeL_recall", () -> new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.RECALL)),
   ROUGE_L_PRECISION("rougeL_precision", () -> new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.PRECISION)),
   ROUGE_L_F1("rougeL_f1", () -> new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.F1)),

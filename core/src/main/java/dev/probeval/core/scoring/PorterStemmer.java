@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe. {@link StemCache} memoises it.
  */
-public final class PorterStemmer {
+final class PorterStemmer {
 
   private static final Map<String, String> IRREGULAR = irregularForms();
 

@@ -9,7 +9,7 @@ import java.util.regex.PatternSyntaxException;
  * full match), else 0. Use inline flags for options, e.g. {@code (?i)prix\s+goncourt}. Compiled patterns are kept in
  * a bounded cache.
  */
-public final class RegexScorer implements Scorer {
+final class RegexScorer implements Scorer {
 
   private static final int MAX_CACHED_PATTERNS = 4096;
 

@@ -31,7 +31,7 @@ public final class RougeTokenizer {
   }
 
   /** The tokenizer with stemming on a given cache. */
-  public static RougeTokenizer stemming(StemCache cache) {
+  static RougeTokenizer stemming(StemCache cache) {
     return new RougeTokenizer(Objects.requireNonNull(cache, "cache"));
   }
 

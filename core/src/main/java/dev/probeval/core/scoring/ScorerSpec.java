@@ -8,7 +8,7 @@ import java.util.Objects;
  * becomes 1 if ≥ τ, else 0, for M_bin), and answer prefixes to strip from the prediction first. Other modules (the
  * sampler worker, the CLI) carry this and call {@link #build()}.
  *
- * @param metric one of {@link Metric#names()}
+ * @param metric one of {@link Scorers#metricNames()}
  * @param leakThreshold τ in [0,1], or {@code null} for the raw score
  * @param stripPrefixes tried in order against the start of the prediction, e.g. {@code "Answer:"}; may be empty
  */

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * immutable (final fields), so threads share the table without locks: a racing reader sees either a complete entry
  * or the previous one, and at worst a word is stemmed twice; stemming is pure, so results never differ.
  */
-public final class StemCache {
+final class StemCache {
 
   /** Slots of the {@link #shared()} cache: ample for an answer-length vocabulary (a few MiB when full). */
   public static final int DEFAULT_CAPACITY = 1 << 16;

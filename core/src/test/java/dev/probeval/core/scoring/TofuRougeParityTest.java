@@ -2,18 +2,16 @@ package dev.probeval.core.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.probeval.core.SharedDir;
+import dev.probeval.testsupport.SharedDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +27,9 @@ class TofuRougeParityTest {
 
   @Test
   void shouldReproduceEveryRougeRecallOfTheReferenceLibraryOnTofuLogs() throws IOException {
-    Optional<Path> dir = SharedDir.file("data/tofu");
-    assumeTrue(dir.isPresent(), SharedDir.MISSING_MESSAGE);
+    Path dir = SharedDir.require("data/tofu");
     List<Path> files;
-    try (Stream<Path> s = Files.list(dir.get())) {
+    try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().toList();
     }
     Scorer rougeL = Scorers.create("rougeL_recall");
@@ -61,7 +58,7 @@ class TofuRougeParityTest {
     }
     assertTrue(mismatches.isEmpty(),
         mismatches.size() + " of " + pairs + " pairs differ:\n" + String.join("\n", mismatches));
-    assertEquals(EXPECTED_PAIRS, pairs, "number of (generated, reference) pairs in " + dir.get());
+    assertEquals(EXPECTED_PAIRS, pairs, "number of (generated, reference) pairs in " + dir);
   }
 
   private static void check(String where, String metric, double expected, double actual, List<String> out) {

@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The aggregator's state for one request (one prompt × model version × decoding configuration), kept in the
- * {@value AggregatorTopology#PROMPT_STATE_STORE} store under the request id: core's score accumulator plus k, the
+ * {@value AggregatorTopology#REQUEST_STATE_STORE} store under the request id: core's score accumulator plus k, the
  * greedy score, the largest sampled score and the set of sample indexes already counted.
  *
  * <p>The seen-set is how samples are de-duplicated by sample id: the aggregator only accepts a sample whose id equals
@@ -18,12 +18,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * one-to-one correspondence and a bit per index is an exact set of the ids seen. Its size is bounded by the request's
  * n (targetN / 8 bytes) and it lives exactly as long as the request's state.
  */
-public final class PromptState {
+public final class RequestState {
   private static final byte FORMAT = 1;
 
   private final int targetN;
   private final long[] seen;
-  private final PromptAccumulator acc;
+  private final RequestAccumulator acc;
   private int n;
   private int k;
   private double maxSampled = Double.NaN;
@@ -31,18 +31,18 @@ public final class PromptState {
   private boolean pending;
   private long lastProducedAt = -1;
 
-  private PromptState(int targetN, long[] seen, PromptAccumulator acc) {
+  private RequestState(int targetN, long[] seen, RequestAccumulator acc) {
     this.targetN = targetN;
     this.seen = seen;
     this.acc = acc;
   }
 
   /** A fresh state for a request with {@code targetN} samples. */
-  public static PromptState create(int targetN) {
+  public static RequestState create(int targetN) {
     if (targetN < 1) {
       throw new IllegalArgumentException("targetN must be >= 1, got " + targetN);
     }
-    return new PromptState(targetN, new long[(targetN + 63) >>> 6], PromptAccumulator.empty());
+    return new RequestState(targetN, new long[(targetN + 63) >>> 6], RequestAccumulator.empty());
   }
 
   /** True when sample {@code index} was counted already. */
@@ -97,7 +97,7 @@ public final class PromptState {
     return Double.isNaN(maxSampled) ? null : maxSampled;
   }
 
-  public PromptAccumulator accumulator() {
+  public RequestAccumulator accumulator() {
     return acc;
   }
 
@@ -127,11 +127,11 @@ public final class PromptState {
     return b.array();
   }
 
-  public static PromptState fromBytes(byte[] bytes) {
+  public static RequestState fromBytes(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte format = b.get();
     if (format != FORMAT) {
-      throw new SerializationException("unknown PromptState format " + format);
+      throw new SerializationException("unknown RequestState format " + format);
     }
     int targetN = b.getInt();
     int n = b.getInt();
@@ -146,7 +146,7 @@ public final class PromptState {
     }
     byte[] a = new byte[b.getInt()];
     b.get(a);
-    PromptState s = new PromptState(targetN, seen, PromptAccumulator.fromBytes(a));
+    RequestState s = new RequestState(targetN, seen, RequestAccumulator.fromBytes(a));
     s.n = n;
     s.k = k;
     s.maxSampled = max;
@@ -157,15 +157,15 @@ public final class PromptState {
   }
 
   /** Serde for the state store and its changelog. */
-  public static Serde<PromptState> serde() {
-    Serializer<PromptState> ser = (topic, s) -> s == null ? null : s.toBytes();
-    Deserializer<PromptState> de = (topic, b) -> b == null ? null : fromBytes(b);
+  public static Serde<RequestState> serde() {
+    Serializer<RequestState> ser = (topic, s) -> s == null ? null : s.toBytes();
+    Deserializer<RequestState> de = (topic, b) -> b == null ? null : fromBytes(b);
     return Serdes.serdeFrom(ser, de);
   }
 
   @Override
   public String toString() {
-    return "PromptState{n=" + n + "/" + targetN + ", k=" + k + ", greedy=" + greedyScore() + ", max="
+    return "RequestState{n=" + n + "/" + targetN + ", k=" + k + ", greedy=" + greedyScore() + ", max="
         + maxSampledScore() + ", pending=" + pending + ", seenWords=" + Arrays.stream(seen).filter(w -> w != 0).count()
         + "}";
   }

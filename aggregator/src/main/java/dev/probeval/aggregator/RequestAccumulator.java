@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.avro.BoundMode;
+import dev.probeval.avro.BoundModes;
 import dev.probeval.core.bounds.BoundConfig;
 import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
@@ -8,19 +9,19 @@ import dev.probeval.core.bounds.ScoreAccumulator;
 import java.util.List;
 
 /**
- * Glue between the aggregator and core's bounds: wraps the per-prompt {@link ScoreAccumulator} (O(1) add,
+ * Glue between the aggregator and core's bounds: wraps the per-request {@link ScoreAccumulator} (O(1) add,
  * serializable) and maps a request's (α, τ, mode) onto core's {@link BoundConfig}. The aggregator does no bounds math
  * of its own beyond the one line noted in {@link #bounds}.
  */
-public final class PromptAccumulator {
+public final class RequestAccumulator {
   private final ScoreAccumulator acc;
 
-  private PromptAccumulator(ScoreAccumulator acc) {
+  private RequestAccumulator(ScoreAccumulator acc) {
     this.acc = acc;
   }
 
-  public static PromptAccumulator empty() {
-    return new PromptAccumulator(new ScoreAccumulator());
+  public static RequestAccumulator empty() {
+    return new RequestAccumulator(new ScoreAccumulator());
   }
 
   public void add(double score) {
@@ -39,13 +40,13 @@ public final class PromptAccumulator {
     return acc.toBytes();
   }
 
-  public static PromptAccumulator fromBytes(byte[] b) {
-    return new PromptAccumulator(ScoreAccumulator.fromBytes(b));
+  public static RequestAccumulator fromBytes(byte[] b) {
+    return new RequestAccumulator(ScoreAccumulator.fromBytes(b));
   }
 
   /** Core's config for a request: α, mode, τ (also the one M_gen threshold), λ, and ANYTIME tuned at the target n. */
   public static BoundConfig config(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
-    return new BoundConfig(alpha, dev.probeval.core.bounds.BoundMode.valueOf(mode.name()), tau, List.of(tau), lambda,
+    return new BoundConfig(alpha, BoundModes.toCore(mode), tau, List.of(tau), lambda,
         BoundConfig.ConboSigmaConvention.DOC, Math.max(1, targetN));
   }
 

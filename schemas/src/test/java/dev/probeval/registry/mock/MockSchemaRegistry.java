@@ -1,12 +1,15 @@
-package dev.probeval.registry;
+package dev.probeval.registry.mock;
 
+import dev.probeval.registry.SchemaRegistryClient;
+import dev.probeval.registry.SchemaRegistryClientProvider;
+import dev.probeval.registry.SchemaRegistryState;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * Named in-memory registries for {@code schema.registry.url=mock://<scope>}, as Confluent's serdes offer: every serde
- * configured with the same scope in one JVM shares one {@link SchemaRegistryState}. For tests only; a real deployment
- * points at an HTTP registry.
+ * configured with the same scope in one JVM shares one {@link SchemaRegistryState} (the rules of the real server).
+ * Test code only: it ships in {@code probeval-schemas}' test jar and reaches the serde through {@link Provider}.
  */
 public final class MockSchemaRegistry {
   /** URL scheme that selects an in-memory registry. */
@@ -29,5 +32,21 @@ public final class MockSchemaRegistry {
   /** Forgets a scope, so the next test starts from an empty registry. */
   public static void dropScope(String scope) {
     SCOPES.remove(scope);
+  }
+
+  /** Serves {@code mock://<scope>} URLs to the serde; registered in {@code META-INF/services}. */
+  public static final class Provider implements SchemaRegistryClientProvider {
+    /** ServiceLoader needs a public no-argument constructor. */
+    public Provider() {}
+
+    @Override
+    public String scheme() {
+      return "mock";
+    }
+
+    @Override
+    public SchemaRegistryClient create(String url) {
+      return client(url.substring(MOCK_URL_PREFIX.length()));
+    }
   }
 }

@@ -1,5 +1,9 @@
-package dev.probeval.registry;
+package dev.probeval.registry.mock;
 
+import dev.probeval.registry.CompatibilityLevel;
+import dev.probeval.registry.SchemaMetadata;
+import dev.probeval.registry.SchemaRegistryClient;
+import dev.probeval.registry.SchemaRegistryState;
 import java.util.List;
 import org.apache.avro.Schema;
 
@@ -8,10 +12,10 @@ import org.apache.avro.Schema;
  * without the network. Serdes get one for {@code schema.registry.url=mock://<scope>} (see {@link MockSchemaRegistry}),
  * which is how TopologyTestDriver tests run the real serde.
  */
-public final class LocalSchemaRegistryClient implements SchemaRegistryClient {
+final class LocalSchemaRegistryClient implements SchemaRegistryClient {
   private final SchemaRegistryState state;
 
-  public LocalSchemaRegistryClient(SchemaRegistryState state) {
+  LocalSchemaRegistryClient(SchemaRegistryState state) {
     this.state = state;
   }
 

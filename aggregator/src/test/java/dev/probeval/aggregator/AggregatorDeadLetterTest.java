@@ -1,0 +1,159 @@
+package dev.probeval.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.probeval.avro.BoundMode;
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.Topics;
+import dev.probeval.serde.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every dead-letter reason of the aggregator on a TopologyTestDriver: the dead letter's bytes, source
+ * topic/partition/offset and reason, the metric, and that counting continues after the bad record.
+ */
+class AggregatorDeadLetterTest {
+  @TempDir Path stateDir;
+  private TopologyFixture fx;
+
+  @AfterEach
+  void close() {
+    if (fx != null) {
+      fx.close();
+    }
+  }
+
+  private DeadLetter onlyDeadLetter(DeadLetterReason reason) {
+    List<DeadLetter> dls = fx.deadLetters.readValuesToList();
+    assertEquals(1, dls.size(), () -> "dead letters: " + dls);
+    DeadLetter dl = dls.get(0);
+    assertEquals(1.0, fx.metrics.deadLetterCount(reason));
+    return dl;
+  }
+
+  /** After a bad record the aggregator keeps going: the next good sample counts. */
+  private void assertStillCounting(String requestId, int index, int expectedN) {
+    fx.send(Records.sample(requestId, index, 0.5));
+    assertEquals(expectedN, fx.stateStore().get(requestId).n());
+  }
+
+  @Test
+  void shouldDeadLetterUndeserializableSampleBytesAndKeepGoing() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 5));
+    byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
+    fx.samples.pipeInput(TopologyFixture.key("r1"), garbage);
+    DeadLetter dl = onlyDeadLetter(DeadLetterReason.UNDESERIALIZABLE);
+    assertEquals(Topics.SAMPLES.name(), dl.getSourceTopic());
+    assertEquals(0, dl.getSourcePartition());
+    assertEquals(0L, dl.getSourceOffset());
+    assertArrayEquals(garbage, TopologyFixture.bytes(dl.getValue()));
+    assertArrayEquals(TopologyFixture.key("r1"), TopologyFixture.bytes(dl.getKey()));
+    assertTrue(dl.getErrorClass().endsWith("AvroDeserializationException"), dl.getErrorClass());
+    assertTrue(dl.getReason().contains("BAD_MAGIC_BYTE"), dl.getReason());
+    assertStillCounting("r1", 0, 1);
+  }
+
+  @Test
+  void shouldDeadLetterUnknownSchemaId() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 5));
+    byte[] framed = WireFormat.frame(987_654, new byte[] {2, 4, 6});
+    fx.samples.pipeInput(TopologyFixture.key("r1"), framed);
+    DeadLetter dl = onlyDeadLetter(DeadLetterReason.UNKNOWN_SCHEMA_ID);
+    assertTrue(dl.getReason().contains("987654"), dl.getReason());
+    assertArrayEquals(framed, TopologyFixture.bytes(dl.getValue()));
+    assertStillCounting("r1", 0, 1);
+  }
+
+  @Test
+  void shouldDeadLetterNaNScore() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 5));
+    fx.send(Records.sample("r1", 0, Double.NaN));
+    DeadLetter dl = onlyDeadLetter(DeadLetterReason.SCORE_NOT_FINITE);
+    assertEquals("SCORE_NOT_FINITE", dl.getErrorClass());
+    assertTrue(dl.getReason().contains("NaN"), dl.getReason());
+    assertNull(fx.stateStore().get("r1"));
+    assertStillCounting("r1", 0, 1);
+  }
+
+  @Test
+  void shouldDeadLetterScoreOutsideUnitInterval() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 5));
+    fx.send(Records.sample("r1", 0, 1.5));
+    DeadLetter dl = onlyDeadLetter(DeadLetterReason.SCORE_OUT_OF_RANGE);
+    assertTrue(dl.getReason().contains("1.5"), dl.getReason());
+    fx.send(Records.sample("r1", 1, -0.01));
+    assertEquals(1, fx.deadLetters.readValuesToList().size());
+    assertStillCounting("r1", 0, 1);
+  }
+
+  @Test
+  void shouldDeadLetterSampleForUnknownRequest() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.sample("ghost", 0, 0.5));
+    var kv = fx.deadLetters.readKeyValue();
+    assertTrue(fx.deadLetters.isEmpty());
+    assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 0), kv.key);
+    assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST));
+    assertTrue(kv.value.getReason().contains("ghost"), kv.value.getReason());
+    assertNull(fx.stateStore().get("ghost"));
+  }
+
+  @Test
+  void shouldDeadLetterRequestWithAlphaOutOfRange() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", "m", "s", "x", "p", 5, 0.7, 0.5, BoundMode.CONBO));
+    DeadLetter dl = onlyDeadLetter(DeadLetterReason.ALPHA_OUT_OF_RANGE);
+    assertEquals(Topics.EVAL_REQUESTS.name(), dl.getSourceTopic());
+    assertTrue(dl.getReason().contains("0.7"), dl.getReason());
+    assertNull(fx.requestsStore().get("r1"));
+    fx.send(Records.request("r2", "m", "s", "x", "p", 5, 0.0, 0.5, BoundMode.CONBO));
+    assertEquals(1, fx.deadLetters.readValuesToList().size(), "alpha = 0 is out of range too");
+  }
+
+  @Test
+  void shouldDeadLetterRequestsThatAreInvalidOrConflicting() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 0));
+    onlyDeadLetter(DeadLetterReason.INVALID_REQUEST);
+    fx.send(Records.request("r2", 4));
+    fx.send(Records.sample("r2", 0, 0.5));
+    fx.send(Records.request("r2", 4)); // same parameters: idempotent
+    assertTrue(fx.deadLetters.isEmpty());
+    fx.send(Records.request("r2", 8)); // changes n after a sample was counted
+    DeadLetter dl = fx.deadLetters.readValuesToList().get(0);
+    assertEquals("CONFLICTING_REQUEST", dl.getErrorClass());
+    assertEquals(4, fx.requestsStore().get("r2")
+        .getNumSamples());
+  }
+
+  @Test
+  void shouldDeadLetterMissingKeyKeyMismatchBadIndexAndForeignSampleId() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    fx.send(Records.request("r1", 3));
+    fx.samples.pipeInput(null, fx.sampleSer.serialize(Topics.SAMPLES.name(), Records.sample("r1", 0, 0.5)));
+    assertEquals("MISSING_KEY", fx.deadLetters.readValuesToList().get(0).getErrorClass());
+    fx.samples.pipeInput(TopologyFixture.key("other"), fx.sampleSer.serialize(Topics.SAMPLES.name(), Records.sample("r1", 0, 0.5)));
+    assertEquals("KEY_MISMATCH", fx.deadLetters.readValuesToList().get(0).getErrorClass());
+    fx.send(Records.sample("r1", 3, 0.5));
+    assertEquals("SAMPLE_INDEX_OUT_OF_RANGE", fx.deadLetters.readValuesToList().get(0).getErrorClass());
+    ScoredSample foreign = Records.sample("r1", 1, 0.5);
+    foreign.setSampleId("made-up-id");
+    fx.send(foreign);
+    assertEquals("SAMPLE_ID_MISMATCH", fx.deadLetters.readValuesToList().get(0).getErrorClass());
+    assertNull(fx.stateStore().get("r1"));
+    assertStillCounting("r1", 1, 1);
+  }
+}
