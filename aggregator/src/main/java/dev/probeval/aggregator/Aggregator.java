@@ -15,6 +15,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -91,13 +92,14 @@ public final class Aggregator implements AutoCloseable {
   /**
    * What to do when a stream thread dies. Poison records are dead-lettered inside the topology; what still throws
    * (registry down, broker trouble) is transient: replace the thread, the aborted transaction's records are processed
-   * again. Wrong credentials, missing rights or a too old broker fail every retry the same way: stop the client, so
-   * that {@link #terminated()} fails and the command exits instead of retrying forever.
+   * again. Wrong credentials, missing rights, a too old broker or a missing input topic (with topic creation off)
+   * fail every retry the same way: stop the client, so that {@link #terminated()} fails and the command exits instead
+   * of retrying forever.
    */
   static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse responseTo(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof AuthenticationException || t instanceof AuthorizationException
-          || t instanceof UnsupportedVersionException) {
+          || t instanceof UnsupportedVersionException || t instanceof MissingSourceTopicException) {
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
       }
     }

@@ -78,6 +78,8 @@ class AggregatorConfigTest {
         Aggregator.responseTo(new StreamsException(new SaslAuthenticationException("bad password"))));
     assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,
         Aggregator.responseTo(new TopicAuthorizationException("no rights")));
+    assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,
+        Aggregator.responseTo(new org.apache.kafka.streams.errors.MissingSourceTopicException("no samples topic")));
     assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD,
         Aggregator.responseTo(new StreamsException(new IllegalStateException("registry down"))));
   }

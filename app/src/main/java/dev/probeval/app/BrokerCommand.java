@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code probeval broker}: the embedded single-node KRaft broker, run in the foreground until interrupted. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
     description = {"Run a single-node Kafka broker (KRaft, from the Maven classpath) until interrupted.",
-        "Data persists in --data-dir: a restart keeps topics, records and offsets. Creates the probeval topics",
-        "(one replica each: the broker is one node)."})
+        "Data persists in --data-dir: a restart keeps topics, records and offsets.",
+        "Creates the probeval topics, one replica each (the broker is one node)."})
 final class BrokerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -95,12 +95,12 @@ public final class ProbevalCli implements Callable<Integer> {
     String message = Cli.oneLine(ex.getMessage());
     if (ex instanceof UnmatchedArgumentException u) {
       List<String> unmatched = u.getUnmatched();
+      List<String> suggestions = u.getSuggestions();
       if (cmd.getCommandSpec().parent() == null && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
+        // The full list beats picocli's guess (which offers "worker" for "serve").
         message = "unknown command '" + unmatched.get(0) + "'; the commands are "
             + String.join(", ", cmd.getSubcommands().keySet());
-      }
-      List<String> suggestions = u.getSuggestions();
-      if (!suggestions.isEmpty()) {
+      } else if (!suggestions.isEmpty()) {
         message += "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
             + "?";
       }
