@@ -8,9 +8,14 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -30,17 +35,21 @@ public final class Aggregator implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final AggregatorMetrics metrics;
+  private final StreamsTermination termination = new StreamsTermination();
 
   private Aggregator(AggregatorConfig config) {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.metrics = new AggregatorMetrics(registry);
-    try (Admin admin = TopicAdmin.admin(config.bootstrapServers())) {
-      TopicAdmin.Result r = TopicAdmin.ensureTopics(admin, Topics.ALL, config.partitions(),
-          config.replicationFactor());
-      if (!r.partitionMismatches().isEmpty()) {
-        LOG.warn("Existing topics with another partition count than {}: {}; requests and samples must have the same "
-            + "count (co-partitioned)", config.partitions(), r.partitionMismatches());
+    if (config.createTopics()) {
+      // The same connection settings as Streams (security.protocol, SASL, ...), not only the bootstrap servers.
+      try (Admin admin = Admin.create(config.adminProperties())) {
+        TopicAdmin.Result r = TopicAdmin.ensureTopics(admin, Topics.ALL, config.partitions(),
+            config.replicationFactor());
+        if (!r.partitionMismatches().isEmpty()) {
+          LOG.warn("Existing topics with another partition count than {}: {}; requests and samples must have the "
+              + "same count (co-partitioned)", config.partitions(), r.partitionMismatches());
+        }
       }
     }
     this.http = new AggregatorHttpServer(config.httpHost(), config.httpPort(), registry);
@@ -53,13 +62,18 @@ public final class Aggregator implements AutoCloseable {
       throw e;
     }
     this.streams = ks;
-    // Poison records are dead-lettered inside the topology; what still throws (registry down, broker trouble) is
-    // transient: replace the thread, the aborted transaction's records are processed again.
     streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("Stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+      termination.onThreadError(e);
+      StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = responseTo(e);
+      LOG.error("Stream thread failed; {}", response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+          .REPLACE_THREAD ? "replacing it" : "shutting the aggregator down (this error does not go away by retrying)",
+          e);
+      return response;
     });
-    streams.setStateListener((now, before) -> http.state(now.name()));
+    streams.setStateListener((now, before) -> {
+      http.state(now.name());
+      termination.onStateChange(now, before);
+    });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
     http.attach(new BoundsQueries(streams, config.edLambda()), new HostInfo(config.advertisedHost(), http.port()));
@@ -73,6 +87,32 @@ public final class Aggregator implements AutoCloseable {
         config.applicationId(), config.httpHost(), a.http.port(),
         config.streamsProperties(a.http.port()).get(StreamsConfig.APPLICATION_SERVER_CONFIG));
     return a;
+  }
+
+  /**
+   * What to do when a stream thread dies. Poison records are dead-lettered inside the topology; what still throws
+   * (registry down, broker trouble) is transient: replace the thread, the aborted transaction's records are processed
+   * again. Wrong credentials, missing rights, a too old broker or a missing input topic (with topic creation off)
+   * fail every retry the same way: stop the client, so that {@link #terminated()} fails and the command exits instead
+   * of retrying forever.
+   */
+  static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse responseTo(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof AuthenticationException || t instanceof AuthorizationException
+          || t instanceof UnsupportedVersionException || t instanceof MissingSourceTopicException) {
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+    }
+    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+  }
+
+  /**
+   * Completes normally once {@link #close()} has finished; completes exceptionally, naming the state and the last
+   * stream-thread error, when Kafka Streams reaches ERROR or stops without being closed. A long-running command waits
+   * on it to exit non-zero when the aggregator dies for good.
+   */
+  public CompletableFuture<Void> terminated() {
+    return termination.future();
   }
 
   /** Waits until Streams is RUNNING; throws if it is not within {@code timeout}. */
@@ -122,9 +162,14 @@ public final class Aggregator implements AutoCloseable {
   /** Stops Streams (committing its last transaction) and the HTTP server. */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
-    streamsMetrics.close();
-    http.close();
-    registry.close();
+    termination.closing();
+    try {
+      streams.close(Duration.ofSeconds(30));
+      streamsMetrics.close();
+      http.close();
+      registry.close();
+    } finally {
+      termination.closed();
+    }
   }
 }

@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -15,6 +17,27 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class AggregatorConfig {
   /** Default Kafka Streams application id (also the prefix of every internal topic). */
   public static final String DEFAULT_APPLICATION_ID = "probeval-aggregator";
+  /**
+   * Default partition count of the probeval topics the aggregator creates when they are missing: 3, the same as
+   * {@code probeval broker}, {@code probeval worker} and {@code probeval aggregate}, so that topics created by any of
+   * them are co-partitioned.
+   */
+  public static final int DEFAULT_PARTITIONS = 3;
+  /** Default replication factor of the topics the aggregator creates (1: one-node development cluster). */
+  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+
+  /**
+   * Keys that {@link Builder#optKafkaConfig} refuses because a dedicated setting owns them (a pass-through value
+   * would silently disagree with it) or because exactly-once counting depends on them.
+   */
+  private static final Map<String, String> RESERVED_KEYS = Map.of(
+      StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "set it with bootstrapServers (--bootstrap-servers)",
+      StreamsConfig.APPLICATION_ID_CONFIG, "set it with applicationId (--application-id)",
+      StreamsConfig.APPLICATION_SERVER_CONFIG, "it is derived from the advertised host and the bound REST port",
+      StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "the aggregator always runs exactly_once_v2",
+      StreamsConfig.STATE_DIR_CONFIG, "set it with stateDir (--state-dir)");
+  /** Prefix under which Kafka Streams passes settings to its admin client only; the aggregator's Admin honours it. */
+  private static final String ADMIN_PREFIX = StreamsConfig.ADMIN_CLIENT_PREFIX;
 
   private final String applicationId;
   private final String bootstrapServers;
@@ -30,7 +53,8 @@ public final class AggregatorConfig {
   private final double edLambda;
   private final int partitions;
   private final short replicationFactor;
-  private final Map<String, Object> streamsOverrides;
+  private final boolean createTopics;
+  private final Map<String, Object> kafkaConfig;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -49,7 +73,8 @@ public final class AggregatorConfig {
     this.edLambda = b.edLambda;
     this.partitions = b.partitions;
     this.replicationFactor = b.replicationFactor;
-    this.streamsOverrides = Map.copyOf(b.streamsOverrides);
+    this.createTopics = b.createTopics;
+    this.kafkaConfig = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.kafkaConfig));
   }
 
   public static Builder builder() {
@@ -73,7 +98,8 @@ public final class AggregatorConfig {
     b.edLambda = edLambda;
     b.partitions = partitions;
     b.replicationFactor = replicationFactor;
-    b.streamsOverrides.putAll(streamsOverrides);
+    b.createTopics = createTopics;
+    b.kafkaConfig.putAll(kafkaConfig);
     return b;
   }
 
@@ -141,13 +167,47 @@ public final class AggregatorConfig {
     return replicationFactor;
   }
 
-  public Map<String, Object> streamsOverrides() {
-    return streamsOverrides;
+  /** Whether the aggregator creates missing probeval topics at start (default true). */
+  public boolean createTopics() {
+    return createTopics;
+  }
+
+  /**
+   * The Kafka client and Streams properties passed through {@link Builder#optKafkaConfig}, in the order given: they
+   * reach Kafka Streams (and through it its consumers and producers) and the Admin client that creates topics.
+   */
+  public Map<String, Object> kafkaConfig() {
+    return kafkaConfig;
+  }
+
+  /**
+   * The Admin client's properties: the bootstrap servers, then every pass-through property the Admin client knows
+   * (security.protocol, sasl.*, ssl.*, timeouts: the connection settings every client needs), then the ones given
+   * with Streams' {@code admin.} prefix, unprefixed. Streams-only keys are left out so the Admin does not warn about
+   * unknown configs.
+   */
+  public Map<String, Object> adminProperties() {
+    Set<String> known = AdminClientConfig.configNames();
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    kafkaConfig.forEach((k, v) -> {
+      if (known.contains(k)) {
+        p.put(k, v);
+      }
+    });
+    kafkaConfig.forEach((k, v) -> {
+      if (k.startsWith(ADMIN_PREFIX)) {
+        p.put(k.substring(ADMIN_PREFIX.length()), v);
+      }
+    });
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
   }
 
   /**
    * The Kafka Streams properties: exactly-once v2, explicit naming enforced, {@code application.server} set to the
-   * advertised REST endpoint (given the port actually bound), then the overrides.
+   * advertised REST endpoint (given the port actually bound), then the pass-through properties (which cannot touch
+   * the reserved keys, see {@link Builder#optKafkaConfig}).
    */
   public Properties streamsProperties(int boundHttpPort) {
     Properties p = new Properties();
@@ -160,7 +220,7 @@ public final class AggregatorConfig {
     if (stateDir != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     }
-    p.putAll(streamsOverrides);
+    p.putAll(kafkaConfig);
     return p;
   }
 
@@ -178,9 +238,10 @@ public final class AggregatorConfig {
     private long emitIntervalMs = 1000;
     private long modelEmitIntervalMs = 1000;
     private double edLambda = 1.0;
-    private int partitions = 1;
-    private short replicationFactor = 1;
-    private final Map<String, Object> streamsOverrides = new LinkedHashMap<>();
+    private int partitions = DEFAULT_PARTITIONS;
+    private short replicationFactor = DEFAULT_REPLICATION_FACTOR;
+    private boolean createTopics = true;
+    private final Map<String, Object> kafkaConfig = new LinkedHashMap<>();
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");
@@ -275,10 +336,45 @@ public final class AggregatorConfig {
       return this;
     }
 
-    /** Any Kafka Streams property, applied last (for example commit.interval.ms in tests). */
-    public Builder streamsConfig(String key, Object value) {
-      this.streamsOverrides.put(key, value);
+    /** Create missing probeval topics at start (default true); off where topics are provisioned separately. */
+    public Builder createTopics(boolean v) {
+      this.createTopics = v;
       return this;
+    }
+
+    /** Kafka Streams stream threads of this instance ({@code num.stream.threads}, default 1). */
+    public Builder streamThreads(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("stream threads must be >= 1, got " + v);
+      }
+      this.kafkaConfig.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, v);
+      return this;
+    }
+
+    /**
+     * A Kafka client or Kafka Streams property for every client the aggregator creates: Kafka Streams (with its
+     * consumers and producers; Streams' {@code consumer.}/{@code producer.}/{@code admin.} prefixes work) and the
+     * Admin client that creates the topics (which takes the keys it knows, for example {@code security.protocol} and
+     * {@code sasl.*}, and {@code admin.}-prefixed ones). Applied after the aggregator's own defaults.
+     *
+     * @throws IllegalArgumentException for an empty key or a key a dedicated setting owns (bootstrap.servers,
+     *     application.id, application.server, processing.guarantee, state.dir)
+     */
+    public Builder optKafkaConfig(String key, Object value) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("Kafka config key must not be empty");
+      }
+      String why = RESERVED_KEYS.get(key.strip());
+      if (why != null) {
+        throw new IllegalArgumentException("Kafka config " + key + " cannot be passed through: " + why);
+      }
+      this.kafkaConfig.put(key.strip(), value);
+      return this;
+    }
+
+    /** Same as {@link #optKafkaConfig}; kept for existing callers (tests, benchmarks). */
+    public Builder streamsConfig(String key, Object value) {
+      return optKafkaConfig(key, value);
     }
 
     public AggregatorConfig build() {

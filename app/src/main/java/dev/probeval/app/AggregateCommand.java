@@ -4,26 +4,28 @@ import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code probeval aggregate}: the Kafka Streams aggregator with its REST API, run until interrupted. */
 @Command(name = "aggregate", mixinStandardHelpOptions = true,
     description = {"Run the streaming aggregator (Kafka Streams, exactly-once) until interrupted.",
         "Counts scored samples into per-prompt and per-model-version bounds, publishes them, and serves",
         "GET /api/v1/models, /api/v1/models/{version}/bounds, /api/v1/models/{version}/prompts/{promptId},",
-        "/api/v1/requests/{requestId}, /metrics (Prometheus) and a dashboard page at /."})
+        "/api/v1/requests/{requestId}, /metrics (Prometheus) and a dashboard page at /.",
+        "Exits 1 with one line if Kafka Streams stops on its own (state ERROR)."})
 final class AggregateCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
-      description = "Kafka cluster (default: ${DEFAULT-VALUE}, the `probeval broker` default).")
-  String bootstrapServers;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--schema-registry-url", defaultValue = "http://127.0.0.1:8081",
-      description = "Confluent-compatible schema registry (default: ${DEFAULT-VALUE}).")
-  String schemaRegistryUrl;
+  @Mixin KafkaOptions kafka;
+  @Mixin SchemaRegistryOptions registry;
+  @Mixin TopicOptions topics;
+  @Mixin ReplicationOptions replication;
 
   @Option(names = "--http-host", defaultValue = "127.0.0.1",
       description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
@@ -33,7 +35,8 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Host other instances reach this one's REST API on (application.server; default: --http-host).")
   String advertisedHost;
 
-  @Option(names = "--http-port", defaultValue = "8090", description = "REST port (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--http-port", defaultValue = "8090",
+      description = "REST port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
   @Option(names = "--state-dir", paramLabel = "DIR",
@@ -43,10 +46,6 @@ final class AggregateCommand implements Callable<Integer> {
   @Option(names = "--application-id", defaultValue = AggregatorConfig.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances sharing it split the work (default: ${DEFAULT-VALUE}).")
   String applicationId;
-
-  @Option(names = "--partitions", defaultValue = "3",
-      description = "Partitions of the probeval topics if the aggregator has to create them (default: ${DEFAULT-VALUE}).")
-  int partitions;
 
   @Option(names = "--emit-every", defaultValue = "10",
       description = "Emit a prompt's bounds every this many counted samples; 0: only at the target n and on the "
@@ -68,69 +67,47 @@ final class AggregateCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
-      description = "Any Kafka Streams or client property, repeatable (for example commit.interval.ms=200).")
-  Map<String, String> streamsConfig;
+  /** Starts the service; tests replace it with a fake to play a service that dies. */
+  Function<AggregatorConfig, RunningService> starter = AggregateCommand::start;
 
   @Override
-  public Integer call() throws Exception {
-    if (httpPort < 0 || httpPort > 65535) {
-      throw new UsageException("--http-port must be in 0..65535, got " + httpPort);
-    }
-    if (partitions < 1) {
-      throw new UsageException("--partitions must be >= 1, got " + partitions);
-    }
-    if (emitEvery < 0 || emitIntervalMs < 0 || modelEmitIntervalMs < 0) {
-      throw new UsageException("--emit-every, --emit-interval-ms and --model-emit-interval-ms must be >= 0");
-    }
-    if (!(edLambda >= 0) || Double.isInfinite(edLambda)) {
-      throw new UsageException("--ed-lambda must be a finite number >= 0, got " + edLambda);
-    }
-    if (threads < 1) {
-      throw new UsageException("--threads must be >= 1, got " + threads);
-    }
-    if (applicationId.isBlank()) {
-      throw new UsageException("--application-id must not be empty");
-    }
-    if (!schemaRegistryUrl.startsWith("http://") && !schemaRegistryUrl.startsWith("https://")) {
-      throw new UsageException("--schema-registry-url must be an http(s) URL, got " + schemaRegistryUrl);
-    }
+  public Integer call() {
+    AggregatorConfig config = config();
+    Cli.requireFreePort(config.httpHost(), config.httpPort(), "--http-port");
+    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> starter.apply(config));
+  }
+
+  /** The aggregator's config from the options; the builder's range checks are the only ones. */
+  AggregatorConfig config() {
     Path dir = stateDir != null ? stateDir
         : Path.of(System.getProperty("probeval.home", "."), "data", "aggregator");
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UsageException("--state-dir " + dir + " exists and is not a directory");
     }
-    if (httpPort != 0) {
-      BrokerCommand.requireFreePort(httpHost, httpPort, "--http-port");
-    }
-    Logging.quietKafka();
-    AggregatorConfig.Builder b = AggregatorConfig.builder().applicationId(applicationId)
-        .bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl).stateDir(dir)
-        .httpHost(httpHost).httpPort(httpPort).partitions(partitions).emitEverySamples(emitEvery)
-        .emitIntervalMs(emitIntervalMs).modelEmitIntervalMs(modelEmitIntervalMs).edLambda(edLambda)
-        .streamsConfig("num.stream.threads", threads);
+    AggregatorConfig.Builder b = AggregatorConfig.builder().stateDir(dir).createTopics(topics.createTopics);
+    Cli.option("--bootstrap-servers", () -> b.bootstrapServers(kafka.bootstrapServers));
+    Cli.option("--schema-registry-url", () -> b.schemaRegistryUrl(registry.url()));
+    Cli.option("--application-id", () -> b.applicationId(applicationId));
+    Cli.option("--http-host", () -> b.httpHost(httpHost));
+    Cli.option("--http-port", () -> b.httpPort(httpPort));
     if (advertisedHost != null) {
-      b.advertisedHost(advertisedHost);
+      Cli.option("--advertised-host", () -> b.advertisedHost(advertisedHost));
     }
-    if (streamsConfig != null) {
-      streamsConfig.forEach(b::streamsConfig);
-    }
-    Aggregator aggregator;
-    try {
-      aggregator = Aggregator.start(b.build());
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("cannot start on Kafka at " + bootstrapServers + " (is `probeval broker` "
-          + "running?): " + e.getMessage(), e);
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      aggregator.close();
-      stopped.countDown();
-    }, "probeval-aggregate-shutdown"));
-    System.out.println("probeval aggregate: " + applicationId + " on " + bootstrapServers + ", REST and dashboard on "
-        + aggregator.httpUrl() + " (metrics at /metrics); Ctrl-C to stop");
-    System.out.flush();
-    stopped.await();
-    return 0;
+    Cli.option("--partitions", () -> b.partitions(topics.partitions));
+    Cli.option("--replication-factor", () -> b.replicationFactor(replication.replicationFactor));
+    Cli.option("--emit-every", () -> b.emitEverySamples(emitEvery));
+    Cli.option("--emit-interval-ms", () -> b.emitIntervalMs(emitIntervalMs));
+    Cli.option("--model-emit-interval-ms", () -> b.modelEmitIntervalMs(modelEmitIntervalMs));
+    Cli.option("--ed-lambda", () -> b.edLambda(edLambda));
+    Cli.option("--threads", () -> b.streamThreads(threads));
+    kafka.applyTo(b::optKafkaConfig);
+    return Cli.build(b::build);
+  }
+
+  private static RunningService start(AggregatorConfig config) {
+    Aggregator aggregator = Aggregator.start(config);
+    return new RunningService("probeval aggregate: " + config.applicationId() + " on " + config.bootstrapServers()
+        + ", REST and dashboard on " + aggregator.httpUrl() + " (metrics at /metrics); Ctrl-C to stop",
+        aggregator::close, aggregator.terminated());
   }
 }

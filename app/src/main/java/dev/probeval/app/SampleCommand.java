@@ -89,11 +89,10 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    DecodingParams params = validate();
+    GenerationRequest req = request();
     PrintWriter out = spec.commandLine().getOut();
     ObjectMapper json = new ObjectMapper();
     try (SamplingBackend backend = open()) {
-      GenerationRequest req = new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true);
       for (GeneratedSample s : backend.generate(req)) {
         out.println(line(json, s));
       }
@@ -102,30 +101,43 @@ final class SampleCommand implements Callable<Integer> {
     return 0;
   }
 
-  private DecodingParams validate() {
-    if (!Files.exists(model)) {
-      throw new UsageException("model not found: " + model);
+  /** The request from the options, before the model is opened; the builders' range checks are the only ones. */
+  private GenerationRequest request() {
+    checkFiles();
+    // DecodingParams checks temperature, top-p, top-k and the token budget when built.
+    DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(temperature)
+        .optTopP(topP).optTopK(topK).optMaxNewTokens(maxNewTokens);
+    if (adaptiveThreshold != null) {
+      Cli.option("--adaptive-temperature",
+          () -> b.optAdaptive(new AdaptiveTemperature(adaptiveThreshold, adaptiveStatistic)));
     }
-    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-      throw new UsageException("tokenizer not found: " + tokenizer);
-    }
+    DecodingParams params = Cli.build(b::build);
+    // A request of 0 samples is valid (the greedy baseline alone, what --greedy asks for); -n 0 is a typo.
     if (n < 1) {
       throw new UsageException("--num-samples must be >= 1, got " + n);
     }
     if (requestId.isEmpty()) {
       throw new UsageException("--request-id must not be empty");
     }
-    if (adaptiveThreshold != null && !(adaptiveThreshold >= 0 && adaptiveThreshold <= 1)) {
-      throw new UsageException("--adaptive-temperature must lie in [0, 1], got " + adaptiveThreshold);
+    return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true));
+  }
+
+  /** The model files exist and fit together; messages say how to fix them with this command's options. */
+  private void checkFiles() {
+    if (!Files.exists(model)) {
+      throw new UsageException("model not found: " + model);
     }
-    try {
-      return DecodingParams.builder().optTemperature(temperature).optTopP(topP).optTopK(topK)
-          .optMaxNewTokens(maxNewTokens).optStopStrings(stop)
-          .optAdaptive(adaptiveThreshold == null ? null
-              : new AdaptiveTemperature(adaptiveThreshold, adaptiveStatistic))
-          .build();
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
+    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
+      throw new UsageException("tokenizer not found: " + tokenizer);
+    }
+    if (Files.isDirectory(model) && tokenizer != null) {
+      throw new UsageException("--model " + model + " is a small-GPT directory, which carries its tokenizer: drop "
+          + "--tokenizer");
+    }
+    if (Files.isRegularFile(model) && tokenizer == null
+        && !Files.isRegularFile(model.resolveSibling("tokenizer.bin"))) {
+      throw new UsageException("llama2.c checkpoint " + model + " needs its vocabulary: pass --tokenizer PATH (or put "
+          + "tokenizer.bin beside the checkpoint)");
     }
   }
 

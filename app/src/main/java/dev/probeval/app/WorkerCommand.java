@@ -7,12 +7,12 @@ import dev.probeval.worker.WorkerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,21 +22,21 @@ import picocli.CommandLine.Spec;
     description = {"Run a sampler worker until interrupted: consume evaluation requests in a consumer group, draw",
         "the greedy baseline and n samples per request in chunks with a configured model, score them and produce",
         "scored samples, one Kafka transaction per chunk (samples + offset + resume progress).",
-        "Start more workers with the same --group-id to scale; give each a stable --worker-id."})
+        "Start more workers with the same --group-id to scale; give each a stable --worker-id.",
+        "--kafka-config reaches the consumer, the producer and the admin client; the settings exactly-once needs",
+        "cannot be overridden. Exits 1 with one line if the worker stops on an error."})
 final class WorkerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092",
-      description = "Kafka cluster (default: ${DEFAULT-VALUE}, the `probeval broker` default).")
-  String bootstrapServers;
-
-  @Option(names = "--schema-registry-url", defaultValue = "http://127.0.0.1:8081",
-      description = "Confluent-compatible schema registry (default: ${DEFAULT-VALUE}).")
-  String schemaRegistryUrl;
+  @Mixin KafkaOptions kafka;
+  @Mixin SchemaRegistryOptions registry;
+  @Mixin TopicOptions topics;
+  @Mixin ReplicationOptions replication;
 
   @Option(names = "--model", paramLabel = "VERSION=PATH[,tokenizer=PATH]",
-      description = "A model version this worker serves and its llama2.c checkpoint (.bin, with its vocabulary) or "
-          + "small-GPT directory; repeatable. Requests for other versions are dead-lettered.")
+      description = "A model version this worker serves and its llama2.c checkpoint (.bin; its vocabulary is "
+          + "tokenizer.bin beside it unless ,tokenizer=PATH names it) or small-GPT directory; repeatable. Requests "
+          + "for other versions are dead-lettered.")
   List<String> models = new ArrayList<>();
 
   @Option(names = "--models-file", paramLabel = "FILE",
@@ -57,7 +57,8 @@ final class WorkerCommand implements Callable<Integer> {
   String groupId;
 
   @Option(names = "--metrics-port", paramLabel = "PORT",
-      description = "Serve Prometheus metrics on http://<metrics-host>:PORT/metrics (default: off).")
+      description = "Serve Prometheus metrics on http://<metrics-host>:PORT/metrics; 0 picks a free port "
+          + "(default: off).")
   Integer metricsPort;
 
   @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
@@ -72,135 +73,102 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Largest numSamples accepted (default: ${DEFAULT-VALUE}).")
   int maxSamplesLimit;
 
-  @Option(names = "--partitions", defaultValue = "3",
-      description = "Partitions of the probeval topics if the worker has to create them; 0: never create "
-          + "(default: ${DEFAULT-VALUE}).")
-  int partitions;
-
-  @Option(names = "--transaction-timeout-ms", defaultValue = "60000",
+  @Option(names = "--transaction-timeout-ms", defaultValue = "60000", paramLabel = "MS",
       description = "transaction.timeout.ms of the producer: a chunk must finish within it (default: ${DEFAULT-VALUE}).")
   int transactionTimeoutMs;
 
   @Option(names = "--preload", description = "Open every configured model at start instead of on first use.")
   boolean preload;
 
-  @Option(names = "--kafka-config", paramLabel = "KEY=VALUE",
-      description = "Any Kafka client property for the worker's consumer and producer, repeatable (for example "
-          + "security.protocol=SSL); the settings exactly-once needs cannot be overridden.")
-  Map<String, String> kafkaConfig;
+  /** Starts the service; tests replace it with a fake. */
+  Function<WorkerConfig, RunningService> starter = WorkerCommand::start;
 
   @Override
-  public Integer call() throws Exception {
-    WorkerConfig config = validate();
-    Logging.quietKafka();
-    SamplerWorker worker;
-    try {
-      worker = SamplerWorker.start(config);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("cannot start on Kafka at " + bootstrapServers + " (is `probeval broker` "
-          + "running?): " + e.getMessage(), e);
-    }
-    Thread hook = new Thread(worker::close, "probeval-worker-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    System.out.println("probeval worker: " + config.workerId() + " in group " + config.groupId() + " on "
-        + bootstrapServers + ", models " + config.catalog().versions()
-        + (worker.metricsPort() >= 0 ? ", metrics at http://" + metricsHost + ":" + worker.metricsPort()
-            + "/metrics" : "") + "; Ctrl-C to stop");
-    System.out.flush();
-    while (!worker.awaitStopped(Duration.ofSeconds(1))) {
-      // wait for Ctrl-C (the hook closes the worker) or a fatal error
-    }
-    if (worker.failure().isPresent()) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // already shutting down
-      }
-      Throwable t = worker.failure().get();
-      spec.commandLine().getErr().println("probeval worker: error: " + t);
-      return 1;
-    }
-    return 0;
+  public Integer call() {
+    WorkerConfig config = config();
+    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> starter.apply(config));
   }
 
-  WorkerConfig validate() {
+  private static RunningService start(WorkerConfig config) {
+    SamplerWorker worker = SamplerWorker.start(config);
+    return new RunningService("probeval worker: " + config.workerId() + " in group " + config.groupId() + " on "
+        + config.bootstrapServers() + ", models " + config.catalog().versions()
+        + (worker.metricsPort() >= 0 ? ", metrics at http://" + config.metricsHost() + ":" + worker.metricsPort()
+            + "/metrics" : "") + "; Ctrl-C to stop", worker::close, worker.terminated());
+  }
+
+  /** The worker's config from the options; the builder's range checks are the only ones. */
+  WorkerConfig config() {
+    ModelCatalog catalog = catalog();
+    WorkerConfig.Builder b = WorkerConfig.builder().setModels(catalog).optPreloadModels(preload);
+    Cli.option("--bootstrap-servers", () -> b.setBootstrapServers(kafka.bootstrapServers));
+    Cli.option("--schema-registry-url", () -> b.setSchemaRegistryUrl(registry.url()));
+    Cli.option("--chunk-size", () -> b.optChunkSize(chunkSize));
+    Cli.option("--max-new-tokens-limit", () -> b.optMaxNewTokensLimit(maxNewTokensLimit));
+    Cli.option("--max-samples-limit", () -> b.optMaxSamplesLimit(maxSamplesLimit));
+    Cli.option("--transaction-timeout-ms", () -> b.optTransactionTimeoutMs(transactionTimeoutMs));
+    Cli.option(topics.createTopics ? "--partitions/--replication-factor" : "--replication-factor",
+        () -> b.optCreateTopics(topics.createTopics ? topics.partitions : 0, replication.replicationFactor));
+    Cli.option("--group-id", () -> b.optGroupId(groupId));
+    if (workerId != null) {
+      Cli.option("--worker-id", () -> b.optWorkerId(workerId));
+    }
+    if (metricsPort != null) {
+      Cli.option("--metrics-port", () -> b.optMetricsEndpoint(metricsHost, metricsPort));
+      Cli.requireFreePort(metricsHost, metricsPort, "--metrics-port");
+    }
+    kafka.applyTo(b::optKafkaConfig);
+    return Cli.build(b::build);
+  }
+
+  /** The models of --models-file and --model; errors name the option and its VERSION=PATH[,tokenizer=PATH] syntax. */
+  private ModelCatalog catalog() {
     List<ModelSpec> specs = new ArrayList<>();
-    try {
-      if (modelsFile != null) {
-        if (!Files.isRegularFile(modelsFile)) {
-          throw new UsageException("--models-file not found: " + modelsFile);
-        }
+    if (modelsFile != null) {
+      if (!Files.isRegularFile(modelsFile)) {
+        throw new UsageException("--models-file not found: " + modelsFile);
+      }
+      try {
         specs.addAll(ModelCatalog.readFile(modelsFile));
+      } catch (IOException e) {
+        throw new UsageException("cannot read --models-file " + modelsFile + ": " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--models-file: " + e.getMessage());
       }
-      for (String m : models) {
-        specs.add(ModelCatalog.parseEntry(m, null));
-      }
-    } catch (IOException e) {
-      throw new UsageException("cannot read --models-file " + modelsFile + ": " + e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
+    }
+    for (String m : models) {
+      Cli.option("--model", () -> specs.add(ModelCatalog.parseEntry(m, null)));
     }
     if (specs.isEmpty()) {
       throw new UsageException("no model configured: pass --model VERSION=PATH[,tokenizer=PATH] or --models-file");
     }
-    ModelCatalog catalog;
-    try {
-      catalog = ModelCatalog.of(specs);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
+    ModelCatalog catalog = Cli.build(() -> ModelCatalog.of(specs));
     for (ModelSpec s : catalog.specs()) {
-      if (!Files.exists(s.path())) {
-        throw new UsageException("model " + s.version() + ": " + s.path() + " not found");
-      }
-      if (s.tokenizer() != null && !Files.isRegularFile(s.tokenizer())) {
-        throw new UsageException("model " + s.version() + ": tokenizer " + s.tokenizer() + " not found");
-      }
+      checkFiles(s);
     }
-    if (chunkSize < 1) {
-      throw new UsageException("--chunk-size must be >= 1, got " + chunkSize);
+    return catalog;
+  }
+
+  /**
+   * The files of one model exist and fit together, checked here so the message can say how to fix the entry in this
+   * command's syntax (the model loader, shared with {@code probeval sample}, cannot).
+   */
+  private static void checkFiles(ModelSpec s) {
+    String model = "model " + s.version() + ": ";
+    if (!Files.exists(s.path())) {
+      throw new UsageException(model + s.path() + " not found");
     }
-    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
-      throw new UsageException("--metrics-port must be in 0..65535, got " + metricsPort);
+    if (s.tokenizer() != null && !Files.isRegularFile(s.tokenizer())) {
+      throw new UsageException(model + "tokenizer " + s.tokenizer() + " not found");
     }
-    if (maxNewTokensLimit < 1 || maxSamplesLimit < 1) {
-      throw new UsageException("--max-new-tokens-limit and --max-samples-limit must be >= 1");
+    if (Files.isDirectory(s.path()) && s.tokenizer() != null) {
+      throw new UsageException(model + s.path() + " is a small-GPT directory, which carries its tokenizer: drop "
+          + ",tokenizer=" + s.tokenizer() + " from its VERSION=PATH[,tokenizer=PATH] entry");
     }
-    if (partitions < 0) {
-      throw new UsageException("--partitions must be >= 0, got " + partitions);
+    if (Files.isRegularFile(s.path()) && s.tokenizer() == null
+        && !Files.isRegularFile(s.path().resolveSibling("tokenizer.bin"))) {
+      throw new UsageException(model + "llama2.c checkpoint " + s.path() + " needs its vocabulary: write the entry "
+          + "as " + s.version() + "=" + s.path() + ",tokenizer=PATH (or put tokenizer.bin beside the checkpoint)");
     }
-    if (transactionTimeoutMs < 1000) {
-      throw new UsageException("--transaction-timeout-ms must be >= 1000, got " + transactionTimeoutMs);
-    }
-    if (!schemaRegistryUrl.startsWith("http://") && !schemaRegistryUrl.startsWith("https://")) {
-      throw new UsageException("--schema-registry-url must be an http(s) URL, got " + schemaRegistryUrl);
-    }
-    WorkerConfig.Builder b = WorkerConfig.builder().setBootstrapServers(bootstrapServers)
-        .setSchemaRegistryUrl(schemaRegistryUrl).setModels(catalog).optChunkSize(chunkSize)
-        .optMaxNewTokensLimit(maxNewTokensLimit).optMaxSamplesLimit(maxSamplesLimit)
-        .optTransactionTimeoutMs(transactionTimeoutMs).optCreateTopics(partitions, (short) 1)
-        .optPreloadModels(preload);
-    try {
-      b.optGroupId(groupId);
-      if (workerId != null) {
-        b.optWorkerId(workerId);
-      }
-    } catch (IllegalArgumentException e) {
-      throw new UsageException((workerId != null && e.getMessage().startsWith("worker") ? "--worker-id: "
-          : "--group-id: ") + e.getMessage());
-    }
-    if (metricsPort != null) {
-      if (metricsPort != 0) {
-        BrokerCommand.requireFreePort(metricsHost, metricsPort, "--metrics-port");
-      }
-      b.optMetricsEndpoint(metricsHost, metricsPort);
-    }
-    if (kafkaConfig != null) {
-      kafkaConfig.forEach((k, v) -> {
-        b.optConsumerConfig(k, v);
-        b.optProducerConfig(k, v);
-      });
-    }
-    return b.build();
   }
 }

@@ -1,46 +1,137 @@
 package dev.probeval.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.probeval.aggregator.AggregatorConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Usage errors of {@code probeval aggregate}: exit 2 and one line naming the problem; --help lists the API. */
+/**
+ * {@code probeval aggregate}: the builder's refusals become usage errors, the shared options reach the config, and a
+ * service that dies makes the command exit 1. A fake service stands in for Kafka Streams.
+ */
 class AggregateCommandTest {
-  private record Run(int code, String out, String err) {}
+  @TempDir Path tmp;
 
-  private static Run run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err));
-    cl.setOut(new PrintWriter(out));
-    return new Run(cl.execute(args), out.toString(), err.toString());
+  /** Runs aggregate with a fake service; returns what the command handed it and what it did. */
+  private CliResult runFake(AtomicReference<AggregatorConfig> seen, CompletableFuture<Void> terminated,
+      AtomicInteger closes, String... args) {
+    AggregateCommand cmd = new AggregateCommand();
+    cmd.starter = config -> {
+      seen.set(config);
+      return new RunningService("fake aggregator up", closes::incrementAndGet, terminated);
+    };
+    String[] all = new String[args.length + 5];
+    all[0] = "aggregate";
+    all[1] = "--http-port";
+    all[2] = "0";
+    all[3] = "--state-dir";
+    all[4] = tmp.resolve("state").toString();
+    System.arraycopy(args, 0, all, 5, args.length);
+    return CliResult.run(CliResult.with(AggregateCommand.class, cmd), all);
   }
 
   @Test
-  void shouldRejectAnOutOfRangeHttpPort() {
-    Run r = run("aggregate", "--http-port", "70000");
+  void shouldTurnTheBuildersRangeCheckIntoAUsageErrorNamingTheOption() {
+    CliResult r = CliResult.run("aggregate", "--http-port", "70000");
     assertEquals(2, r.code());
-    assertEquals("probeval aggregate: --http-port must be in 0..65535, got 70000", r.err().trim());
+    assertEquals("probeval aggregate: --http-port: http port must be in 0..65535, got 70000", r.errLine());
+    CliResult threads = CliResult.run("aggregate", "--threads", "0");
+    assertEquals(2, threads.code());
+    assertEquals("probeval aggregate: --threads: stream threads must be >= 1, got 0", threads.errLine());
+    CliResult emit = CliResult.run("aggregate", "--emit-every", "-1");
+    assertEquals(2, emit.code());
+    assertEquals("probeval aggregate: --emit-every: emit-every-samples must be >= 0, got -1", emit.errLine());
   }
 
   @Test
-  void shouldRejectNegativeEmissionSettingsAndANonHttpRegistry() {
-    assertEquals(2, run("aggregate", "--emit-every", "-1").code());
-    Run r = run("aggregate", "--schema-registry-url", "mock://x");
+  void shouldRejectANonHttpRegistryAndAReservedPassThroughKey() {
+    CliResult r = CliResult.run("aggregate", "--schema-registry-url", "mock://x");
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("--schema-registry-url must be an http(s) URL"), r.err());
+    assertEquals("probeval aggregate: --schema-registry-url must be an http(s) URL, got mock://x", r.errLine());
+    CliResult reserved = CliResult.run("aggregate", "--kafka-config", "application.id=other");
+    assertEquals(2, reserved.code());
+    assertTrue(reserved.errLine().startsWith("probeval aggregate: --kafka-config application.id: Kafka config "
+        + "application.id cannot be passed through: set it with applicationId (--application-id)"), reserved.err());
+  }
+
+  @Test
+  void kafkaConfigShouldReachStreamsAndTheAdminClientFileFirstThenFlags() throws Exception {
+    Path file = Files.writeString(tmp.resolve("client.properties"),
+        "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\ncommit.interval.ms=500\n");
+    AtomicReference<AggregatorConfig> seen = new AtomicReference<>();
+    CliResult r = runFake(seen, CompletableFuture.completedFuture(null), new AtomicInteger(),
+        "--bootstrap-servers", "k1:9093", "--kafka-config-file", file.toString(),
+        "--kafka-config", "commit.interval.ms=200", "--threads", "2");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("fake aggregator up", r.out().strip());
+    Properties streams = seen.get().streamsProperties(8090);
+    assertEquals("k1:9093", streams.get("bootstrap.servers"));
+    assertEquals("SASL_SSL", streams.get("security.protocol"));
+    assertEquals("200", streams.get("commit.interval.ms"), "--kafka-config wins over the file");
+    assertEquals(2, streams.get("num.stream.threads"));
+    Map<String, Object> admin = seen.get().adminProperties();
+    assertEquals("k1:9093", admin.get("bootstrap.servers"));
+    assertEquals("SASL_SSL", admin.get("security.protocol"));
+    assertEquals("PLAIN", admin.get("sasl.mechanism"));
+  }
+
+  @Test
+  void defaultsShouldAgreeWithTheConfigBuilder() {
+    AtomicReference<AggregatorConfig> seen = new AtomicReference<>();
+    assertEquals(0, runFake(seen, CompletableFuture.completedFuture(null), new AtomicInteger()).code());
+    AggregatorConfig builderDefaults = AggregatorConfig.builder().build();
+    assertEquals(builderDefaults.partitions(), seen.get().partitions());
+    assertEquals(builderDefaults.replicationFactor(), seen.get().replicationFactor());
+    assertEquals(builderDefaults.bootstrapServers(), seen.get().bootstrapServers());
+    assertEquals(builderDefaults.schemaRegistryUrl(), seen.get().schemaRegistryUrl());
+    assertEquals(builderDefaults.emitEverySamples(), seen.get().emitEverySamples());
+    assertTrue(seen.get().createTopics());
+    AtomicReference<AggregatorConfig> off = new AtomicReference<>();
+    runFake(off, CompletableFuture.completedFuture(null), new AtomicInteger(), "--no-create-topics");
+    assertFalse(off.get().createTopics());
+  }
+
+  @Test
+  void shouldExitOneWithOneLineWhenTheServiceDies() {
+    CompletableFuture<Void> died = new CompletableFuture<>();
+    died.completeExceptionally(new IllegalStateException("Kafka Streams went from RUNNING to ERROR: every stream "
+        + "thread died\n(see the log)"));
+    AtomicInteger closes = new AtomicInteger();
+    CliResult r = runFake(new AtomicReference<>(), died, closes);
+    assertEquals(1, r.code());
+    assertEquals("probeval aggregate: error: stopped: Kafka Streams went from RUNNING to ERROR: every stream thread "
+        + "died (see the log)", r.errLine());
+    assertEquals(1, closes.get(), "the dead service is closed once, releasing its port and state directory");
+  }
+
+  @Test
+  void shouldExitOneNamingKafkaWhenTheServiceCannotStart() {
+    AggregateCommand cmd = new AggregateCommand();
+    cmd.starter = config -> {
+      throw new org.apache.kafka.common.KafkaException("Failed to construct kafka consumer");
+    };
+    CliResult r = CliResult.run(CliResult.with(AggregateCommand.class, cmd), "aggregate", "--http-port", "0",
+        "--state-dir", tmp.resolve("s").toString(), "--bootstrap-servers", "nowhere:1");
+    assertEquals(1, r.code());
+    assertEquals("probeval aggregate: error: cannot start on Kafka at nowhere:1 (is `probeval broker` running?): "
+        + "Failed to construct kafka consumer", r.errLine());
   }
 
   @Test
   void shouldDescribeTheRestApiInHelp() {
-    Run r = run("aggregate", "--help");
+    CliResult r = CliResult.run("aggregate", "--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("/api/v1/models/{version}/bounds"), r.out());
-    assertTrue(r.out().contains("--bootstrap-servers"), r.out());
+    assertFalse(r.out().contains("--streams-config"), "one pass-through name: --kafka-config");
   }
 }

@@ -4,45 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.core.bounds.BoundConfig;
 import dev.probeval.core.bounds.BoundMode;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class BoundsCommandTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
-
-  private record Result(int code, String out, String err) {
-    List<JsonNode> json() throws IOException {
-      List<JsonNode> nodes = new java.util.ArrayList<>();
-      for (String line : out.strip().split("\n")) {
-        nodes.add(JSON.readTree(line));
-      }
-      return nodes;
-    }
-  }
-
-  private static Result run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
 
   private Path file(String content) throws IOException {
     Path f = tmp.resolve("scores.txt");
@@ -54,7 +29,7 @@ class BoundsCommandTest {
   void shouldPrintEveryMetricWithConboConventionsInConboMode() throws IOException {
     // L10_mixed of the shared vectors: conbo M_mu at alpha 0.01 is 0.869803695333371 (paper-spec §7, C109).
     Path f = file("0.1 0.2 0.2 0.3\n0.35 0.5 0.6 0.8 0.9 1.0\n");
-    Result r = run("bounds", "--mode", "conbo", "--threshold", "0.5", "--threshold", "0.90", f.toString());
+    CliResult r = CliResult.run("bounds", "--mode", "conbo", "--threshold", "0.5", "--threshold", "0.90", f.toString());
     assertEquals(0, r.code(), r.err());
     JsonNode o = r.json().get(0);
     assertEquals(10, o.get("n").asLong());
@@ -71,7 +46,7 @@ class BoundsCommandTest {
 
   @Test
   void shouldDefaultToSoundModeAndMatchTheLibrary() throws IOException {
-    Result r = run("bounds", "--alpha", "0.05", "--leak-threshold", "0.3", file("0 0 0.3 1 0.25").toString());
+    CliResult r = CliResult.run("bounds", "--alpha", "0.05", "--leak-threshold", "0.3", file("0 0 0.3 1 0.25").toString());
     assertEquals(0, r.code(), r.err());
     JsonNode o = r.json().get(0);
     BoundConfig cfg = BoundConfig.defaults().withAlpha(0.05).withLeakThreshold(0.3);
@@ -84,7 +59,7 @@ class BoundsCommandTest {
 
   @Test
   void shouldPrintOneObjectPerLineInPerLineMode() throws IOException {
-    Result r = run("bounds", "--per-line", "--mode", "anytime", file("0 1 1\n\n0.5 0.5\n1\n").toString());
+    CliResult r = CliResult.run("bounds", "--per-line", "--mode", "anytime", file("0 1 1\n\n0.5 0.5\n1\n").toString());
     assertEquals(0, r.code(), r.err());
     List<JsonNode> out = r.json();
     assertEquals(3, out.size());
@@ -95,10 +70,10 @@ class BoundsCommandTest {
   @Test
   void shouldTraceEveryPrefixOrOnlyTheListedOnes() throws IOException {
     Path f = file("0.1 0.9 0.4 0.4 1 0");
-    Result all = run("bounds", "--trace", f.toString());
+    CliResult all = CliResult.run("bounds", "--trace", f.toString());
     assertEquals(0, all.code(), all.err());
     assertEquals(6, all.json().size());
-    Result some = run("bounds", "--trace=2,5", "--mode", "anytime", f.toString());
+    CliResult some = CliResult.run("bounds", "--trace=2,5", "--mode", "anytime", f.toString());
     assertEquals(0, some.code(), some.err());
     List<JsonNode> out = some.json();
     assertEquals(List.of(2L, 5L), out.stream().map(n -> n.get("n").asLong()).toList());
@@ -109,21 +84,21 @@ class BoundsCommandTest {
 
   @Test
   void shouldExitTwoNamingTheBadTokenAndItsPosition() throws IOException {
-    Result r = run("bounds", file("0.1 0.2\n0.3 abc 0.5").toString());
+    CliResult r = CliResult.run("bounds", file("0.1 0.2\n0.3 abc 0.5").toString());
     assertEquals(2, r.code());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("'abc'") && r.err().contains("position 4") && r.err().contains("line 2"), r.err());
-    Result suffix = run("bounds", file("0.1 0.5f").toString());
+    CliResult suffix = CliResult.run("bounds", file("0.1 0.5f").toString());
     assertEquals(2, suffix.code(), "Java-only number syntax is rejected");
     assertTrue(suffix.err().contains("'0.5f'") && suffix.err().contains("position 2"), suffix.err());
-    Result out = run("bounds", file("0.1 1.5").toString());
+    CliResult out = CliResult.run("bounds", file("0.1 1.5").toString());
     assertEquals(2, out.code());
     assertTrue(out.err().contains("'1.5'") && out.err().contains("[0,1]"), out.err());
   }
 
   @Test
   void shouldExitTwoNamingTheBadLineInPerLineMode() throws IOException {
-    Result r = run("bounds", "--per-line", file("0.1 0.2\n0.3 NaN\n").toString());
+    CliResult r = CliResult.run("bounds", "--per-line", file("0.1 0.2\n0.3 NaN\n").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("line 2") && r.err().contains("NaN"), r.err());
     assertEquals("", r.out(), "nothing printed before the error");
@@ -132,12 +107,12 @@ class BoundsCommandTest {
   @Test
   void shouldRejectBadOptionsAndEmptyInputWithExitTwo() throws IOException {
     Path f = file("0.5");
-    assertEquals(2, run("bounds", "--alpha", "0.7", f.toString()).code());
-    assertEquals(2, run("bounds", "--mode", "exact", f.toString()).code());
-    assertEquals(2, run("bounds", "--threshold", "2", f.toString()).code());
-    assertEquals(2, run("bounds", file("  \n").toString()).code());
-    assertEquals(2, run("bounds", tmp.resolve("missing.txt").toString()).code());
-    Result r = run("bounds", "--alpha", "0.7", f.toString());
+    assertEquals(2, CliResult.run("bounds", "--alpha", "0.7", f.toString()).code());
+    assertEquals(2, CliResult.run("bounds", "--mode", "exact", f.toString()).code());
+    assertEquals(2, CliResult.run("bounds", "--threshold", "2", f.toString()).code());
+    assertEquals(2, CliResult.run("bounds", file("  \n").toString()).code());
+    assertEquals(2, CliResult.run("bounds", tmp.resolve("missing.txt").toString()).code());
+    CliResult r = CliResult.run("bounds", "--alpha", "0.7", f.toString());
     assertTrue(r.err().contains("0.7"), r.err());
   }
 }

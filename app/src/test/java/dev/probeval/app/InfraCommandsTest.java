@@ -3,53 +3,60 @@ package dev.probeval.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 
 /** Usage errors of {@code probeval broker} and {@code probeval registry}: exit 2 and one line naming the problem. */
 class InfraCommandsTest {
-  private record Run(int code, String err) {}
 
-  private static Run run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err));
-    cl.setOut(new PrintWriter(new StringWriter()));
-    return new Run(cl.execute(args), err.toString());
+  @Test
+  void brokerShouldTurnTheBuildersPortRefusalIntoAUsageError() {
+    CliResult r = CliResult.run("broker", "--port", "70000");
+    assertEquals(2, r.code());
+    assertEquals("probeval broker: --port: port must be in 0..65535, got 70000", r.errLine());
+    CliResult c = CliResult.run("broker", "--controller-port", "-1");
+    assertEquals(2, c.code());
+    assertEquals("probeval broker: --controller-port: controller port must be in 0..65535, got -1", c.errLine());
   }
 
   @Test
-  void shouldRejectAnOutOfRangeBrokerPort() {
-    Run r = run("broker", "--port", "70000");
-    assertEquals(2, r.code());
-    assertEquals("probeval broker: --port must be in 1..65535, got 70000", r.err().trim());
+  void brokerShouldRejectSharedPortsAndNoPartitions() {
+    CliResult same = CliResult.run("broker", "--port", "19092", "--controller-port", "19092");
+    assertEquals(2, same.code());
+    assertEquals("probeval broker: --controller-port must differ from --port, both are 19092", same.errLine());
+    CliResult parts = CliResult.run("broker", "--partitions", "0");
+    assertEquals(2, parts.code());
+    assertEquals("probeval broker: --partitions must be >= 1, got 0", parts.errLine());
   }
 
   @Test
   void shouldRejectABrokerPortThatIsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-      Run r = run("broker", "--port", String.valueOf(taken.getLocalPort()));
+      CliResult r = CliResult.run("broker", "--port", String.valueOf(taken.getLocalPort()));
       assertEquals(2, r.code());
-      assertTrue(r.err().contains("--port " + taken.getLocalPort() + " on 127.0.0.1 is not available"), r.err());
-      assertEquals(1, r.err().trim().lines().count(), r.err());
+      assertTrue(r.errLine().contains("--port " + taken.getLocalPort() + " on 127.0.0.1 is not available"), r.err());
     }
   }
 
   @Test
-  void shouldRejectARegistryPortThatIsTakenAndAnUnknownCompatibilityLevel() throws Exception {
+  void registryShouldRejectATakenPortAnUnknownLevelAndBuilderRefusals() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-      Run r = run("registry", "--port", String.valueOf(taken.getLocalPort()));
+      CliResult r = CliResult.run("registry", "--port", String.valueOf(taken.getLocalPort()));
       assertEquals(2, r.code());
-      assertTrue(r.err().contains("is not available"), r.err());
+      assertTrue(r.errLine().contains("is not available"), r.err());
     }
-    assertEquals(2, run("registry", "--compatibility", "SIDEWAYS").code());
-    assertEquals(2, run("registry", "--replication-factor", "0").code());
+    CliResult level = CliResult.run("registry", "--compatibility", "SIDEWAYS");
+    assertEquals(2, level.code());
+    assertTrue(level.errLine().contains("--compatibility"), level.err());
+    CliResult rf = CliResult.run("registry", "--replication-factor", "0");
+    assertEquals(2, rf.code());
+    assertEquals("probeval registry: --replication-factor: replication factor must be >= 1, got 0", rf.errLine());
+    CliResult topic = CliResult.run("registry", "--topic", " ");
+    assertEquals(2, topic.code());
+    assertEquals("probeval registry: --topic must not be empty", topic.errLine());
   }
 }

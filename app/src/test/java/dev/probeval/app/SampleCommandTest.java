@@ -4,38 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.testsupport.SharedDir;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import org.junit.jupiter.api.io.TempDir;
 
 class SampleCommandTest {
-  record Result(int code, String out, String err) {
-    List<JsonNode> lines() throws Exception {
-      List<JsonNode> l = new ArrayList<>();
-      for (String s : out.split("\n")) {
-        if (!s.isBlank()) {
-          l.add(new ObjectMapper().readTree(s));
-        }
-      }
-      return l;
-    }
-  }
-
-  static Result run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
+  @TempDir Path tmp;
 
   static Path shared(String rel) {
     return SharedDir.require(rel);
@@ -43,11 +20,11 @@ class SampleCommandTest {
 
   @Test
   void shouldPrintTheGreedyBaselineThenOneJsonLinePerSample() throws Exception {
-    Result r = run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
+    CliResult r = CliResult.run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
         shared("models/stories260K/tok512.bin").toString(), "--prompt", "Tim and his dog", "-n", "3",
         "--top-p", "0.9", "--max-new-tokens", "20", "--seed", "5");
     assertEquals(0, r.code(), r.err());
-    List<JsonNode> lines = r.lines();
+    List<JsonNode> lines = r.json();
     assertEquals(4, lines.size());
     assertEquals("GREEDY", lines.get(0).get("kind").asText());
     assertEquals(-1, lines.get(0).get("index").asInt());
@@ -62,45 +39,57 @@ class SampleCommandTest {
       assertTrue(l.get("adaptive") == null);
     }
     // Same seed, same output.
-    assertEquals(r.out(), run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(),
+    assertEquals(r.out(), CliResult.run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(),
         "--tokenizer", shared("models/stories260K/tok512.bin").toString(), "--prompt", "Tim and his dog", "-n", "3",
         "--top-p", "0.9", "--max-new-tokens", "20", "--seed", "5").out());
   }
 
   @Test
   void greedyFlagShouldPrintOnlyTheBaselineAndAdaptiveStatsShouldBeReported() throws Exception {
-    Result g = run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
+    CliResult g = CliResult.run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
         shared("models/stories260K/tok512.bin").toString(), "--prompt", "Mom said", "--greedy",
         "--max-new-tokens", "8");
     assertEquals(0, g.code(), g.err());
-    assertEquals(1, g.lines().size());
-    assertEquals("GREEDY", g.lines().get(0).get("kind").asText());
-    Result a = run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
+    assertEquals(1, g.json().size());
+    assertEquals("GREEDY", g.json().get(0).get("kind").asText());
+    CliResult a = CliResult.run("sample", "--model", shared("models/stories260K/stories260K.bin").toString(), "--tokenizer",
         shared("models/stories260K/tok512.bin").toString(), "--prompt", "Mom said", "-n", "2",
         "--adaptive-temperature", "0.9", "--max-new-tokens", "8");
     assertEquals(0, a.code(), a.err());
-    JsonNode ad = a.lines().get(1).get("adaptive");
+    JsonNode ad = a.json().get(1).get("adaptive");
     assertEquals(0.9, ad.get("threshold").asDouble());
     assertEquals("RUNNING_MEAN", ad.get("statistic").asText());
-    assertEquals(a.lines().get(1).get("tokens").asInt(), ad.get("greedySteps").asInt() + ad.get("sampledSteps").asInt());
+    assertEquals(a.json().get(1).get("tokens").asInt(), ad.get("greedySteps").asInt() + ad.get("sampledSteps").asInt());
   }
 
   @Test
-  void badInputShouldExitTwoWithOneLine() {
-    String bin = SharedDir.file("models/stories260K/stories260K.bin").map(Path::toString).orElse("missing.bin");
+  void badInputShouldExitTwoWithOneLineNamingTheProblemBeforeTheModelIsOpened() throws Exception {
+    // Placeholder files: every check below happens before the model is read.
+    Path bin = Files.writeString(tmp.resolve("m.bin"), "x");
+    String tok = Files.writeString(tmp.resolve("tok.bin"), "x").toString();
+    String m = bin.toString();
     String[][] cases = {
-      {"sample", "--model", "/no/such/model.bin", "--prompt", "x"},
-      {"sample", "--model", bin, "--tokenizer", "/no/such/tok.bin", "--prompt", "x"},
-      {"sample", "--model", bin, "--prompt", "x", "-n", "0"},
-      {"sample", "--model", bin, "--prompt", "x", "--top-p", "0"},
-      {"sample", "--model", bin, "--prompt", "x", "--top-p", "1.5"},
-      {"sample", "--model", bin, "--prompt", "x", "--temperature", "-0.1"},
+      {"model not found: /no/such/model.bin", "--model", "/no/such/model.bin", "--prompt", "x"},
+      {"tokenizer not found: /no/such/tok.bin", "--model", m, "--tokenizer", "/no/such/tok.bin", "--prompt", "x"},
+      {"--num-samples must be >= 1, got 0", "--model", m, "--tokenizer", tok, "--prompt", "x", "-n", "0"},
+      {"top-p must lie in (0, 1], got 0.0", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "0"},
+      {"top-p must lie in (0, 1], got 1.5", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "1.5"},
+      {"temperature must be >= 0, got -0.1", "--model", m, "--tokenizer", tok, "--prompt", "x", "--temperature",
+          "-0.1"},
+      {"--adaptive-temperature: adaptive-temperature threshold must lie in [0, 1], got 1.5", "--model", m,
+          "--tokenizer", tok, "--prompt", "x", "--adaptive-temperature", "1.5"},
+      {"llama2.c checkpoint " + m + " needs its vocabulary: pass --tokenizer PATH", "--model", m, "--prompt", "x"},
+      {"is a small-GPT directory, which carries its tokenizer: drop --tokenizer", "--model", tmp.toString(),
+          "--tokenizer", tok, "--prompt", "x"},
     };
     for (String[] c : cases) {
-      Result r = run(c);
-      assertEquals(2, r.code(), String.join(" ", c) + " -> " + r.err());
-      assertEquals(1, r.err().strip().lines().count(), r.err());
-      assertTrue(r.err().startsWith("probeval sample: "), r.err());
+      String[] args = new String[c.length];
+      args[0] = "sample";
+      System.arraycopy(c, 1, args, 1, c.length - 1);
+      CliResult r = CliResult.run(args);
+      assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+      assertTrue(r.errLine().startsWith("probeval sample: "), r.err());
+      assertTrue(r.errLine().contains(c[0]), "expected '" + c[0] + "' in: " + r.err());
     }
   }
 }

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ScoreCommandTest {
 
@@ -25,22 +22,6 @@ class ScoreCommandTest {
           + "exceptional contribution to the genre of biography.";
 
   @TempDir Path tmp;
-
-  private record Result(int exitCode, String out, String err) {
-    List<String> lines() {
-      return out.isEmpty() ? List.of() : List.of(out.split("\n"));
-    }
-  }
-
-  private static Result run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
 
   private Path file(String... lines) throws IOException {
     Path f = tmp.resolve("in.jsonl");
@@ -54,19 +35,19 @@ class ScoreCommandTest {
         "{\"id\":\"q6\",\"prediction\":\"" + PRED + "\",\"reference\":\"" + REF + "\",\"x\":0.10}",
         "",
         "{\"id\":\"q7\",\"prediction\":\"Paris\",\"reference\":\"the capital is Paris\"}");
-    Result r = run("score", "--metric", "rougeL_f1", "--input", in.toString());
-    assertEquals(0, r.exitCode(), r.err());
+    CliResult r = CliResult.run("score", "--metric", "rougeL_f1", "--input", in.toString());
+    assertEquals(0, r.code(), r.err());
     assertEquals(List.of(
         "{\"id\":\"q6\",\"prediction\":\"" + PRED + "\",\"reference\":\"" + REF
             + "\",\"x\":0.10,\"score\":0.4210526315789474}",
-        "{\"id\":\"q7\",\"prediction\":\"Paris\",\"reference\":\"the capital is Paris\",\"score\":0.4}"), r.lines());
+        "{\"id\":\"q7\",\"prediction\":\"Paris\",\"reference\":\"the capital is Paris\",\"score\":0.4}"), r.outLines());
   }
 
   @Test
   void shouldTakeTheMaximumOverAListOfReferences() throws IOException {
     Path in = file("{\"prediction\":\"He won the Prix Goncourt\",\"reference\":[\"no\",\"the prix goncourt\"]}");
-    Result r = run("score", "-m", "rougeL_recall", "-i", in.toString());
-    assertEquals(0, r.exitCode(), r.err());
+    CliResult r = CliResult.run("score", "-m", "rougeL_recall", "-i", in.toString());
+    assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("\"score\":1.0"), r.out());
   }
 
@@ -76,13 +57,13 @@ class ScoreCommandTest {
     try {
       System.setIn(new ByteArrayInputStream(
           "{\"prediction\":\"Answer: PARIS\",\"reference\":\"paris\"}\n".getBytes(StandardCharsets.UTF_8)));
-      Result plain = run("score", "--metric", "contains");
-      assertEquals(0, plain.exitCode(), plain.err());
+      CliResult plain = CliResult.run("score", "--metric", "contains");
+      assertEquals(0, plain.code(), plain.err());
       assertTrue(plain.out().endsWith("\"score\":1.0}\n"), plain.out());
       System.setIn(new ByteArrayInputStream(
           "{\"prediction\":\"Answer: PARIS\",\"reference\":\"paris\"}\n".getBytes(StandardCharsets.UTF_8)));
-      Result exact = run("score", "--metric", "exact", "--strip-prefix", "Answer:", "--input", "-");
-      assertEquals(0, exact.exitCode(), exact.err());
+      CliResult exact = CliResult.run("score", "--metric", "exact", "--strip-prefix", "Answer:", "--input", "-");
+      assertEquals(0, exact.code(), exact.err());
       assertTrue(exact.out().endsWith("\"score\":1.0}\n"), exact.out());
     } finally {
       System.setIn(saved);
@@ -93,72 +74,72 @@ class ScoreCommandTest {
   void shouldWriteTheLeakIndicatorWithAThreshold() throws IOException {
     Path in = file(
         "{\"prediction\":\"a b\",\"reference\":\"a c\"}", "{\"prediction\":\"a\",\"reference\":\"a c d\"}");
-    Result r = run("score", "-m", "rougeL_recall", "--leak-threshold", "0.5", "-i", in.toString());
-    assertEquals(0, r.exitCode(), r.err());
+    CliResult r = CliResult.run("score", "-m", "rougeL_recall", "--leak-threshold", "0.5", "-i", in.toString());
+    assertEquals(0, r.code(), r.err());
     assertEquals(List.of(
         "{\"prediction\":\"a b\",\"reference\":\"a c\",\"score\":1.0}",
-        "{\"prediction\":\"a\",\"reference\":\"a c d\",\"score\":0.0}"), r.lines());
+        "{\"prediction\":\"a\",\"reference\":\"a c d\",\"score\":0.0}"), r.outLines());
   }
 
   @Test
   void shouldExitTwoNamingTheLineThatIsNotValidJson() throws IOException {
     Path in = file("{\"prediction\":\"a\",\"reference\":\"a\"}", "{\"prediction\": \"a\", ", "{}");
-    Result r = run("score", "-m", "exact", "-i", in.toString());
-    assertEquals(2, r.exitCode());
+    CliResult r = CliResult.run("score", "-m", "exact", "-i", in.toString());
+    assertEquals(2, r.code());
     assertTrue(r.err().startsWith("probeval score: line 2: not valid JSON"), r.err());
     assertEquals(1, r.err().strip().lines().count(), "one line on stderr: " + r.err());
-    assertEquals(1, r.lines().size(), "lines before the bad one are written");
+    assertEquals(1, r.outLines().size(), "lines before the bad one are written");
   }
 
   @Test
   void shouldExitTwoNamingTheLineAndFieldThatIsMissingOrMistyped() throws IOException {
-    Result missing = run("score", "-m", "exact", "-i",
+    CliResult missing = CliResult.run("score", "-m", "exact", "-i",
         file("{\"prediction\":\"a\",\"reference\":\"a\"}", "{\"prediction\":\"a\"}").toString());
-    assertEquals(2, missing.exitCode());
+    assertEquals(2, missing.code());
     assertTrue(missing.err().contains("line 2: missing field \"reference\""), missing.err());
 
-    Result noPrediction = run("score", "-m", "exact", "-i", file("{\"reference\":\"a\"}").toString());
-    assertEquals(2, noPrediction.exitCode());
+    CliResult noPrediction = CliResult.run("score", "-m", "exact", "-i", file("{\"reference\":\"a\"}").toString());
+    assertEquals(2, noPrediction.code());
     assertTrue(noPrediction.err().contains("line 1: missing field \"prediction\""), noPrediction.err());
 
-    Result wrongType = run("score", "-m", "exact", "-i", file("{\"prediction\":\"a\",\"reference\":[1]}").toString());
-    assertEquals(2, wrongType.exitCode());
+    CliResult wrongType = CliResult.run("score", "-m", "exact", "-i", file("{\"prediction\":\"a\",\"reference\":[1]}").toString());
+    assertEquals(2, wrongType.code());
     assertTrue(wrongType.err().contains("line 1: \"reference\" must be a string or a non-empty list of strings"),
         wrongType.err());
 
-    Result notObject = run("score", "-m", "exact", "-i", file("[\"a\"]").toString());
-    assertEquals(2, notObject.exitCode());
+    CliResult notObject = CliResult.run("score", "-m", "exact", "-i", file("[\"a\"]").toString());
+    assertEquals(2, notObject.code());
     assertTrue(notObject.err().contains("line 1: expected a JSON object"), notObject.err());
 
-    Result trailing = run("score", "-m", "exact", "-i", file("{\"prediction\":\"a\",\"reference\":\"a\"} x").toString());
-    assertEquals(2, trailing.exitCode());
+    CliResult trailing = CliResult.run("score", "-m", "exact", "-i", file("{\"prediction\":\"a\",\"reference\":\"a\"} x").toString());
+    assertEquals(2, trailing.code());
     assertTrue(trailing.err().contains("line 1: not valid JSON"), trailing.err());
   }
 
   @Test
   void shouldExitTwoForAnInvalidRegexReferenceNamingTheLine() throws IOException {
-    Result r = run("score", "-m", "regex", "-i",
+    CliResult r = CliResult.run("score", "-m", "regex", "-i",
         file("{\"prediction\":\"a\",\"reference\":\"a+\"}", "{\"prediction\":\"a\",\"reference\":\"(a\"}").toString());
-    assertEquals(2, r.exitCode());
+    assertEquals(2, r.code());
     assertTrue(r.err().contains("line 2: reference is not a valid regular expression"), r.err());
   }
 
   @Test
   void shouldExitTwoForAnUnknownMetricOrMissingFile() {
-    Result metric = run("score", "--metric", "bleu", "--input", "nothing.jsonl");
-    assertEquals(2, metric.exitCode());
+    CliResult metric = CliResult.run("score", "--metric", "bleu", "--input", "nothing.jsonl");
+    assertEquals(2, metric.code());
     assertTrue(metric.err().contains("unknown metric 'bleu'; expected one of rougeL_recall"), metric.err());
 
-    Result noFile = run("score", "--metric", "exact", "--input", tmp.resolve("absent.jsonl").toString());
-    assertEquals(2, noFile.exitCode());
+    CliResult noFile = CliResult.run("score", "--metric", "exact", "--input", tmp.resolve("absent.jsonl").toString());
+    assertEquals(2, noFile.code());
     assertTrue(noFile.err().contains("input file not found"), noFile.err());
 
-    Result noMetric = run("score");
-    assertEquals(2, noMetric.exitCode());
+    CliResult noMetric = CliResult.run("score");
+    assertEquals(2, noMetric.code());
     assertTrue(noMetric.err().contains("--metric"), noMetric.err());
 
-    Result badThreshold = run("score", "-m", "exact", "--leak-threshold", "2");
-    assertEquals(2, badThreshold.exitCode());
+    CliResult badThreshold = CliResult.run("score", "-m", "exact", "--leak-threshold", "2");
+    assertEquals(2, badThreshold.code());
     assertTrue(badThreshold.err().contains("leak threshold must be in [0,1]"), badThreshold.err());
   }
 }

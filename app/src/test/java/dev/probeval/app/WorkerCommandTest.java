@@ -3,85 +3,142 @@ package dev.probeval.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.worker.WorkerConfig;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-/** Usage errors of {@code probeval worker}: exit 2 and one line naming the problem, before any connection. */
+/** {@code probeval worker}: usage errors (exit 2, one line) before any connection; the options reach the config. */
 class WorkerCommandTest {
-  private record Run(int code, String out, String err) {}
-
   @TempDir Path dir;
 
-  private static Run run(String... args) {
-    CommandLine cl = ProbevalCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err));
-    cl.setOut(new PrintWriter(out));
-    return new Run(cl.execute(args), out.toString(), err.toString());
-  }
-
+  /** A placeholder llama2.c checkpoint with its vocabulary beside it: the command checks files, it opens none. */
   private Path model() throws IOException {
     Path m = dir.resolve("m.bin");
     Files.writeString(m, "x");
-    Files.writeString(dir.resolve("tok.bin"), "x");
+    Files.writeString(dir.resolve("tokenizer.bin"), "x");
     return m;
   }
 
   @Test
   void shouldRequireAModel() {
-    Run r = run("worker");
+    CliResult r = CliResult.run("worker");
     assertEquals(2, r.code());
     assertEquals("probeval worker: no model configured: pass --model VERSION=PATH[,tokenizer=PATH] or --models-file",
-        r.err().trim());
+        r.errLine());
   }
 
   @Test
   void shouldNameAMissingModelOrTokenizerPath() throws IOException {
-    Run r = run("worker", "--model", "v1=" + dir.resolve("nope.bin"));
+    CliResult r = CliResult.run("worker", "--model", "v1=" + dir.resolve("nope.bin"));
     assertEquals(2, r.code());
-    assertEquals("probeval worker: model v1: " + dir.resolve("nope.bin") + " not found", r.err().trim());
-    Run t = run("worker", "--model", "v1=" + model() + ",tokenizer=" + dir.resolve("t.bin"));
+    assertEquals("probeval worker: model v1: " + dir.resolve("nope.bin") + " not found", r.errLine());
+    CliResult t = CliResult.run("worker", "--model", "v1=" + model() + ",tokenizer=" + dir.resolve("t.bin"));
     assertEquals(2, t.code());
-    assertTrue(t.err().contains("tokenizer " + dir.resolve("t.bin") + " not found"), t.err());
+    assertTrue(t.errLine().contains("tokenizer " + dir.resolve("t.bin") + " not found"), t.err());
   }
 
   @Test
-  void shouldRejectMalformedEntriesDuplicatesAndBadNumbers() throws IOException {
+  void tokenizerMessagesShouldUseTheModelEntrySyntaxNotSampleOptions() throws IOException {
+    Path lone = Files.writeString(dir.resolve("lone.bin"), "x");
+    CliResult r = CliResult.run("worker", "--model", "v1=" + lone);
+    assertEquals(2, r.code());
+    assertEquals("probeval worker: model v1: llama2.c checkpoint " + lone + " needs its vocabulary: write the entry "
+        + "as v1=" + lone + ",tokenizer=PATH (or put tokenizer.bin beside the checkpoint)", r.errLine());
+    Path gpt = Files.createDirectory(dir.resolve("gpt"));
+    Path tok = Files.writeString(dir.resolve("tok.bin"), "x");
+    CliResult d = CliResult.run("worker", "--model", "v2=" + gpt + ",tokenizer=" + tok);
+    assertEquals(2, d.code());
+    assertTrue(d.errLine().contains("drop ,tokenizer=" + tok + " from its VERSION=PATH[,tokenizer=PATH] entry"),
+        d.err());
+    assertTrue(!r.err().contains("--tokenizer") && !d.err().contains("--tokenizer"), "worker has no --tokenizer");
+  }
+
+  @Test
+  void shouldRejectMalformedEntriesDuplicatesAndTurnBuilderRefusalsIntoUsageErrors() throws IOException {
     Path m = model();
-    Run bad = run("worker", "--model", "just-a-path");
+    CliResult bad = CliResult.run("worker", "--model", "just-a-path");
     assertEquals(2, bad.code());
-    assertTrue(bad.err().contains("must read VERSION=PATH"), bad.err());
-    Run dup = run("worker", "--model", "v=" + m, "--model", "v=" + m);
+    assertEquals("probeval worker: --model: model entry 'just-a-path' must read VERSION=PATH[,tokenizer=PATH]",
+        bad.errLine());
+    CliResult dup = CliResult.run("worker", "--model", "v=" + m, "--model", "v=" + m);
     assertEquals(2, dup.code());
-    assertTrue(dup.err().contains("configured twice"), dup.err());
-    Run chunk = run("worker", "--model", "v=" + m, "--chunk-size", "0");
+    assertTrue(dup.errLine().contains("configured twice"), dup.err());
+    CliResult chunk = CliResult.run("worker", "--model", "v=" + m, "--chunk-size", "0");
     assertEquals(2, chunk.code());
-    assertEquals("probeval worker: --chunk-size must be >= 1, got 0", chunk.err().trim());
-    assertEquals(2, run("worker", "--model", "v=" + m, "--metrics-port", "70000").code());
-    assertEquals(2, run("worker", "--model", "v=" + m, "--worker-id", "has space").code());
-    assertEquals(2, run("worker", "--model", "v=" + m, "--schema-registry-url", "mock://x").code());
+    assertEquals("probeval worker: --chunk-size: chunk size must be >= 1, got 0", chunk.errLine());
+    CliResult metrics = CliResult.run("worker", "--model", "v=" + m, "--metrics-port", "70000");
+    assertEquals(2, metrics.code());
+    assertEquals("probeval worker: --metrics-port: metrics port must be in 0..65535, got 70000", metrics.errLine());
+    CliResult id = CliResult.run("worker", "--model", "v=" + m, "--worker-id", "has space");
+    assertEquals(2, id.code());
+    assertTrue(id.errLine().startsWith("probeval worker: --worker-id: worker id must be non-empty"), id.err());
+    CliResult url = CliResult.run("worker", "--model", "v=" + m, "--schema-registry-url", "mock://x");
+    assertEquals(2, url.code());
+    assertEquals("probeval worker: --schema-registry-url must be an http(s) URL, got mock://x", url.errLine());
   }
 
   @Test
   void modelsFileErrorsShouldNameTheLine() throws IOException {
     Path f = dir.resolve("models.conf");
     Files.writeString(f, "# ok\nv1=" + model() + "\nbroken\n");
-    Run r = run("worker", "--models-file", f.toString());
+    CliResult r = CliResult.run("worker", "--models-file", f.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("line 3"), r.err());
-    assertEquals(2, run("worker", "--models-file", dir.resolve("missing.conf").toString()).code());
+    assertTrue(r.errLine().contains("line 3"), r.err());
+    assertEquals(2, CliResult.run("worker", "--models-file", dir.resolve("missing.conf").toString()).code());
+  }
+
+  @Test
+  void kafkaConfigAndConnectionOptionsShouldReachTheWorkerConfig() throws IOException {
+    WorkerCommand cmd = new WorkerCommand();
+    AtomicReference<WorkerConfig> seen = new AtomicReference<>();
+    cmd.starter = config -> {
+      seen.set(config);
+      return new RunningService("fake worker up", () -> { }, CompletableFuture.completedFuture(null));
+    };
+    CliResult r = CliResult.run(CliResult.with(WorkerCommand.class, cmd), "worker", "--model", "v=" + model(),
+        "--bootstrap-servers", "k1:9093", "--schema-registry-url", "https://sr:8081", "--kafka-config",
+        "security.protocol=SASL_SSL", "--kafka-config", "sasl.mechanism=PLAIN", "--partitions", "6",
+        "--replication-factor", "3");
+    assertEquals(0, r.code(), r.err());
+    WorkerConfig c = seen.get();
+    assertEquals("k1:9093", c.bootstrapServers());
+    assertEquals("https://sr:8081", c.serdeConfig().get("schema.registry.url"));
+    assertEquals("SASL_SSL", c.kafkaConfig().get("security.protocol"));
+    assertEquals("PLAIN", c.kafkaConfig().get("sasl.mechanism"));
+    assertEquals(6, c.createTopicsPartitions());
+    assertEquals(3, c.replicationFactor());
+
+    AtomicReference<WorkerConfig> off = new AtomicReference<>();
+    WorkerCommand noTopics = new WorkerCommand();
+    noTopics.starter = config -> {
+      off.set(config);
+      return new RunningService("up", () -> { }, CompletableFuture.completedFuture(null));
+    };
+    CliResult n = CliResult.run(CliResult.with(WorkerCommand.class, noTopics), "worker", "--model", "v=" + model(),
+        "--no-create-topics");
+    assertEquals(0, n.code(), n.err());
+    assertEquals(0, off.get().createTopicsPartitions(), "--no-create-topics: the worker creates none");
+  }
+
+  @Test
+  void shouldExitOneWhenTheWorkerLoopDies() throws IOException {
+    WorkerCommand cmd = new WorkerCommand();
+    CompletableFuture<Void> died = new CompletableFuture<>();
+    died.completeExceptionally(new org.apache.kafka.common.errors.ProducerFencedException("fenced by w1"));
+    cmd.starter = config -> new RunningService("up", () -> { }, died);
+    CliResult r = CliResult.run(CliResult.with(WorkerCommand.class, cmd), "worker", "--model", "v=" + model());
+    assertEquals(1, r.code());
+    assertEquals("probeval worker: error: stopped: fenced by w1", r.errLine());
   }
 
   @Test
   void helpShouldExplainModelsAndScaling() {
-    Run r = run("worker", "--help");
+    CliResult r = CliResult.run("worker", "--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("--model=VERSION=PATH[,tokenizer=PATH]"), r.out());
     assertTrue(r.out().contains("--chunk-size") && r.out().contains("--worker-id")

@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -98,6 +99,7 @@ public final class SamplerWorker implements AutoCloseable {
   private final MetricsServer metricsServer;
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
   private final Deque<ConsumerRecord<byte[], byte[]>> queue = new ArrayDeque<>();
   private final Map<TopicPartition, Progress> progress = new HashMap<>();
@@ -132,7 +134,8 @@ public final class SamplerWorker implements AutoCloseable {
     this.models = new ModelCache(config.catalog(), config.backendFactory());
     this.validator = new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit());
     if (config.createTopicsPartitions() > 0) {
-      Map<String, Object> adminProps = new HashMap<>(config.consumerConfig());
+      Map<String, Object> adminProps = new HashMap<>(config.kafkaConfig());
+      adminProps.putAll(config.consumerConfig());
       adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
       try (Admin admin = Admin.create(adminProps)) {
         TopicAdmin.ensureTopics(admin, config.createTopicsPartitions(), config.replicationFactor());
@@ -186,6 +189,7 @@ public final class SamplerWorker implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.putAll(config.kafkaConfig());
     p.putAll(config.consumerConfig());
     // What exactly-once needs is not up to overrides.
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -199,6 +203,7 @@ public final class SamplerWorker implements AutoCloseable {
   static Map<String, Object> producerProps(WorkerConfig config) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.putAll(config.kafkaConfig());
     p.putAll(config.producerConfig());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "probeval-worker-" + config.workerId() + "-producer");
@@ -234,6 +239,11 @@ public final class SamplerWorker implements AutoCloseable {
   /** The error that stopped the worker, if one did. */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
+  }
+
+  /** Completes normally after {@link #close()}, exceptionally with the error when the worker's loop dies for good. */
+  public CompletableFuture<Void> terminated() {
+    return terminated;
   }
 
   /** Waits until the worker's thread has stopped; true if it did within the timeout. */
@@ -591,6 +601,11 @@ public final class SamplerWorker implements AutoCloseable {
     } finally {
       running = false;
       stopped.countDown();
+      if (crashed) {
+        terminated.completeExceptionally(failure);
+      } else {
+        terminated.complete(null);
+      }
       LOG.info("Sampler worker {} stopped", config.workerId());
     }
   }

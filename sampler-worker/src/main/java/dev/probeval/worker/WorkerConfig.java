@@ -28,6 +28,7 @@ public final class WorkerConfig {
   private final Duration pollTimeout;
   private final Duration retryBackoff;
   private final int transactionTimeoutMs;
+  private final Map<String, Object> kafkaConfig;
   private final Map<String, Object> consumerConfig;
   private final Map<String, Object> producerConfig;
   private final int createTopicsPartitions;
@@ -55,6 +56,7 @@ public final class WorkerConfig {
     this.pollTimeout = b.pollTimeout;
     this.retryBackoff = b.retryBackoff;
     this.transactionTimeoutMs = b.transactionTimeoutMs;
+    this.kafkaConfig = Map.copyOf(b.kafkaConfig);
     this.consumerConfig = Map.copyOf(b.consumerConfig);
     this.producerConfig = Map.copyOf(b.producerConfig);
     this.createTopicsPartitions = b.createTopicsPartitions;
@@ -133,6 +135,11 @@ public final class WorkerConfig {
     return transactionTimeoutMs;
   }
 
+  /** Kafka client properties for every client the worker creates (consumer, producer, admin). */
+  public Map<String, Object> kafkaConfig() {
+    return kafkaConfig;
+  }
+
   public Map<String, Object> consumerConfig() {
     return consumerConfig;
   }
@@ -184,6 +191,7 @@ public final class WorkerConfig {
     private Duration pollTimeout = Duration.ofMillis(200);
     private Duration retryBackoff = Duration.ofSeconds(1);
     private int transactionTimeoutMs = 60_000;
+    private final Map<String, Object> kafkaConfig = new LinkedHashMap<>();
     private final Map<String, Object> consumerConfig = new LinkedHashMap<>();
     private final Map<String, Object> producerConfig = new LinkedHashMap<>();
     private int createTopicsPartitions;
@@ -275,6 +283,19 @@ public final class WorkerConfig {
         throw new IllegalArgumentException("transaction timeout must be >= 1000 ms, got " + v);
       }
       this.transactionTimeoutMs = v;
+      return this;
+    }
+
+    /**
+     * A Kafka client property for every client the worker creates (consumer, producer and the admin that creates
+     * topics), for example security.protocol or sasl.*; the consumer- and producer-specific ones win over it, and
+     * the settings exactly-once needs over both.
+     */
+    public Builder optKafkaConfig(String key, Object value) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("Kafka config key must not be empty");
+      }
+      kafkaConfig.put(key.strip(), value);
       return this;
     }
 

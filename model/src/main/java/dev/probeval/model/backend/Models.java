@@ -23,7 +23,7 @@ public final class Models {
             "model directory without a small-GPT manifest");
       }
       if (tokenizer != null) {
-        throw new IllegalArgumentException("a small-GPT directory carries its tokenizer; drop --tokenizer");
+        throw new IllegalArgumentException("a small-GPT directory carries its own tokenizer; give no tokenizer path");
       }
       return GptModel.load(path);
     }
@@ -33,7 +33,7 @@ public final class Models {
     Path tok = tokenizer != null ? tokenizer : path.resolveSibling("tokenizer.bin");
     if (!Files.isRegularFile(tok)) {
       throw new NoSuchFileException(tok.toString(), null,
-          tokenizer != null ? "tokenizer not found" : "llama2.c checkpoint needs its vocabulary: pass --tokenizer");
+          tokenizer != null ? "tokenizer not found" : "llama2.c checkpoint needs its vocabulary file: name one or put tokenizer.bin beside it");
     }
     return Llama2cModel.load(path, tok);
   }

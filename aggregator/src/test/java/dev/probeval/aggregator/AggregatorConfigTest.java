@@ -1,0 +1,86 @@
+package dev.probeval.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.junit.jupiter.api.Test;
+
+/** The aggregator's settings: pass-through reaching every client, range checks, defaults. */
+class AggregatorConfigTest {
+
+  @Test
+  void kafkaConfigShouldReachStreamsAndTheAdminClient() {
+    AggregatorConfig c = AggregatorConfig.builder().bootstrapServers("k1:9093")
+        .optKafkaConfig("security.protocol", "SASL_SSL")
+        .optKafkaConfig("sasl.mechanism", "PLAIN")
+        .optKafkaConfig("commit.interval.ms", 200)
+        .optKafkaConfig("admin.request.timeout.ms", 5000)
+        .build();
+    Properties streams = c.streamsProperties(8090);
+    assertEquals("SASL_SSL", streams.get("security.protocol"));
+    assertEquals("PLAIN", streams.get("sasl.mechanism"));
+    assertEquals(200, streams.get("commit.interval.ms"));
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2, streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+
+    Map<String, Object> admin = c.adminProperties();
+    assertEquals("k1:9093", admin.get("bootstrap.servers"));
+    assertEquals("SASL_SSL", admin.get("security.protocol"));
+    assertEquals("PLAIN", admin.get("sasl.mechanism"));
+    assertEquals(5000, admin.get("request.timeout.ms"), "admin.-prefixed settings reach the Admin unprefixed");
+    assertFalse(admin.containsKey("commit.interval.ms"), "Streams-only keys would make the Admin warn");
+  }
+
+  @Test
+  void kafkaConfigShouldRefuseKeysThatADedicatedSettingOwns() {
+    for (String key : new String[] {"bootstrap.servers", "application.id", "processing.guarantee", "state.dir",
+        "application.server"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> AggregatorConfig.builder().optKafkaConfig(key, "x"));
+      assertTrue(e.getMessage().startsWith("Kafka config " + key + " cannot be passed through"), e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optKafkaConfig(" ", "x"));
+  }
+
+  @Test
+  void buildersShouldRejectOutOfRangeValuesNamingThem() {
+    assertEquals("http port must be in 0..65535, got 70000", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().httpPort(70000)).getMessage());
+    assertEquals("partitions must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().partitions(0)).getMessage());
+    assertEquals("stream threads must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().streamThreads(0)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().edLambda(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().emitEverySamples(-1));
+  }
+
+  @Test
+  void defaultsShouldBeThreePartitionsOneReplicaAndTopicCreation() {
+    AggregatorConfig c = AggregatorConfig.builder().build();
+    assertEquals(AggregatorConfig.DEFAULT_PARTITIONS, c.partitions());
+    assertEquals(3, c.partitions());
+    assertEquals(1, c.replicationFactor());
+    assertTrue(c.createTopics());
+    assertEquals(4, c.toBuilder().streamThreads(4).build().streamsProperties(1).get("num.stream.threads"));
+  }
+
+  @Test
+  void onlyNonRetriableThreadErrorsShouldShutTheClientDown() {
+    assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,
+        Aggregator.responseTo(new StreamsException(new SaslAuthenticationException("bad password"))));
+    assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,
+        Aggregator.responseTo(new TopicAuthorizationException("no rights")));
+    assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,
+        Aggregator.responseTo(new org.apache.kafka.streams.errors.MissingSourceTopicException("no samples topic")));
+    assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD,
+        Aggregator.responseTo(new StreamsException(new IllegalStateException("registry down"))));
+  }
+}

@@ -1,0 +1,135 @@
+package dev.probeval.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every command shares: the same options read the same in every --help, --help and --version exit 0, a parse
+ * error is one line with exit 2, an unknown command is an error.
+ */
+class CliConventionsTest {
+  private static final List<String> COMMANDS =
+      List.of("demo", "bounds", "score", "broker", "registry", "sample", "aggregate", "worker");
+
+  /** The shared options (as picocli prints them) and the commands that have them. */
+  private static final Map<String, Set<String>> SHARED = Map.of(
+      "--bootstrap-servers", Set.of("registry", "aggregate", "worker"),
+      "--kafka-config", Set.of("registry", "aggregate", "worker"),
+      "--kafka-config-file", Set.of("registry", "aggregate", "worker"),
+      "--schema-registry-url", Set.of("aggregate", "worker"),
+      "--[no-]create-topics", Set.of("broker", "aggregate", "worker"),
+      "--partitions", Set.of("broker", "aggregate", "worker"),
+      "--replication-factor", Set.of("registry", "aggregate", "worker"));
+
+  /**
+   * The help entry of one option: its line and the description lines under it, without whitespace (picocli sizes the
+   * columns per command from its longest option, so line breaks differ, even inside "client.properties"; the
+   * characters must not).
+   */
+  static String helpEntry(String help, String option) {
+    List<String> lines = help.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      String t = lines.get(i).strip();
+      if (isOptionLine(lines.get(i)) && (t.startsWith(option + "=") || t.startsWith(option + " ") || t.equals(option)
+          || t.matches("-\\w, " + java.util.regex.Pattern.quote(option) + "\\b.*"))) {
+        List<String> entry = new ArrayList<>(List.of(t));
+        for (int j = i + 1; j < lines.size() && !isOptionLine(lines.get(j)) && !lines.get(j).isBlank(); j++) {
+          entry.add(lines.get(j).strip());
+        }
+        return String.join("", entry).replaceAll("\\s+", "");
+      }
+    }
+    return null;
+  }
+
+  private static boolean isOptionLine(String line) {
+    // Picocli indents option lines by 2 to 6 spaces; the command's description above them is not indented.
+    return line.matches(" {2,8}-.*");
+  }
+
+  @Test
+  void everyCommandsHelpShouldListTheSharedOptionsIdentically() {
+    Map<String, String> helps = new LinkedHashMap<>();
+    for (String c : COMMANDS) {
+      CliResult r = CliResult.run(c, "--help");
+      assertEquals(0, r.code(), c + ": " + r.err());
+      helps.put(c, r.out());
+    }
+    SHARED.forEach((option, owners) -> {
+      String first = null;
+      for (String c : COMMANDS) {
+        String entry = helpEntry(helps.get(c), option);
+        if (!owners.contains(c)) {
+          assertEquals(null, entry, c + " should not have " + option);
+          continue;
+        }
+        assertNotNull(entry, c + " --help should list " + option);
+        assertTrue(entry.contains("default") || option.startsWith("--kafka-config"), c + " " + option + ": " + entry);
+        if (first == null) {
+          first = entry;
+        } else {
+          assertEquals(first, entry, option + " reads differently in " + c);
+        }
+      }
+    });
+  }
+
+  @Test
+  void helpAndVersionShouldExitZeroOnEveryCommand() {
+    for (String c : COMMANDS) {
+      CliResult help = CliResult.run(c, "--help");
+      assertEquals(0, help.code(), c);
+      assertTrue(help.out().startsWith("Usage: probeval " + c), help.out());
+      CliResult version = CliResult.run(c, "--version");
+      assertEquals(0, version.code(), c);
+      assertTrue(version.out().startsWith("probeval "), c + " --version printed: '" + version.out() + "'");
+    }
+    assertEquals(0, CliResult.run("--help").code());
+    assertEquals(0, CliResult.run("--version").code());
+    assertEquals(0, CliResult.run("help", "aggregate").code());
+  }
+
+  @Test
+  void aParseErrorShouldBeOneLineNamingTheOptionWithAHintToHelp() {
+    CliResult r = CliResult.run("aggregate", "--http-port", "abc");
+    assertEquals(2, r.code());
+    String line = r.errLine();
+    assertTrue(line.startsWith("probeval aggregate: "), line);
+    assertTrue(line.contains("--http-port") && line.contains("'abc'"), line);
+    assertTrue(line.endsWith("(see 'probeval aggregate --help')"), line);
+    assertFalse(r.out().contains("Usage:") || r.err().contains("Usage:"), "no usage dump");
+
+    CliResult typo = CliResult.run("worker", "--chunksize", "3");
+    assertEquals(2, typo.code());
+    assertTrue(typo.errLine().contains("Unknown options: '--chunksize'"), typo.err());
+    assertTrue(typo.errLine().contains("did you mean --chunk-size"), typo.err());
+
+    CliResult missing = CliResult.run("score");
+    assertEquals(2, missing.code());
+    assertTrue(missing.errLine().contains("--metric"), missing.err());
+  }
+
+  @Test
+  void anUnknownCommandShouldBeAnErrorEvenWithHelp() {
+    CliResult r = CliResult.run("serve", "--help");
+    assertEquals(2, r.code());
+    assertTrue(r.errLine().startsWith("probeval: unknown command 'serve'; the commands are demo, bounds"), r.err());
+    assertEquals("", r.out(), "no top-level usage on stdout");
+
+    CliResult extra = CliResult.run("bounds", "--help", "nonsense", "more");
+    assertEquals(2, extra.code(), "leftover arguments after a command are an error too: " + extra.err());
+
+    CliResult none = CliResult.run();
+    assertEquals(2, none.code());
+    assertTrue(none.err().contains("Usage: probeval"), none.err());
+  }
+}
