@@ -65,10 +65,12 @@ public final class GptModel extends AbstractBlock implements CausalLm {
       setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
       initialize(weights, DataType.FLOAT32, new Shape(1, config.contextLength()));
       // DJL marks initialised arrays as requiring gradients; inference must not build autograd graphs, and
-      // GptTrainer switches gradients on for the parameters it trains.
-      for (Parameter p : network.namedParameters().values()) {
+      // GptTrainer switches gradients on for the parameters it trains. DJL also names each array after its
+      // block-local parameter ("weight"); the model-wide name is the one that means something in a dump.
+      network.namedParameters().forEach((name, p) -> {
         p.getArray().setRequiresGradient(false);
-      }
+        p.getArray().setName(name);
+      });
     } catch (RuntimeException e) {
       root.close();
       throw e;
