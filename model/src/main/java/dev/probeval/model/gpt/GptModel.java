@@ -33,8 +33,8 @@ import java.util.SplittableRandom;
  * plus {@code model.params} (each parameter by name in DJL's array encoding).
  *
  * <p>This class is the lifecycle and the public face; the pieces live beside it: the block tree in
- * {@link GptNetwork} and {@link GptLayer}, the forward pass in {@link GptForward}, the manifest in
- * {@link GptManifest}, the parameter file in {@link GptParameterCodec}.
+ * {@code GptNetwork} and {@code GptLayer}, the forward pass in {@code GptForward}, the manifest in
+ * {@code GptManifest}, the parameter file in {@code GptParameterCodec}.
  */
 public final class GptModel extends AbstractBlock implements CausalLm {
   public static final String MANIFEST = "manifest.json";
@@ -119,7 +119,7 @@ public final class GptModel extends AbstractBlock implements CausalLm {
     return provenance;
   }
 
-  /** Parameters by name ({@code wte}, {@code h0.attn.qkv}, ... see {@link GptNetwork}), in a stable order. */
+  /** Parameters by name ({@code wte}, {@code h0.attn.qkv}, ... see {@code GptNetwork}), in a stable order. */
   public Map<String, NDArray> namedArrays() {
     Map<String, NDArray> out = new LinkedHashMap<>();
     network.namedParameters().forEach((name, p) -> out.put(name, p.getArray()));

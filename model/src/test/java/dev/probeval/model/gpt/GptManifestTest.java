@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -154,6 +155,19 @@ class GptManifestTest {
   void aParameterFileOutsideTheDirectoryShouldBeRefused() throws IOException {
     String msg = errorAfter(root -> root.put("parameters", "../other/model.params"));
     assertTrue(msg.contains("'parameters' must name a file inside the model directory"), msg);
+  }
+
+  @Test
+  void loadingAModelWhoseManifestHasAWrongTypeShouldNameTheFieldAndTheFile() throws IOException {
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    Files.copy(Format1Reference.checkpoint().resolve(GptModel.PARAMS), model.resolve(GptModel.PARAMS));
+    ObjectNode root = (ObjectNode) JSON.readTree(Format1Reference.checkpoint().resolve(GptModel.MANIFEST).toFile());
+    arch(root).put("layers", "two");
+    JSON.writeValue(model.resolve(GptModel.MANIFEST).toFile(), root);
+    IOException e = assertThrows(IOException.class, () -> GptModel.load(model, Device.cpu()));
+    assertEquals(model.resolve(GptModel.MANIFEST)
+        + ": field 'architecture.layers' has the wrong type: expected an integer", e.getMessage());
   }
 
   @Test
