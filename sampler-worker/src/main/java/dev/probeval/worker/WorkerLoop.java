@@ -2,7 +2,9 @@ package dev.probeval.worker;
 
 import dev.probeval.kafka.Topics;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -91,7 +93,11 @@ final class WorkerLoop {
       if (work.busy()) {
         consumer.pause(consumer.assignment());
       } else if (!consumer.paused().isEmpty()) {
-        consumer.resume(consumer.paused());
+        // Only partitions still assigned: resume throws for any other (a consumer that does not clean its paused
+        // set on revocation, such as MockConsumer, would otherwise fail here).
+        Set<TopicPartition> paused = new HashSet<>(consumer.paused());
+        paused.retainAll(consumer.assignment());
+        consumer.resume(paused);
       }
       if (work.busy()) {
         step();

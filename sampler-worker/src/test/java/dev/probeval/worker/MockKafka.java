@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -40,7 +41,10 @@ final class MockKafka {
   final FakeBackend backend = new FakeBackend();
   final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
   final MockProducer<String, byte[]> producer = new CoordinatedProducer();
-  final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final WorkerMetrics metrics = new WorkerMetrics(meters);
+  /** Offsets the group had committed before this worker joined (what a predecessor left behind). */
+  private final Map<TopicPartition, OffsetAndMetadata> committedBefore = new HashMap<>();
   /** When set, request deserialization fails as if the registry were down. */
   volatile boolean registryDown;
 
@@ -63,6 +67,12 @@ final class MockKafka {
       super.commitTransaction();
       offsets.values().forEach(consumer::commitSync);
     }
+  }
+
+  /** The group has {@code om} committed for {@code tp} when the worker joins. */
+  MockKafka withCommitted(TopicPartition tp, OffsetAndMetadata om) {
+    committedBefore.put(tp, om);
+    return this;
   }
 
   /** A configuration serving {@link #MODEL} from this fixture's backend, in chunks of {@code chunkSize}. */
@@ -114,8 +124,15 @@ final class MockKafka {
     WorkerLoop loop = new WorkerLoop(config, consumer, producer, serdes(),
         new ModelCache(config.catalog(), config.backendFactory()), metrics, ChunkListener.NONE);
     loop.start();
+    // After subscribe: MockConsumer forgets committed offsets when subscribing, a group coordinator does not.
+    consumer.commitSync(committedBefore);
     consumer.rebalance(List.of(partitions));
     return loop;
+  }
+
+  /** The count of a counter of the worker's metrics. */
+  double meterCount(String name) {
+    return meters.get(name).counter().count();
   }
 
   /**
