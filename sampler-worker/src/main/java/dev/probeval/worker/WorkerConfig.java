@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /** Everything a {@link SamplerWorker} needs: Kafka and registry endpoints, the models it serves and its limits. */
 public final class WorkerConfig {
@@ -15,6 +14,26 @@ public final class WorkerConfig {
   public static final String DEFAULT_GROUP_ID = "probeval-sampler-worker";
   /** Default number of samples drawn per chunk (and per transaction). */
   public static final int DEFAULT_CHUNK_SIZE = 32;
+  /** Default largest {@code decoding.maxNewTokens} a request may ask for; larger requests are dead-lettered. */
+  public static final int DEFAULT_MAX_NEW_TOKENS_LIMIT = 4096;
+  /** Default largest {@code numSamples} a request may ask for; larger requests are dead-lettered. */
+  public static final int DEFAULT_MAX_SAMPLES_LIMIT = 1_000_000;
+  /** Default longest wait of one consumer poll while the worker is idle. */
+  public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
+  /** Default pause after an aborted transaction before the worker reads again from the committed offsets. */
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
+  /** Default producer {@code transaction.timeout.ms}: one chunk must commit within it. */
+  public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+  /** Smallest accepted transaction timeout: below it a chunk of a real model rarely commits in time. */
+  public static final int MIN_TRANSACTION_TIMEOUT_MS = 1000;
+  /** Default partition count of topics the worker creates: 0, it creates none (they are provisioned elsewhere). */
+  public static final int DEFAULT_CREATE_TOPICS_PARTITIONS = 0;
+  /** Default replication factor of topics the worker creates. */
+  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+  /** Default interface of the metrics endpoint. */
+  public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
+  /** Metrics port meaning "serve no metrics endpoint" (the default). */
+  public static final int NO_METRICS_PORT = -1;
 
   private final String bootstrapServers;
   private final Map<String, Object> serdeConfig;
@@ -38,17 +57,20 @@ public final class WorkerConfig {
   private final boolean preloadModels;
 
   private WorkerConfig(Builder b) {
-    this.bootstrapServers = Objects.requireNonNull(b.bootstrapServers, "bootstrapServers");
+    if (b.bootstrapServers == null) {
+      throw new IllegalArgumentException("bootstrap servers are required");
+    }
+    this.bootstrapServers = b.bootstrapServers;
     this.serdeConfig = Map.copyOf(b.serdeConfig);
     if (!serdeConfig.containsKey(AvroSerdeConfig.SCHEMA_REGISTRY_URL)) {
       throw new IllegalArgumentException("the schema registry URL is required");
     }
     this.groupId = b.groupId;
     this.workerId = b.workerId != null ? b.workerId : defaultWorkerId();
-    this.catalog = Objects.requireNonNull(b.catalog, "models");
-    if (catalog.isEmpty()) {
+    if (b.catalog == null) {
       throw new IllegalArgumentException("at least one model version must be configured");
     }
+    this.catalog = b.catalog;
     this.backendFactory = b.backendFactory;
     this.chunkSize = b.chunkSize;
     this.maxNewTokensLimit = b.maxNewTokensLimit;
@@ -135,15 +157,17 @@ public final class WorkerConfig {
     return transactionTimeoutMs;
   }
 
-  /** Kafka client properties for every client the worker creates (consumer, producer, admin). */
+  /** Kafka client properties every client of the worker gets: consumer, producer and admin (security, SASL, ...). */
   public Map<String, Object> kafkaConfig() {
     return kafkaConfig;
   }
 
+  /** Consumer-only properties; they override {@link #kafkaConfig()}. */
   public Map<String, Object> consumerConfig() {
     return consumerConfig;
   }
 
+  /** Producer-only properties; they override {@link #kafkaConfig()}. */
   public Map<String, Object> producerConfig() {
     return producerConfig;
   }
@@ -186,37 +210,58 @@ public final class WorkerConfig {
     private ModelCatalog catalog;
     private BackendFactory backendFactory = BackendFactory.djl();
     private int chunkSize = DEFAULT_CHUNK_SIZE;
-    private int maxNewTokensLimit = 4096;
-    private int maxSamplesLimit = 1_000_000;
-    private Duration pollTimeout = Duration.ofMillis(200);
-    private Duration retryBackoff = Duration.ofSeconds(1);
-    private int transactionTimeoutMs = 60_000;
+    private int maxNewTokensLimit = DEFAULT_MAX_NEW_TOKENS_LIMIT;
+    private int maxSamplesLimit = DEFAULT_MAX_SAMPLES_LIMIT;
+    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+    private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+    private int transactionTimeoutMs = DEFAULT_TRANSACTION_TIMEOUT_MS;
     private final Map<String, Object> kafkaConfig = new LinkedHashMap<>();
     private final Map<String, Object> consumerConfig = new LinkedHashMap<>();
     private final Map<String, Object> producerConfig = new LinkedHashMap<>();
-    private int createTopicsPartitions;
-    private short replicationFactor = 1;
-    private String metricsHost = "127.0.0.1";
-    private int metricsPort = -1;
+    private int createTopicsPartitions = DEFAULT_CREATE_TOPICS_PARTITIONS;
+    private short replicationFactor = DEFAULT_REPLICATION_FACTOR;
+    private String metricsHost = DEFAULT_METRICS_HOST;
+    private int metricsPort = NO_METRICS_PORT;
     private boolean preloadModels;
 
+    /** Kafka's {@code bootstrap.servers}, for example {@code 127.0.0.1:9092}; required. */
     public Builder setBootstrapServers(String v) {
+      if (v == null || v.isBlank()) {
+        throw new IllegalArgumentException("bootstrap servers must not be empty");
+      }
       this.bootstrapServers = v;
       return this;
     }
 
+    /**
+     * The schema registry's base URL(s), comma-separated, each {@code http://}, {@code https://} (or
+     * {@code mock://<scope>} for an in-memory registry in tests); required.
+     */
     public Builder setSchemaRegistryUrl(String url) {
+      if (url == null || url.isBlank()) {
+        throw new IllegalArgumentException("schema registry URL must not be empty");
+      }
+      for (String u : url.split(",")) {
+        String t = u.trim();
+        if (!t.startsWith("http://") && !t.startsWith("https://") && !t.startsWith("mock://")) {
+          throw new IllegalArgumentException("schema registry URL must be an http(s) URL, got '" + t + "'");
+        }
+      }
       serdeConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, url);
       return this;
     }
 
     /** Any serde property under Confluent's keys (basic auth, ...). */
     public Builder optSerdeConfig(String key, Object value) {
-      serdeConfig.put(key, value);
+      serdeConfig.put(requireKey(key, "serde"), requireValue(key, value, "serde"));
       return this;
     }
 
+    /** The model versions this worker serves; required, with at least one version. */
     public Builder setModels(ModelCatalog catalog) {
+      if (catalog == null || catalog.isEmpty()) {
+        throw new IllegalArgumentException("at least one model version must be configured");
+      }
       this.catalog = catalog;
       return this;
     }
@@ -238,11 +283,16 @@ public final class WorkerConfig {
       return this;
     }
 
+    /** How models are opened (default {@link BackendFactory#djl()}). */
     public Builder optBackendFactory(BackendFactory f) {
-      this.backendFactory = Objects.requireNonNull(f);
+      if (f == null) {
+        throw new IllegalArgumentException("backend factory must not be null");
+      }
+      this.backendFactory = f;
       return this;
     }
 
+    /** Samples per chunk and per transaction (default {@value #DEFAULT_CHUNK_SIZE}). */
     public Builder optChunkSize(int v) {
       if (v < 1) {
         throw new IllegalArgumentException("chunk size must be >= 1, got " + v);
@@ -251,6 +301,7 @@ public final class WorkerConfig {
       return this;
     }
 
+    /** Largest accepted {@code decoding.maxNewTokens} (default {@value #DEFAULT_MAX_NEW_TOKENS_LIMIT}). */
     public Builder optMaxNewTokensLimit(int v) {
       if (v < 1) {
         throw new IllegalArgumentException("max-new-tokens limit must be >= 1, got " + v);
@@ -259,6 +310,7 @@ public final class WorkerConfig {
       return this;
     }
 
+    /** Largest accepted {@code numSamples} (default {@value #DEFAULT_MAX_SAMPLES_LIMIT}). */
     public Builder optMaxSamplesLimit(int v) {
       if (v < 1) {
         throw new IllegalArgumentException("samples limit must be >= 1, got " + v);
@@ -267,54 +319,70 @@ public final class WorkerConfig {
       return this;
     }
 
+    /** Longest wait of one poll while idle (default {@link #DEFAULT_POLL_TIMEOUT}); must be positive. */
     public Builder optPollTimeout(Duration v) {
+      if (v == null || v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException("poll timeout must be > 0, got " + v);
+      }
       this.pollTimeout = v;
       return this;
     }
 
+    /** Pause after an aborted transaction (default {@link #DEFAULT_RETRY_BACKOFF}); must not be negative. */
     public Builder optRetryBackoff(Duration v) {
+      if (v == null || v.isNegative()) {
+        throw new IllegalArgumentException("retry backoff must be >= 0, got " + v);
+      }
       this.retryBackoff = v;
       return this;
     }
 
-    /** Longest a chunk's transaction may stay open before the broker aborts it (default 60 s). */
+    /**
+     * Longest a chunk's transaction may stay open before the broker aborts it (default
+     * {@value #DEFAULT_TRANSACTION_TIMEOUT_MS} ms, at least {@value #MIN_TRANSACTION_TIMEOUT_MS}).
+     */
     public Builder optTransactionTimeoutMs(int v) {
-      if (v < 1000) {
-        throw new IllegalArgumentException("transaction timeout must be >= 1000 ms, got " + v);
+      if (v < MIN_TRANSACTION_TIMEOUT_MS) {
+        throw new IllegalArgumentException("transaction timeout must be >= " + MIN_TRANSACTION_TIMEOUT_MS
+            + " ms, got " + v);
       }
       this.transactionTimeoutMs = v;
       return this;
     }
 
     /**
-     * A Kafka client property for every client the worker creates (consumer, producer and the admin that creates
-     * topics), for example security.protocol or sasl.*; the consumer- and producer-specific ones win over it, and
-     * the settings exactly-once needs over both.
+     * A Kafka client property for every client the worker creates: consumer, producer and the admin client that
+     * creates topics (for example {@code security.protocol} or SASL settings). It overrides the worker's own
+     * defaults; {@link #optConsumerConfig} and {@link #optProducerConfig} override it; the settings exactly-once needs
+     * and {@code bootstrap.servers} cannot be overridden.
      */
     public Builder optKafkaConfig(String key, Object value) {
-      if (key == null || key.isBlank()) {
-        throw new IllegalArgumentException("Kafka config key must not be empty");
-      }
-      kafkaConfig.put(key.strip(), value);
+      kafkaConfig.put(requireKey(key, "Kafka"), requireValue(key, value, "Kafka"));
       return this;
     }
 
-    /** Any consumer property (overrides the worker's own settings except the ones exactly-once needs). */
+    /** A consumer property (overrides {@link #optKafkaConfig} and the worker's defaults, not exactly-once's). */
     public Builder optConsumerConfig(String key, Object value) {
-      consumerConfig.put(key, value);
+      consumerConfig.put(requireKey(key, "consumer"), requireValue(key, value, "consumer"));
       return this;
     }
 
-    /** Any producer property (overrides the worker's own settings except the ones exactly-once needs). */
+    /** A producer property (overrides {@link #optKafkaConfig} and the worker's defaults, not exactly-once's). */
     public Builder optProducerConfig(String key, Object value) {
-      producerConfig.put(key, value);
+      producerConfig.put(requireKey(key, "producer"), requireValue(key, value, "producer"));
       return this;
     }
 
-    /** Create missing probeval topics with this many partitions at start; 0 (default): do not create. */
+    /**
+     * Create missing probeval topics with this many partitions at start; 0 (default
+     * {@value #DEFAULT_CREATE_TOPICS_PARTITIONS}): do not create.
+     */
     public Builder optCreateTopics(int partitions, short replicationFactor) {
-      if (partitions < 0 || replicationFactor < 1) {
-        throw new IllegalArgumentException("partitions must be >= 0 and replication factor >= 1");
+      if (partitions < 0) {
+        throw new IllegalArgumentException("partitions must be >= 0 (0: create no topics), got " + partitions);
+      }
+      if (replicationFactor < 1) {
+        throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
       }
       this.createTopicsPartitions = partitions;
       this.replicationFactor = replicationFactor;
@@ -323,6 +391,9 @@ public final class WorkerConfig {
 
     /** Serve Prometheus metrics on {@code host:port}/metrics; port 0 picks a free one. */
     public Builder optMetricsEndpoint(String host, int port) {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("metrics host must not be empty");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("metrics port must be in 0..65535, got " + port);
       }
@@ -337,8 +408,27 @@ public final class WorkerConfig {
       return this;
     }
 
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException if the bootstrap servers, the registry URL or the models are missing
+     */
     public WorkerConfig build() {
       return new WorkerConfig(this);
+    }
+
+    private static String requireKey(String key, String kind) {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException(kind + " property name must not be empty");
+      }
+      return key;
+    }
+
+    private static Object requireValue(String key, Object value, String kind) {
+      if (value == null) {
+        throw new IllegalArgumentException(kind + " property " + key + " must have a value, got null");
+      }
+      return value;
     }
   }
 }

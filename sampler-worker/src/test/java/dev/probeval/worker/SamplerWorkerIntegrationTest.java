@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.probeval.aggregator.Aggregator;
-import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
@@ -31,14 +28,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -59,25 +56,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Produce → process → verify on a real in-JVM KRaft broker and the project's HTTP schema registry, with the real
  * stories260K model behind the worker. Each test gets a fresh broker (about two seconds), so workers of one test never
- * see another test's requests.
+ * see another test's requests. Tests that also start an aggregator live in the {@code tests} module.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SamplerWorkerIntegrationTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SamplingBackend reference;
   private EmbeddedKafka kafka;
   private SchemaRegistryServer registry;
   private Map<String, Object> serde;
   private final List<AutoCloseable> closeAfter = new ArrayList<>();
-  @TempDir Path tmp;
 
   @BeforeAll
   void openReferenceModel() throws Exception {
@@ -403,7 +397,7 @@ class SamplerWorkerIntegrationTest {
   }
 
   @Test
-  void shouldResumeAfterAWorkerIsKilledMidRequestAndTheAggregatorShouldCountEachSampleOnce() throws Exception {
+  void shouldResumeAfterAWorkerIsKilledMidChunkAndCommitEverySampleOnce() throws Exception {
     EvalRequest r = Requests.request("req-kill", MODEL, 6).build();
     Map<Integer, GeneratedSample> direct = directDraw(r);
     produce(r);
@@ -421,6 +415,8 @@ class SamplerWorkerIntegrationTest {
     });
     assertTrue(a.awaitStopped(Duration.ofSeconds(120)), "worker A should die at its second chunk");
     assertInstanceOf(SimulatedKill.class, a.failure().orElseThrow());
+    assertInstanceOf(SimulatedKill.class, assertThrows(ExecutionException.class,
+        () -> a.terminated().get(10, TimeUnit.SECONDS)).getCause(), "terminated() reports the crash");
     assertEquals(3.0, a.metrics().samples(), "A committed exactly the greedy baseline and samples 0, 1");
 
     // Worker B takes the same slot (worker id): its transactional id fences A and aborts A's open transaction; it
@@ -443,54 +439,7 @@ class SamplerWorkerIntegrationTest {
     uncommitted.drain();
     assertEquals(9, countFor(uncommitted.seen, "req-kill"), "7 committed + the 2 of the aborted chunk");
 
-    // The aggregator counts n = 6 exactly, with the same scores as an uninterrupted draw.
-    Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(tmp.resolve("agg"))
-        .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
-        .streamsConfig("num.stream.threads", 1).build());
-    closeAfter.add(agg);
-    agg.awaitRunning(Duration.ofSeconds(60));
-    JsonNode bounds = awaitFinal(agg, "req-kill", 6);
-    assertEquals(6, bounds.get("targetN").asInt());
-    double[] scores = got.stream().filter(s -> s.getSampleIndex() >= 0).mapToDouble(ScoredSample::getScore)
-        .toArray();
-    double mean = java.util.Arrays.stream(scores).average().orElseThrow();
-    assertEquals(mean, bounds.get("mean").asDouble(), 1e-12);
-    double greedyScore = got.stream().filter(s -> s.getSampleIndex() < 0).findFirst().orElseThrow().getScore();
-    assertEquals(greedyScore, bounds.get("greedyScore").asDouble(), 1e-12);
-
-    // Re-sending the same request makes B produce all 7 samples again: identical ids, counted once.
-    double dupBefore = agg.metrics().duplicateCount();
-    produce(r);
-    committed.awaitUntil("14 committed samples", Duration.ofSeconds(120), recs -> countFor(recs, "req-kill") >= 14);
-    await("aggregator drops the 6 re-produced samples", Duration.ofSeconds(60),
-        () -> agg.metrics().duplicateCount() - dupBefore >= 6);
-    Thread.sleep(500);
-    JsonNode again = getJson(agg.httpUrl() + "/api/v1/requests/req-kill");
-    assertEquals(6, again.get("n").asInt(), "n counted once despite 2 copies of every sample");
-    assertEquals("FINAL", again.get("status").asText());
-    assertEquals(mean, again.get("mean").asDouble(), 1e-12);
     assertFalse(b.failure().isPresent());
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
-  private static JsonNode awaitFinal(Aggregator agg, String requestId, int n) throws InterruptedException {
-    JsonNode[] last = new JsonNode[1];
-    await("FINAL bounds with n = " + n + " for " + requestId, Duration.ofSeconds(90), () -> {
-      last[0] = getJson(agg.httpUrl() + "/api/v1/requests/" + requestId);
-      return last[0] != null && last[0].get("n").asInt() == n && "FINAL".equals(last[0].get("status").asText());
-    });
-    return last[0];
   }
 
   private static void sleep(long ms) {

@@ -1,0 +1,187 @@
+package dev.probeval.worker;
+
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.Topics;
+import dev.probeval.model.backend.GeneratedSample;
+import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.SamplingBackend;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's transactions. A chunk is drawn and scored outside any transaction, then its samples and the request's
+ * consumer offset commit together: offset o with {@link Progress} metadata while the request is unfinished, o + 1
+ * after its last chunk. Dead letters and skipped records commit the same way (record + offset). The consumer is used
+ * only for its group metadata, so a member that lost the partition in a rebalance is fenced.
+ */
+final class ChunkRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkRunner.class);
+  /** Offset-commit metadata must fit the broker's offset.metadata.max.bytes (default 4096). */
+  static final int MAX_PROGRESS_METADATA = 3000;
+
+  /** How a chunk ended. */
+  enum Outcome {
+    /** Committed; the request has chunks left. */
+    COMMITTED,
+    /** Committed the request's last chunk. */
+    COMPLETED,
+    /** Drawing or scoring failed: the request was dead-lettered and its offset committed past it. */
+    DEAD_LETTERED
+  }
+
+  private final Producer<String, byte[]> producer;
+  private final Consumer<?, ?> consumer;
+  private final WorkerSerdes serdes;
+  private final ModelCache models;
+  private final String workerId;
+  private final ChunkListener listener;
+  private final WorkerMetrics metrics;
+  private boolean inTransaction;
+
+  ChunkRunner(Producer<String, byte[]> producer, Consumer<?, ?> consumer, WorkerSerdes serdes, ModelCache models,
+      String workerId, ChunkListener listener, WorkerMetrics metrics) {
+    this.producer = producer;
+    this.consumer = consumer;
+    this.serdes = serdes;
+    this.models = models;
+    this.workerId = workerId;
+    this.listener = listener;
+    this.metrics = metrics;
+  }
+
+  /** Draws, scores and commits the next chunk of {@code f}. Kafka errors propagate with the transaction open. */
+  Outcome runNext(InFlight f) {
+    Chunk chunk = f.nextChunk();
+    ValidatedRequest vr = f.request;
+    long t0 = System.nanoTime();
+    List<ScoredSample> samples;
+    try {
+      samples = drawAndScore(vr, chunk);
+    } catch (RejectedRequestException e) {
+      LOG.warn("Request {} failed at chunk {} (samples {}..{}): {}", vr.requestId(), chunk.ordinal(),
+          chunk.firstIndex(), chunk.endIndex() - 1, e.getMessage());
+      deadLetter(f.record, e.reason().errorClass(), e.getMessage() + (chunk.firstIndex() > 0
+          ? " (samples before index " + chunk.firstIndex() + " were produced)" : ""));
+      return Outcome.DEAD_LETTERED;
+    }
+    String requestId = vr.requestId();
+    begin();
+    long tokenCount = 0;
+    int greedy = 0;
+    for (ScoredSample s : samples) {
+      producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), requestId,
+          serdes.samples().serialize(Topics.SAMPLES.name(), s)));
+      tokenCount += s.getTokenCount();
+      greedy += s.getSampleIndex() < 0 ? 1 : 0;
+    }
+    listener.beforeCommit(requestId, chunk);
+    producer.sendOffsetsToTransaction(Map.of(f.tp, offsetFor(f, chunk)), consumer.groupMetadata());
+    commit();
+    metrics.chunkCommitted(samples.size() - greedy, greedy, tokenCount, Duration.ofNanos(System.nanoTime() - t0));
+    listener.afterCommit(requestId, chunk);
+    return chunk.last() ? Outcome.COMPLETED : Outcome.COMMITTED;
+  }
+
+  /** The offset a chunk commits: past the request after its last chunk, else on it with the progress made. */
+  static OffsetAndMetadata offsetFor(InFlight f, Chunk chunk) {
+    if (chunk.last()) {
+      return new OffsetAndMetadata(f.record.offset() + 1);
+    }
+    String meta = new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()).encode();
+    // A request id too long for the metadata limit: commit no progress; a restart re-draws the request.
+    return new OffsetAndMetadata(f.record.offset(), meta.length() <= MAX_PROGRESS_METADATA ? meta : "");
+  }
+
+  private List<ScoredSample> drawAndScore(ValidatedRequest vr, Chunk chunk) throws RejectedRequestException {
+    SamplingBackend backend;
+    try {
+      backend = models.backend(vr.model().version());
+    } catch (IOException | RuntimeException e) {
+      throw new RejectedRequestException(RejectReason.MODEL_UNAVAILABLE, "model version '" + vr.model().version()
+          + "' (" + vr.model() + ") cannot be opened: " + e.getMessage(), e);
+    }
+    List<GeneratedSample> generated;
+    try {
+      generated = backend.generate(new GenerationRequest(vr.requestId(), vr.request().getPrompt(),
+          chunk.firstIndex(), chunk.count(), vr.decoding(), vr.baseSeed(), chunk.includeGreedy()));
+    } catch (RuntimeException e) {
+      throw new RejectedRequestException(RejectReason.GENERATION_FAILED, "generating samples "
+          + chunk.firstIndex() + ".." + (chunk.endIndex() - 1) + " of request " + vr.requestId() + " with "
+          + backend.describe() + " failed: " + e, e);
+    }
+    if (generated.size() != chunk.size()) {
+      throw new RejectedRequestException(RejectReason.GENERATION_FAILED, "backend " + backend.describe()
+          + " returned " + generated.size() + " samples for a chunk of " + chunk.size());
+    }
+    Instant now = Instant.now();
+    List<ScoredSample> out = new ArrayList<>(generated.size());
+    for (GeneratedSample g : generated) {
+      try {
+        out.add(SampleRecords.scored(vr, g, workerId, now));
+      } catch (RuntimeException e) {
+        throw new RejectedRequestException(RejectReason.SCORING_FAILED, "scoring sample " + g.index()
+            + " of request " + vr.requestId() + " with " + vr.request().getScorer().getMetric() + " failed: "
+            + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /** Produces a dead letter keeping the record's bytes and commits the offset past the record with it. */
+  void deadLetter(ConsumerRecord<byte[], byte[]> rec, String errorClass, String reason) {
+    LOG.warn("Dead-lettering {}/{}/{}: {} {}", rec.topic(), rec.partition(), rec.offset(), errorClass, reason);
+    DeadLetter dl = SampleRecords.deadLetter(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(),
+        errorClass, reason, Instant.now());
+    byte[] value = serdes.deadLetters().serialize(Topics.DEAD_LETTERS.name(), dl);
+    begin();
+    producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS.name(),
+        Topics.deadLetterKey(rec.topic(), rec.partition(), rec.offset()), value));
+    producer.sendOffsetsToTransaction(
+        Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)),
+        consumer.groupMetadata());
+    commit();
+    metrics.countError(errorClass);
+  }
+
+  /** Commits an offset with nothing produced (a skipped record). */
+  void commitOffsetOnly(TopicPartition tp, long offset) {
+    begin();
+    producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+    commit();
+  }
+
+  /** Aborts the open transaction, if any; throws if the producer is unusable (then the worker stops). */
+  void abortIfOpen() {
+    if (inTransaction) {
+      producer.abortTransaction();
+      inTransaction = false;
+    }
+  }
+
+  boolean inTransaction() {
+    return inTransaction;
+  }
+
+  private void begin() {
+    producer.beginTransaction();
+    inTransaction = true;
+  }
+
+  private void commit() {
+    producer.commitTransaction();
+    inTransaction = false;
+  }
+}

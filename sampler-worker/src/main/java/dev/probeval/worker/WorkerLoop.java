@@ -1,0 +1,219 @@
+package dev.probeval.worker;
+
+import dev.probeval.kafka.Topics;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's poll loop (worker thread only). Each iteration polls, then does one step: start the next queued
+ * record ({@link Admission}) or draw and commit the next chunk of the request in flight ({@link ChunkRunner}).
+ * Partitions are paused while work is queued, so {@code poll} returns at once and only proves liveness; polling
+ * between chunks keeps the member in its group however long a request takes. A retriable Kafka error aborts the open
+ * transaction and rewinds to the committed offsets ({@link Recovery}); a fatal one ends the loop.
+ */
+final class WorkerLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+
+  private final WorkerConfig config;
+  private final Consumer<byte[], byte[]> consumer;
+  private final Producer<String, byte[]> producer;
+  private final ModelCache models;
+  private final WorkerMetrics metrics;
+  private final Admission admission;
+  private final ChunkRunner runner;
+  private final WorkQueue work;
+  private final Recovery recovery = new Recovery();
+  private volatile boolean stopping;
+
+  WorkerLoop(WorkerConfig config, Consumer<byte[], byte[]> consumer, Producer<String, byte[]> producer,
+      WorkerSerdes serdes, ModelCache models, WorkerMetrics metrics, ChunkListener listener) {
+    this.config = config;
+    this.consumer = consumer;
+    this.producer = producer;
+    this.models = models;
+    this.metrics = metrics;
+    this.admission = new Admission(serdes.requests(),
+        new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit()), models);
+    this.runner = new ChunkRunner(producer, consumer, serdes, models, config.workerId(), listener, metrics);
+    this.work = new WorkQueue(metrics);
+  }
+
+  /** Opens the models when preloading, initialises transactions (fencing a predecessor) and joins the group. */
+  void start() throws Exception {
+    if (config.preloadModels()) {
+      for (String version : config.catalog().versions()) {
+        models.backend(version);
+      }
+    }
+    producer.initTransactions();
+    consumer.subscribe(List.of(Topics.EVAL_REQUESTS.name()), new RebalanceHandler(consumer, work, recovery));
+    LOG.info("Sampler worker {} started: group {}, models {}", config.workerId(), config.groupId(),
+        config.catalog().versions());
+  }
+
+  /** Iterates until {@link #requestStop()}; throws what ends the loop for good. */
+  void runUntilStopped() {
+    while (!stopping) {
+      try {
+        iterate();
+      } catch (WakeupException e) {
+        if (stopping) {
+          break;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * One poll and one step. A retriable Kafka error is recovered from here; a fatal one, a wakeup and anything else
+   * propagate.
+   */
+  void iterate() {
+    try {
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(work.busy() ? Duration.ZERO : config.pollTimeout());
+      records.forEach(work::add);
+      if (work.busy()) {
+        consumer.pause(consumer.assignment());
+      } else if (!consumer.paused().isEmpty()) {
+        // Only partitions still assigned: resume throws for any other (a consumer that does not clean its paused
+        // set on revocation, such as MockConsumer, would otherwise fail here).
+        Set<TopicPartition> paused = new HashSet<>(consumer.paused());
+        paused.retainAll(consumer.assignment());
+        consumer.resume(paused);
+      }
+      if (work.busy()) {
+        step();
+      }
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      if (isFatal(e)) {
+        throw e;
+      }
+      recover(e);
+    }
+  }
+
+  /** Stops the loop after the current step; {@code poll} is woken by the caller. */
+  void requestStop() {
+    stopping = true;
+  }
+
+  /** Aborts a transaction left open (on a clean shutdown). */
+  void abortOpenTransaction() {
+    runner.abortIfOpen();
+  }
+
+  WorkQueue work() {
+    return work;
+  }
+
+  Recovery recovery() {
+    return recovery;
+  }
+
+  /** One unit of work: the next chunk of the request in flight, or the start of the next queued record. */
+  private void step() {
+    InFlight current = work.current();
+    if (current != null) {
+      processChunk(current);
+      return;
+    }
+    ConsumerRecord<byte[], byte[]> rec = work.pollQueued();
+    if (rec != null) {
+      // Starting a request (which may open its model) is a step of its own: the consumer polls before the first
+      // chunk, so loading a large model does not add to the first chunk's time between polls.
+      begin(rec);
+    }
+  }
+
+  private void begin(ConsumerRecord<byte[], byte[]> rec) {
+    TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+    Admission.Decision d = admission.admit(rec);
+    if (d instanceof Admission.Skip) {
+      runner.commitOffsetOnly(tp, rec.offset() + 1);
+    } else if (d instanceof Admission.Reject r) {
+      runner.deadLetter(rec, r.reason().errorClass(), r.message());
+    } else {
+      ValidatedRequest vr = ((Admission.Accept) d).request();
+      int resumeFrom = recovery.resumeIndex(tp, rec.offset(), vr);
+      List<Chunk> chunks = ChunkPlan.plan(vr.numSamples(), config.chunkSize(), vr.drawGreedy(), resumeFrom);
+      if (resumeFrom > 0) {
+        LOG.info("Resuming request {} at sample {} of {} (committed progress at offset {} of {})", vr.requestId(),
+            resumeFrom, vr.numSamples(), rec.offset(), tp);
+      }
+      work.begin(new InFlight(rec, vr, chunks), resumeFrom > 0);
+    }
+  }
+
+  private void processChunk(InFlight f) {
+    Chunk chunk = f.nextChunk();
+    switch (runner.runNext(f)) {
+      case DEAD_LETTERED -> work.endCurrent(false);
+      case COMMITTED -> {
+        recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()));
+        f.advance();
+      }
+      case COMPLETED -> {
+        recovery.completed(f.tp);
+        f.advance();
+        LOG.debug("Request {} complete: {} samples{}", f.request.requestId(), f.request.numSamples(),
+            f.request.drawGreedy() ? " + greedy" : "");
+        work.endCurrent(true);
+      }
+      default -> throw new IllegalStateException("unknown chunk outcome");
+    }
+  }
+
+  /**
+   * A transaction failed with a retriable or abortable error (a rebalance fenced our group generation, a broker
+   * went away, the registry is down): abort it, forget everything read but not committed, and read again from the
+   * committed offsets and progress.
+   */
+  private void recover(KafkaException e) {
+    metrics.countError(WorkerMetrics.KAFKA_ERROR);
+    LOG.warn("Sampler worker {}: {}; aborting and re-reading from the committed offsets", config.workerId(),
+        e.toString());
+    runner.abortIfOpen(); // throws if the producer is unusable: then the worker stops
+    work.clear();
+    recovery.rewind(consumer);
+    sleepQuietly(config.retryBackoff());
+  }
+
+  /** Errors no retry can fix: another instance owns our ids, we may not, or the broker cannot. */
+  static boolean isFatal(KafkaException e) {
+    return e instanceof ProducerFencedException || e instanceof FencedInstanceIdException
+        || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException
+        || e instanceof AuthenticationException || e instanceof UnsupportedVersionException;
+  }
+
+  private void sleepQuietly(Duration d) {
+    long until = System.nanoTime() + d.toNanos();
+    while (!stopping && System.nanoTime() < until) {
+      try {
+        Thread.sleep(Math.min(50, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

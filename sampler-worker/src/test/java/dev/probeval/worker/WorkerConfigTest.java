@@ -1,0 +1,145 @@
+package dev.probeval.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.Producer;
+import org.junit.jupiter.api.Test;
+
+/** Range checks in the builder, and which properties reach which client. */
+class WorkerConfigTest {
+  private final MockKafka kafka = new MockKafka();
+
+  private static void assertRejected(String expectedMessage, Consumer<WorkerConfig.Builder> option) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> option.accept(WorkerConfig.builder()));
+    assertEquals(expectedMessage, e.getMessage());
+  }
+
+  @Test
+  void outOfRangeOptionsAreRejectedNamingTheOptionAndTheValue() {
+    assertRejected("chunk size must be >= 1, got 0", b -> b.optChunkSize(0));
+    assertRejected("max-new-tokens limit must be >= 1, got 0", b -> b.optMaxNewTokensLimit(0));
+    assertRejected("samples limit must be >= 1, got -3", b -> b.optMaxSamplesLimit(-3));
+    assertRejected("transaction timeout must be >= 1000 ms, got 999", b -> b.optTransactionTimeoutMs(999));
+    assertRejected("poll timeout must be > 0, got PT0S", b -> b.optPollTimeout(Duration.ZERO));
+    assertRejected("retry backoff must be >= 0, got PT-1S", b -> b.optRetryBackoff(Duration.ofSeconds(-1)));
+    assertRejected("partitions must be >= 0 (0: create no topics), got -1", b -> b.optCreateTopics(-1, (short) 1));
+    assertRejected("replication factor must be >= 1, got 0", b -> b.optCreateTopics(3, (short) 0));
+    assertRejected("metrics port must be in 0..65535, got 65536", b -> b.optMetricsEndpoint("127.0.0.1", 65536));
+    assertRejected("worker id must be non-empty without whitespace, got 'a b'", b -> b.optWorkerId("a b"));
+    assertRejected("group id must not be empty", b -> b.optGroupId(" "));
+    assertRejected("bootstrap servers must not be empty", b -> b.setBootstrapServers(""));
+    assertRejected("schema registry URL must be an http(s) URL, got 'localhost:8081'",
+        b -> b.setSchemaRegistryUrl("localhost:8081"));
+    assertRejected("at least one model version must be configured", b -> b.setModels(ModelCatalog.of(List.of())));
+    assertRejected("Kafka property security.protocol must have a value, got null",
+        b -> b.optKafkaConfig("security.protocol", null));
+    assertRejected("consumer property name must not be empty", b -> b.optConsumerConfig("", 1));
+  }
+
+  @Test
+  void missingRequiredSettingsFailTheBuild() {
+    assertEquals("bootstrap servers are required", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.builder().setSchemaRegistryUrl("http://r").build()).getMessage());
+    assertEquals("the schema registry URL is required", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.builder().setBootstrapServers("k:9092").build()).getMessage());
+  }
+
+  @Test
+  void defaultsAreTheDocumentedConstants() {
+    WorkerConfig c = kafka.config(WorkerConfig.DEFAULT_CHUNK_SIZE).build();
+    WorkerConfig d = WorkerConfig.builder().setBootstrapServers("k:9092").setSchemaRegistryUrl("http://r")
+        .setModels(c.catalog()).build();
+    assertEquals(WorkerConfig.DEFAULT_GROUP_ID, d.groupId());
+    assertEquals(WorkerConfig.DEFAULT_CHUNK_SIZE, d.chunkSize());
+    assertEquals(WorkerConfig.DEFAULT_MAX_NEW_TOKENS_LIMIT, d.maxNewTokensLimit());
+    assertEquals(WorkerConfig.DEFAULT_MAX_SAMPLES_LIMIT, d.maxSamplesLimit());
+    assertEquals(WorkerConfig.DEFAULT_POLL_TIMEOUT, d.pollTimeout());
+    assertEquals(WorkerConfig.DEFAULT_RETRY_BACKOFF, d.retryBackoff());
+    assertEquals(WorkerConfig.DEFAULT_TRANSACTION_TIMEOUT_MS, d.transactionTimeoutMs());
+    assertEquals(WorkerConfig.DEFAULT_CREATE_TOPICS_PARTITIONS, d.createTopicsPartitions());
+    assertEquals(WorkerConfig.DEFAULT_REPLICATION_FACTOR, d.replicationFactor());
+    assertEquals(WorkerConfig.DEFAULT_METRICS_HOST, d.metricsHost());
+    assertEquals(WorkerConfig.NO_METRICS_PORT, d.metricsPort());
+  }
+
+  @Test
+  void kafkaConfigReachesEveryClientAndSpecificConfigOverridesIt() {
+    WorkerConfig c = kafka.config(2)
+        .optKafkaConfig("security.protocol", "SASL_SSL")
+        .optKafkaConfig("sasl.mechanism", "PLAIN")
+        .optKafkaConfig("request.timeout.ms", 1111)
+        .optKafkaConfig("max.poll.records", 99) // overrides the worker's default of 16
+        .optConsumerConfig("request.timeout.ms", 2222)
+        .optProducerConfig("request.timeout.ms", 3333)
+        .build();
+    Map<String, Object> consumer = WorkerClients.consumerProps(c);
+    Map<String, Object> producer = WorkerClients.producerProps(c);
+    Map<String, Object> admin = WorkerClients.adminProps(c);
+    for (Map<String, Object> p : List.of(consumer, producer, admin)) {
+      assertEquals("SASL_SSL", p.get("security.protocol"));
+      assertEquals("PLAIN", p.get("sasl.mechanism"));
+      assertEquals("mock:9092", p.get("bootstrap.servers"));
+    }
+    assertEquals(1111, admin.get("request.timeout.ms"));
+    assertEquals(2222, consumer.get("request.timeout.ms"));
+    assertEquals(3333, producer.get("request.timeout.ms"));
+    assertEquals(99, consumer.get("max.poll.records"));
+  }
+
+  @Test
+  void exactlyOnceSettingsCannotBeOverridden() {
+    WorkerConfig c = kafka.config(2)
+        .optKafkaConfig("bootstrap.servers", "elsewhere:9092")
+        .optKafkaConfig("enable.auto.commit", true)
+        .optConsumerConfig("isolation.level", "read_uncommitted")
+        .optProducerConfig("transactional.id", "someone-else")
+        .optProducerConfig("acks", "1")
+        .build();
+    Map<String, Object> consumer = WorkerClients.consumerProps(c);
+    Map<String, Object> producer = WorkerClients.producerProps(c);
+    assertEquals("mock:9092", consumer.get("bootstrap.servers"));
+    assertEquals("mock:9092", WorkerClients.adminProps(c).get("bootstrap.servers"));
+    assertEquals(false, consumer.get("enable.auto.commit"));
+    assertEquals("read_committed", consumer.get("isolation.level"));
+    assertEquals("probeval-worker-w-unit", producer.get("transactional.id"));
+    assertEquals("all", producer.get("acks"));
+    assertEquals(true, producer.get("enable.idempotence"));
+  }
+
+  @Test
+  void topicCreationUsesAnAdminClientBuiltFromTheConnectionProperties() {
+    WorkerConfig c = kafka.config(2).optKafkaConfig("security.protocol", "SSL").optCreateTopics(3, (short) 1)
+        .build();
+    Map<String, Object> seen = new HashMap<>();
+    KafkaClientFactory recording = new KafkaClientFactory() {
+      @Override
+      public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer(Map<String, Object> props) {
+        throw new AssertionError("topics are created before the consumer");
+      }
+
+      @Override
+      public Producer<String, byte[]> producer(Map<String, Object> props) {
+        throw new AssertionError("topics are created before the producer");
+      }
+
+      @Override
+      public Admin admin(Map<String, Object> props) {
+        seen.putAll(props);
+        throw new IllegalStateException("stop here");
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> WorkerClients.open(c, recording, null));
+    assertEquals("SSL", seen.get("security.protocol"));
+    assertEquals("mock:9092", seen.get("bootstrap.servers"));
+    assertTrue(String.valueOf(seen.get("client.id")).contains("w-unit"));
+  }
+}
