@@ -9,6 +9,8 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinLogger;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +69,8 @@ public final class WebServer implements AutoCloseable {
   public String url() {
     ServerConnector c = (ServerConnector) app.jettyServer().server().getConnectors()[0];
     String host = c.getHost();
-    if (host == null || new InetSocketAddress(host, 0).getAddress().isAnyLocalAddress()) {
+    InetAddress address = host == null ? null : new InetSocketAddress(host, 0).getAddress();
+    if (address == null || address.isAnyLocalAddress()) {
       host = "127.0.0.1";
     }
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
@@ -214,6 +217,8 @@ public final class WebServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
       cfg.startup.startupWatcherEnabled = false;
+      // Javalin's own startup lines (version, "Listening on") repeat what the "listening" line below says.
+      JavalinLogger.startupInfo = false;
       cfg.http.maxRequestSize = maxRequestBytes;
       cfg.http.prefer405over404 = true;
       // Bodies go out byte for byte as written: clients (and tests) may compare them.
