@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.aggregator.rest.InteractiveQueries;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
@@ -20,7 +21,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * Interactive queries against this instance's local state stores (what the REST API serves, merging the answers of
  * all instances), plus the key-to-owner lookup used to forward single-key queries.
  */
-public final class BoundsQueries {
+public final class BoundsQueries implements InteractiveQueries {
   private final KafkaStreams streams;
   private final double edLambda;
 
@@ -34,6 +35,7 @@ public final class BoundsQueries {
   }
 
   /** Every model roll-up held by this instance. */
+  @Override
   public List<ModelVersionBounds> localModelBounds() {
     List<ModelVersionBounds> out = new ArrayList<>();
     try (KeyValueIterator<String, ModelVersionBounds> it =
@@ -44,6 +46,7 @@ public final class BoundsQueries {
   }
 
   /** The roll-ups of one model version held by this instance (one per suite and split). */
+  @Override
   public List<ModelVersionBounds> localModelBounds(String modelVersion) {
     List<ModelVersionBounds> out = new ArrayList<>();
     try (KeyValueIterator<String, ModelVersionBounds> it = this.<ModelVersionBounds>store(
@@ -59,6 +62,7 @@ public final class BoundsQueries {
   }
 
   /** The latest emitted bounds of every request for (model version, prompt id) held by this instance. */
+  @Override
   public List<PromptBounds> localPromptBounds(String modelVersion, String promptId) {
     List<PromptBounds> out = new ArrayList<>();
     try (KeyValueIterator<String, RollupEntry> it = this.<RollupEntry>store(AggregatorTopology.MODEL_REQUESTS_STORE)
@@ -75,6 +79,7 @@ public final class BoundsQueries {
   }
 
   /** Live bounds of one request from this instance's request state (including updates not emitted yet). */
+  @Override
   public Optional<PromptBounds> localRequestBounds(String requestId, long nowMs) {
     EvalRequest request = this.<EvalRequest>store(AggregatorTopology.REQUESTS_STORE).get(requestId);
     if (request == null) {
@@ -88,6 +93,7 @@ public final class BoundsQueries {
   }
 
   /** The instance whose active task holds {@code requestId}, or empty while the group rebalances. */
+  @Override
   public Optional<HostInfo> ownerOfRequest(String requestId) {
     KeyQueryMetadata m = streams.queryMetadataForKey(AggregatorTopology.REQUEST_STATE_STORE, requestId,
         new StringSerializer());
@@ -98,6 +104,7 @@ public final class BoundsQueries {
   }
 
   /** Every instance of this application (from the group's metadata), this one included. */
+  @Override
   public List<HostInfo> allInstances() {
     List<HostInfo> out = new ArrayList<>();
     streams.metadataForAllStreamsClients().forEach(m -> out.add(m.hostInfo()));

@@ -1,48 +1,38 @@
 package dev.probeval.worker;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.probeval.http.ErrorShape;
+import dev.probeval.http.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
-/** Serves {@code GET /metrics} (Prometheus text format) and {@code GET /health} on the JDK's HTTP server. */
+/**
+ * The worker's HTTP endpoint (on {@link WebServer}): {@code GET /metrics} in Prometheus text format and
+ * {@code GET /health} answering {@code {"status":"UP"}}. Errors (unknown path 404, other methods 405) are
+ * {@code {"error":"message"}} as {@code application/json}.
+ */
 public final class MetricsServer implements AutoCloseable {
-  private final HttpServer http;
+  static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+  private final WebServer http;
+
+  /** Binds {@code host:port} (0 picks a free port) and serves {@code registry}. */
   public MetricsServer(String host, int port, PrometheusMeterRegistry registry) {
-    try {
-      http = HttpServer.create(new InetSocketAddress(host, port), 16);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the metrics endpoint on " + host + ":" + port + ": " + e, e);
-    }
-    http.createContext("/metrics", ex -> {
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      ex.sendResponseHeaders(200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    http.createContext("/health", ex -> {
-      byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.sendResponseHeaders(200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    http.start();
+    // Scrapes are rare and small: a handful of threads is plenty.
+    http = WebServer.builder("worker-metrics").host(host).port(port).maxThreads(6).errorShape(ErrorShape.MESSAGE)
+        .routes(r -> {
+          r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(registry.scrape()));
+          r.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+        })
+        .start();
   }
 
+  /** The bound port (the ephemeral one when started with port 0). */
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
   }
 
   @Override
   public void close() {
-    http.stop(0);
+    http.close();
   }
 }

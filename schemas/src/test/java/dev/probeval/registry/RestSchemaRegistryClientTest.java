@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.probeval.http.WebServer;
 import dev.probeval.serde.AvroSerdeConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,34 +25,34 @@ import org.junit.jupiter.api.Test;
 class RestSchemaRegistryClientTest {
   record Seen(String method, String rawPath, String contentType, String authorization, String body) {}
 
-  private HttpServer stub;
+  private WebServer stub;
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private volatile int status = 200;
   private volatile String answer = "{\"id\":21}";
 
   @BeforeEach
-  void startStub() throws IOException {
-    stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    stub.createContext("/", ex -> {
-      seen.add(new Seen(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
-          ex.getRequestHeaders().getFirst("Content-Type"), ex.getRequestHeaders().getFirst("Authorization"),
-          new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-      byte[] b = answer.getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(status, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
+  void startStub() {
+    stub = WebServer.builder("registry-stub").routes(r -> {
+      for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.DELETE)) {
+        r.addHttpHandler(method, "/*", this::answer);
       }
-    });
-    stub.start();
+    }).start();
+  }
+
+  /** Records the request as it arrived (raw path, headers, body) and answers the scripted status and body. */
+  private void answer(Context ctx) {
+    seen.add(new Seen(ctx.method().name(), ctx.path(), ctx.header("Content-Type"), ctx.header("Authorization"),
+        ctx.body()));
+    ctx.status(status).result(answer);
   }
 
   @AfterEach
   void stopStub() {
-    stub.stop(0);
+    stub.close();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + stub.getAddress().getPort();
+    return stub.url();
   }
 
   @Test

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * SchemaRegistryState}; before each write the store catches up with records other instances may have appended, so
  * ids stay unique. Not thread-safe: the server serialises calls.
  */
-final class KafkaSchemaStore implements AutoCloseable {
+final class KafkaSchemaStore implements SchemaStore {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaSchemaStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -75,12 +75,14 @@ final class KafkaSchemaStore implements AutoCloseable {
     consumer.seekToBeginning(List.of(partition));
   }
 
-  String topic() {
+  @Override
+  public String topic() {
     return topic;
   }
 
   /** Applies every record not yet read, up to the current end of the topic; returns how many were applied. */
-  int catchUp(SchemaRegistryState state) {
+  @Override
+  public int catchUp(SchemaRegistryState state) {
     long end = consumer.endOffsets(List.of(partition), TIMEOUT).get(partition);
     int applied = 0;
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -96,7 +98,8 @@ final class KafkaSchemaStore implements AutoCloseable {
   }
 
   /** Persists a new version; returns once the broker acknowledged it. */
-  void appendSchema(SchemaMetadata m) {
+  @Override
+  public void appendSchema(SchemaMetadata m) {
     ObjectNode key = JSON.createObjectNode().put("keytype", "SCHEMA").put("subject", m.subject())
         .put("version", m.version()).put("magic", 1);
     ObjectNode value = JSON.createObjectNode().put("subject", m.subject()).put("version", m.version())
@@ -105,7 +108,8 @@ final class KafkaSchemaStore implements AutoCloseable {
   }
 
   /** Persists a compatibility level (subject null = global); a null level clears a subject's own level. */
-  void appendConfig(String subject, CompatibilityLevel level) {
+  @Override
+  public void appendConfig(String subject, CompatibilityLevel level) {
     ObjectNode key = JSON.createObjectNode().put("keytype", "CONFIG").put("magic", 0);
     if (subject == null) {
       key.putNull("subject");

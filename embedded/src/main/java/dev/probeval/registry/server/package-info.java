@@ -1,5 +1,6 @@
 /**
- * probeval's schema registry server: Confluent's REST API subset on the JDK's HTTP server, its schemas kept in a
- * compacted Kafka topic so ids survive restarts.
+ * probeval's schema registry server: Confluent's REST API subset ({@code RegistryApi}'s routes on the shared
+ * {@code dev.probeval.http.WebServer}, Javalin), its schemas kept in a compacted Kafka topic
+ * ({@code KafkaSchemaStore}, behind the {@code SchemaStore} seam) so ids survive restarts.
  */
 package dev.probeval.registry.server;
