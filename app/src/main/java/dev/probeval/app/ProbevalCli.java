@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       AggregateCommand.class,
       WorkerCommand.class,
+      LabCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {
