@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
     name = "lab",
     mixinStandardHelpOptions = true,
     description = "Unlearning lab on TOFU-mini: train base and retain-only, unlearn, save every checkpoint.",
-    subcommands = {LabCommand.Run.class, LabCommand.Train.class, LabCommand.Unlearn.class})
+    subcommands = {LabCommand.Run.class, LabCommand.Train.class, LabCommand.Unlearn.class, LabCommand.Report.class})
 final class LabCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -152,6 +152,25 @@ final class LabCommand implements Runnable {
         }
       }
       printVersions(spec, common.store());
+      return 0;
+    }
+  }
+
+  @Command(name = "report", mixinStandardHelpOptions = true,
+      description = "Write the results table and charts from an evaluate-offline --results file into a page.")
+  static final class Report implements Callable<Integer> {
+    @Option(names = "--results", paramLabel = "FILE", defaultValue = "docs/unlearning-results.json")
+    Path results;
+
+    @Option(names = "--page", paramLabel = "FILE", defaultValue = "docs/unlearning-results.md")
+    Path page;
+
+    @Override
+    public Integer call() throws IOException {
+      if (!java.nio.file.Files.isRegularFile(results)) {
+        throw new UsageException("--results " + results + ": file not found");
+      }
+      dev.probeval.lab.ResultsReport.write(results, page);
       return 0;
     }
   }

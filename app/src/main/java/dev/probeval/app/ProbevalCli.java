@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       AggregateCommand.class,
       WorkerCommand.class,
-      LabCommand.class,
+      LabCommand.class, EvaluateOfflineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Runnable {

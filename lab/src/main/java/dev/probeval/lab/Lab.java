@@ -75,7 +75,7 @@ public final class Lab {
         TokenBatch b = TokenBatch.of(model.tokenizer(), batcher.next(), model.maxContext());
         float loss = trainer.step(m -> new Losses.Forward(model, m, b).meanNll());
         curve.add((double) loss);
-        if (s % 50 == 0 || s == t.steps()) {
+        if (s % Math.max(1, t.steps() / 20) == 0 || s == t.steps()) {
           log.printf("lab: %s step %d/%d loss %.4f (%.0f s)%n", version, s, t.steps(), loss,
               (System.nanoTime() - start) / 1e9);
           log.flush();
@@ -128,7 +128,7 @@ public final class Lab {
     try (GptModel model = GptModel.load(store.dir(BASE), device)) {
       float[] refNll = UnlearningLoss.summedNll(model, split.forget());
       GptTrainer trainer = new GptTrainer(model, new GptTrainer.Config((float) u.learningRate(),
-          (float) u.learningRate(), u.warmupSteps(), u.steps(), 0.01f, 0.9f, 0.95f, 1e-8f));
+          (float) u.learningRate() / 10, u.warmupSteps(), u.steps(), 0.01f, 0.9f, 0.95f, 1e-8f));
       trainer.setMaxGradNorm((float) u.maxGradNorm());
       int bs = Math.min(u.batchSize(), split.forget().size());
       Batcher forget = new Batcher(split.forget(), bs, cfg.seed() + 1);
