@@ -30,6 +30,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       SampleCommand.class,
       AggregateCommand.class,
       WorkerCommand.class,
+      LabCommand.class, EvaluateOfflineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Callable<Integer> {

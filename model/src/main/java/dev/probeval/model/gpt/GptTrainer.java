@@ -45,6 +45,8 @@ public final class GptTrainer {
   private final Optimizer optimizer;
   private final List<Parameter> params;
   private int steps;
+  private float maxGradNorm = Float.POSITIVE_INFINITY;
+  private float lastGradNorm = Float.NaN;
 
   public GptTrainer(GptModel model, Config config) {
     this.model = model;
@@ -65,6 +67,24 @@ public final class GptTrainer {
     return steps;
   }
 
+  /**
+   * Clips the global L2 norm of the gradient to {@code norm} before each update (Hugging Face Trainer's
+   * {@code max_grad_norm}, default 1.0 there; off here unless set). Unlearning by gradient ascent has an unbounded
+   * objective, so without clipping one step can wreck the model.
+   */
+  public GptTrainer setMaxGradNorm(float norm) {
+    if (!(norm > 0)) {
+      throw new IllegalArgumentException("max gradient norm must be > 0, got " + norm);
+    }
+    this.maxGradNorm = norm;
+    return this;
+  }
+
+  /** Global L2 norm of the last step's gradient, before clipping (NaN before the first step). */
+  public float lastGradNorm() {
+    return lastGradNorm;
+  }
+
   /** One optimisation step on the objective; returns the loss before the update. */
   public float step(Objective objective) {
     float value;
@@ -74,11 +94,20 @@ public final class GptTrainer {
         gc.backward(loss);
         value = loss.getFloat();
       }
-      for (Parameter p : params) {
+      NDArray[] grads = new NDArray[params.size()];
+      double sq = 0;
+      for (int i = 0; i < grads.length; i++) {
+        grads[i] = params.get(i).getArray().getGradient();
+        grads[i].attach(step);
+        sq += grads[i].square().sum().getFloat();
+      }
+      lastGradNorm = (float) Math.sqrt(sq);
+      float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
+      for (int i = 0; i < grads.length; i++) {
+        Parameter p = params.get(i);
         NDArray w = p.getArray();
-        NDArray g = w.getGradient();
-        g.attach(step);
-        optimizer.update(p.getName(), w, g);
+        NDArray g = grads[i];
+        optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
         // PyTorch accumulates gradients: clear them for the next step.
         g.muli(0);
       }

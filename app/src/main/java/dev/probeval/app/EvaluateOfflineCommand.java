@@ -1,0 +1,167 @@
+package dev.probeval.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.probeval.lab.DataSplit;
+import dev.probeval.lab.LabConfig;
+import dev.probeval.lab.LabData;
+import dev.probeval.lab.ModelStore;
+import dev.probeval.lab.OfflineEvaluation;
+import dev.probeval.lab.OfflineEvaluator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probeval evaluate-offline}: evaluates lab model versions on TOFU-mini's forget and retain questions
+ * without Kafka: greedy and n sampled answers (plain and with adaptive temperature), ROUGE-L recall, SOUND bounds.
+ * Prints one JSON document; {@code --results} also writes the summary in docs/unlearning-results.json's format.
+ */
+@Command(
+    name = "evaluate-offline",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate lab model versions offline: greedy and sampled ROUGE-L recall, SOUND bounds, hidden leaks.",
+      "Sample i of prompt q is seeded from (base seed, request id lab/VERSION/SPLIT/IDX/plain|adaptive, i), "
+          + "exactly as the sampler worker seeds it."
+    })
+final class EvaluateOfflineCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", paramLabel = "VERSION_OR_DIR", required = true, split = ",",
+      description = "Lab version name(s) in the cache, or small-GPT directories; 'all' = every cached version.")
+  List<String> models;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Lab config (data selection) merged over defaults.")
+  Path config;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Lab cache (default ~/.cache/probeval/lab).")
+  Path cacheDir;
+
+  @Option(names = {"-n", "--samples"}, paramLabel = "N", defaultValue = "128",
+      description = "Samples per prompt (default ${DEFAULT-VALUE}).")
+  int n;
+
+  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0") double temperature;
+
+  @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.9") double topP;
+
+  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0") int topK;
+
+  @Option(names = "--max-new-tokens", paramLabel = "M", defaultValue = "256") int maxNewTokens;
+
+  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01") double alpha;
+
+  @Option(names = "--leak-threshold", paramLabel = "TAU", defaultValue = "0.5") double tau;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Base seed of the requests.")
+  long seed;
+
+  @Option(names = "--adaptive-threshold", paramLabel = "C", defaultValue = "0.9",
+      description = "c_T of adaptive temperature (running mean of p_max; default ${DEFAULT-VALUE}).")
+  double adaptiveThreshold;
+
+  @Option(names = "--decoding", paramLabel = "plain|adaptive|both", defaultValue = "both",
+      description = "Sampling plain, with adaptive temperature, or both (default).")
+  String decoding;
+
+  @Option(names = "--splits", paramLabel = "forget,retain", split = ",", defaultValue = "forget,retain")
+  List<String> splits;
+
+  @Option(names = "--prompts", paramLabel = "K", defaultValue = "0",
+      description = "Only the first K questions of each split (0 = all), for quick runs.")
+  int prompts;
+
+  @Option(names = "--scores", description = "Include every per-prompt score list in the output.")
+  boolean scores;
+
+  @Option(names = "--results", paramLabel = "FILE",
+      description = "Also write the summary array (docs/unlearning-results.json format) to FILE.")
+  Path results;
+
+  @Override
+  public Integer call() throws IOException {
+    OfflineEvaluator.Settings settings;
+    try {
+      settings = new OfflineEvaluator.Settings(n, temperature, topP, topK, maxNewTokens, alpha, tau, seed,
+          adaptiveThreshold);
+      settings.decoding(true);
+      settings.bounds();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    if (n < 1) {
+      throw new UsageException("--samples must be >= 1, got " + n);
+    }
+    List<Boolean> modes = switch (decoding) {
+      case "plain" -> List.of(false);
+      case "adaptive" -> List.of(true);
+      case "both" -> List.of(false, true);
+      default -> throw new UsageException("--decoding must be plain, adaptive or both, got '" + decoding + "'");
+    };
+    for (String s : splits) {
+      if (!s.equals("forget") && !s.equals("retain")) {
+        throw new UsageException("--splits takes forget and/or retain, got '" + s + "'");
+      }
+    }
+    LabConfig cfg;
+    try {
+      cfg = LabConfig.load(config);
+    } catch (IOException e) {
+      throw new UsageException(e.getMessage());
+    }
+    DataSplit split = LabData.split(cfg);
+    ModelStore store = new ModelStore(cacheDir != null ? cacheDir : ModelStore.defaultRoot());
+    List<String> targets = new ArrayList<>();
+    for (String m : models) {
+      if (m.equals("all")) {
+        targets.addAll(store.versions());
+      } else {
+        targets.add(m);
+      }
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (String t : targets) {
+      try {
+        dirs.add(store.resolve(t));
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new UsageException("--model " + t + ": " + e.getReason());
+      }
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    OfflineEvaluation eval = new OfflineEvaluation(new OfflineEvaluator(settings), split, splits, prompts,
+        scores, msg -> {
+          err.println("evaluate-offline: " + msg);
+          err.flush();
+        });
+    List<Map<String, Object>> docs = new ArrayList<>();
+    List<Map<String, Object>> summaries = new ArrayList<>();
+    for (Path dir : dirs) {
+      for (boolean adaptive : modes) {
+        OfflineEvaluation.Result r = eval.run(dir, adaptive);
+        docs.add(r.full());
+        summaries.add(r.summary());
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(JSON.writeValueAsString(Map.of("settings", eval.settingsMap(), "results", docs)));
+    out.flush();
+    if (results != null) {
+      Files.writeString(results, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(summaries) + "\n");
+    }
+    return 0;
+  }
+}
