@@ -1,6 +1,5 @@
 package dev.probeval.lab;
 
-import dev.probeval.core.SharedDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +19,7 @@ public final class LabData {
       }
       return p;
     }
-    Optional<Path> shared = SharedDir.find();
+    Optional<Path> shared = SharedData.find();
     if (shared.isEmpty()) {
       String home = System.getProperty("probeval.home");
       if (home != null && Files.isDirectory(Path.of(home).resolveSibling("shared"))) {
