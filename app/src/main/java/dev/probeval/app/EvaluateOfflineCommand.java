@@ -50,7 +50,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Lab cache (default ~/.cache/probeval/lab).")
   Path cacheDir;
 
-  @Option(names = {"-n", "--samples"}, paramLabel = "N", defaultValue = "128",
+  @Option(names = {"-n", "--num-samples"}, paramLabel = "N", defaultValue = "128",
       description = "Samples per prompt (default ${DEFAULT-VALUE}).")
   int n;
 
@@ -103,7 +103,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
       throw new UsageException(e.getMessage());
     }
     if (n < 1) {
-      throw new UsageException("--samples must be >= 1, got " + n);
+      throw new UsageException("--num-samples must be >= 1, got " + n);
     }
     List<Boolean> modes = switch (decoding) {
       case "plain" -> List.of(false);
