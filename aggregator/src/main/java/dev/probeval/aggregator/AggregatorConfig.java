@@ -15,6 +15,8 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class AggregatorConfig {
   /** Default Kafka Streams application id (also the prefix of every internal topic). */
   public static final String DEFAULT_APPLICATION_ID = "probeval-aggregator";
+  /** Default {@code commit.interval.ms} (Streams' exactly-once default is 100); override with streamsConfig. */
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 200;
 
   private final String applicationId;
   private final String bootstrapServers;
@@ -31,6 +33,9 @@ public final class AggregatorConfig {
   private final int partitions;
   private final short replicationFactor;
   private final Map<String, Object> streamsOverrides;
+  private final int earlySampleBufferMax;
+  private final long earlySampleTimeoutMs;
+  private final int objectCacheEntries;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -50,6 +55,9 @@ public final class AggregatorConfig {
     this.partitions = b.partitions;
     this.replicationFactor = b.replicationFactor;
     this.streamsOverrides = Map.copyOf(b.streamsOverrides);
+    this.earlySampleBufferMax = b.earlySampleBufferMax;
+    this.earlySampleTimeoutMs = b.earlySampleTimeoutMs;
+    this.objectCacheEntries = b.objectCacheEntries;
   }
 
   public static Builder builder() {
@@ -74,6 +82,9 @@ public final class AggregatorConfig {
     b.partitions = partitions;
     b.replicationFactor = replicationFactor;
     b.streamsOverrides.putAll(streamsOverrides);
+    b.earlySampleBufferMax = earlySampleBufferMax;
+    b.earlySampleTimeoutMs = earlySampleTimeoutMs;
+    b.objectCacheEntries = objectCacheEntries;
     return b;
   }
 
@@ -146,6 +157,30 @@ public final class AggregatorConfig {
   }
 
   /**
+   * Most samples per task kept while their request has not arrived (default {@value Builder#DEFAULT_EARLY_SAMPLE_BUFFER};
+   * 0: no buffering, such a sample is dead-lettered at once as UNKNOWN_REQUEST).
+   */
+  public int earlySampleBufferMax() {
+    return earlySampleBufferMax;
+  }
+
+  /**
+   * How long (wall clock) a buffered early sample waits for its request before it is dead-lettered as
+   * UNKNOWN_REQUEST (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
+   */
+  public long earlySampleTimeoutMs() {
+    return earlySampleTimeoutMs;
+  }
+
+  /**
+   * Decoded requests and request states kept per task in memory, each (default {@value Builder#DEFAULT_OBJECT_CACHE};
+   * least recently used beyond that are re-read from the store).
+   */
+  public int objectCacheEntries() {
+    return objectCacheEntries;
+  }
+
+  /**
    * The Kafka Streams properties: exactly-once v2, explicit naming enforced, {@code application.server} set to the
    * advertised REST endpoint (given the port actually bound), then the overrides.
    */
@@ -157,6 +192,9 @@ public final class AggregatorConfig {
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedHost + ":" + boundHttpPort);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+    // Each exactly-once commit waits for a producer flush, the offsets and the transaction markers (profiled in
+    // docs/benchmarks.md); 100 ms (the EOS default) spends a large share of the stream thread's time there.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
     if (stateDir != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     }
@@ -181,6 +219,15 @@ public final class AggregatorConfig {
     private int partitions = 1;
     private short replicationFactor = 1;
     private final Map<String, Object> streamsOverrides = new LinkedHashMap<>();
+    /** Default of {@link AggregatorConfig#earlySampleBufferMax()}. */
+    public static final int DEFAULT_EARLY_SAMPLE_BUFFER = 10_000;
+    /** Default of {@link AggregatorConfig#earlySampleTimeoutMs()}: two minutes. */
+    public static final long DEFAULT_EARLY_SAMPLE_TIMEOUT_MS = 120_000;
+    /** Default of {@link AggregatorConfig#objectCacheEntries()}. */
+    public static final int DEFAULT_OBJECT_CACHE = 10_000;
+    private int earlySampleBufferMax = DEFAULT_EARLY_SAMPLE_BUFFER;
+    private long earlySampleTimeoutMs = DEFAULT_EARLY_SAMPLE_TIMEOUT_MS;
+    private int objectCacheEntries = DEFAULT_OBJECT_CACHE;
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");
@@ -278,6 +325,33 @@ public final class AggregatorConfig {
     /** Any Kafka Streams property, applied last (for example commit.interval.ms in tests). */
     public Builder streamsConfig(String key, Object value) {
       this.streamsOverrides.put(key, value);
+      return this;
+    }
+
+    /** Most early samples buffered per task (0: none). */
+    public Builder earlySampleBufferMax(int v) {
+      if (v < 0) {
+        throw new IllegalArgumentException("early-sample buffer size must be >= 0, got " + v);
+      }
+      this.earlySampleBufferMax = v;
+      return this;
+    }
+
+    /** Deadline for a buffered early sample's request, in wall-clock ms. */
+    public Builder earlySampleTimeoutMs(long v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("early-sample timeout must be >= 1 ms, got " + v);
+      }
+      this.earlySampleTimeoutMs = v;
+      return this;
+    }
+
+    /** Decoded requests / request states cached per task. */
+    public Builder objectCacheEntries(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("object cache entries must be >= 1, got " + v);
+      }
+      this.objectCacheEntries = v;
       return this;
     }
 
