@@ -38,6 +38,8 @@ public final class AggregatorConfig {
       StreamsConfig.STATE_DIR_CONFIG, "set it with stateDir (--state-dir)");
   /** Prefix under which Kafka Streams passes settings to its admin client only; the aggregator's Admin honours it. */
   private static final String ADMIN_PREFIX = StreamsConfig.ADMIN_CLIENT_PREFIX;
+  /** Default {@code commit.interval.ms} (Streams' exactly-once default is 100); override with optKafkaConfig. */
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 200;
 
   private final String applicationId;
   private final String bootstrapServers;
@@ -55,6 +57,9 @@ public final class AggregatorConfig {
   private final short replicationFactor;
   private final boolean createTopics;
   private final Map<String, Object> kafkaConfig;
+  private final int earlySampleBufferMax;
+  private final long earlySampleTimeoutMs;
+  private final int objectCacheEntries;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -75,6 +80,9 @@ public final class AggregatorConfig {
     this.replicationFactor = b.replicationFactor;
     this.createTopics = b.createTopics;
     this.kafkaConfig = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.kafkaConfig));
+    this.earlySampleBufferMax = b.earlySampleBufferMax;
+    this.earlySampleTimeoutMs = b.earlySampleTimeoutMs;
+    this.objectCacheEntries = b.objectCacheEntries;
   }
 
   public static Builder builder() {
@@ -100,6 +108,9 @@ public final class AggregatorConfig {
     b.replicationFactor = replicationFactor;
     b.createTopics = createTopics;
     b.kafkaConfig.putAll(kafkaConfig);
+    b.earlySampleBufferMax = earlySampleBufferMax;
+    b.earlySampleTimeoutMs = earlySampleTimeoutMs;
+    b.objectCacheEntries = objectCacheEntries;
     return b;
   }
 
@@ -205,6 +216,30 @@ public final class AggregatorConfig {
   }
 
   /**
+   * Most samples per task kept while their request has not arrived (default {@value Builder#DEFAULT_EARLY_SAMPLE_BUFFER};
+   * 0: no buffering, such a sample is dead-lettered at once as UNKNOWN_REQUEST).
+   */
+  public int earlySampleBufferMax() {
+    return earlySampleBufferMax;
+  }
+
+  /**
+   * How long (wall clock) a buffered early sample waits for its request before it is dead-lettered as
+   * UNKNOWN_REQUEST (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
+   */
+  public long earlySampleTimeoutMs() {
+    return earlySampleTimeoutMs;
+  }
+
+  /**
+   * Decoded requests and request states kept per task in memory, each (default {@value Builder#DEFAULT_OBJECT_CACHE};
+   * least recently used beyond that are re-read from the store).
+   */
+  public int objectCacheEntries() {
+    return objectCacheEntries;
+  }
+
+  /**
    * The Kafka Streams properties: exactly-once v2, explicit naming enforced, {@code application.server} set to the
    * advertised REST endpoint (given the port actually bound), then the pass-through properties (which cannot touch
    * the reserved keys, see {@link Builder#optKafkaConfig}).
@@ -217,6 +252,9 @@ public final class AggregatorConfig {
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedHost + ":" + boundHttpPort);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+    // Each exactly-once commit waits for a producer flush, the offsets and the transaction markers (profiled in
+    // docs/benchmarks.md); 100 ms (the EOS default) spends a large share of the stream thread's time there.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
     if (stateDir != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     }
@@ -242,6 +280,15 @@ public final class AggregatorConfig {
     private short replicationFactor = DEFAULT_REPLICATION_FACTOR;
     private boolean createTopics = true;
     private final Map<String, Object> kafkaConfig = new LinkedHashMap<>();
+    /** Default of {@link AggregatorConfig#earlySampleBufferMax()}. */
+    public static final int DEFAULT_EARLY_SAMPLE_BUFFER = 10_000;
+    /** Default of {@link AggregatorConfig#earlySampleTimeoutMs()}: two minutes. */
+    public static final long DEFAULT_EARLY_SAMPLE_TIMEOUT_MS = 120_000;
+    /** Default of {@link AggregatorConfig#objectCacheEntries()}. */
+    public static final int DEFAULT_OBJECT_CACHE = 10_000;
+    private int earlySampleBufferMax = DEFAULT_EARLY_SAMPLE_BUFFER;
+    private long earlySampleTimeoutMs = DEFAULT_EARLY_SAMPLE_TIMEOUT_MS;
+    private int objectCacheEntries = DEFAULT_OBJECT_CACHE;
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");
@@ -375,6 +422,33 @@ public final class AggregatorConfig {
     /** Same as {@link #optKafkaConfig}; kept for existing callers (tests, benchmarks). */
     public Builder streamsConfig(String key, Object value) {
       return optKafkaConfig(key, value);
+    }
+
+    /** Most early samples buffered per task (0: none). */
+    public Builder earlySampleBufferMax(int v) {
+      if (v < 0) {
+        throw new IllegalArgumentException("early-sample buffer size must be >= 0, got " + v);
+      }
+      this.earlySampleBufferMax = v;
+      return this;
+    }
+
+    /** Deadline for a buffered early sample's request, in wall-clock ms. */
+    public Builder earlySampleTimeoutMs(long v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("early-sample timeout must be >= 1 ms, got " + v);
+      }
+      this.earlySampleTimeoutMs = v;
+      return this;
+    }
+
+    /** Decoded requests / request states cached per task. */
+    public Builder objectCacheEntries(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("object cache entries must be >= 1, got " + v);
+      }
+      this.objectCacheEntries = v;
+      return this;
     }
 
     public AggregatorConfig build() {

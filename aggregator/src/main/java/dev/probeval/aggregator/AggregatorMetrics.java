@@ -2,6 +2,7 @@ package dev.probeval.aggregator;
 
 import dev.probeval.avro.BoundsStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The aggregator's own Micrometer meters (Kafka Streams' metrics are bound separately by {@link Aggregator}).
@@ -23,6 +25,8 @@ public final class AggregatorMetrics {
   private final Map<BoundsStatus, Counter> promptBoundsEmitted = new EnumMap<>(BoundsStatus.class);
   private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
   private final Timer emitLatency;
+  private final AtomicLong earlyBuffered = new AtomicLong();
+  private final Counter earlyReleased;
 
   public AggregatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -43,6 +47,11 @@ public final class AggregatorMetrics {
         .description("From the producedAt of the sample that last changed a prompt to the emission of its bounds")
         .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false)
         .distributionStatisticExpiry(Duration.ofMinutes(5)).register(registry);
+    Gauge.builder("probeval.aggregator.early.samples.buffered", earlyBuffered, AtomicLong::get)
+        .description("Samples waiting in the early-sample buffers of this instance's tasks for their request")
+        .register(registry);
+    this.earlyReleased = Counter.builder("probeval.aggregator.early.samples.released")
+        .description("Buffered early samples processed once their request arrived").register(registry);
   }
 
   /** Meters on a private in-memory registry (for tests and the benchmark's baseline). */
@@ -71,6 +80,20 @@ public final class AggregatorMetrics {
     if (latencyMs >= 0) {
       emitLatency.record(Duration.ofMillis(latencyMs));
     }
+  }
+
+  /** Adds {@code delta} (may be negative: released, expired or a task closed) to the early-sample gauge. */
+  void earlyBuffered(long delta) {
+    earlyBuffered.addAndGet(delta);
+  }
+
+  void earlyReleased() {
+    earlyReleased.increment();
+  }
+
+  /** Early samples buffered now, over all tasks of this instance. */
+  public long earlySamplesBuffered() {
+    return earlyBuffered.get();
   }
 
   void modelBoundsEmitted() {

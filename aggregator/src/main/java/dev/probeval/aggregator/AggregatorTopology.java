@@ -7,6 +7,7 @@ import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.kafka.Topics;
 import dev.probeval.serde.SpecificAvroDeserializer;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
@@ -28,10 +29,10 @@ import org.apache.kafka.streams.state.Stores;
  * Builds the aggregator's Kafka Streams topology: a pure function of the config (tests build the same topology).
  *
  * <pre>
- *  probeval.eval-requests.v1 ──► requests-source ──► requests-process ─(dead letters)──────────────┐
- *                                                      │ writes requests-store                        │
- *  probeval.samples.v1 ───────► samples-process  ◄─────┘ reads requests-store; rw request-state-store │
- *          (samples-source)      │                                                                    ▼
+ *  probeval.eval-requests.v1 ─┐
+ *                             ├─► inputs-source ─► inputs-process (routes by topic: RequestsProcessor | SamplesProcessor)
+ *  probeval.samples.v1 ───────┘                    rw requests-store, request-state-store, early-samples-store
+ *                                │
  *                                ├─ dead letters ───────────────────────► dead-letters-sink ─► probeval.dead-letters.v1
  *                                ├─ PromptBounds ───────────────────────► prompt-bounds-sink ─► probeval.prompt-bounds.v1
  *                                └─ RollupEntry (key model|suite|split)
@@ -39,8 +40,8 @@ import org.apache.kafka.streams.state.Stores;
  *                                         (rw model-requests-store, model-bounds-store)       ─► probeval.model-bounds.v1
  * </pre>
  *
- * Requests and samples are keyed by request id and must have the same partition count (co-partitioned): both sources
- * feed processors sharing {@value #REQUESTS_STORE}, so they run in one sub-topology, partition p of both in one task.
+ * Requests and samples are keyed by request id and must have the same partition count (co-partitioned): one source
+ * node reads both and feeds one processor ({@link InputProcessor}), so partition p of both lands in one task.
  */
 public final class AggregatorTopology {
   /** Validated requests by request id (the requests table). */
@@ -58,6 +59,11 @@ public final class AggregatorTopology {
   public static final String MODEL_REQUESTS_STORE = "model-requests-store";
   /** Latest {@link ModelVersionBounds} by {@code modelVersion|suite|split}. */
   public static final String MODEL_BOUNDS_STORE = "model-bounds-store";
+  /**
+   * Samples that arrived before their request ({@link EarlySample}), by {@code requestId + '\0' + offset}; changelog
+   * {@code <application.id>-early-samples-store-changelog}, so the buffer survives restarts exactly.
+   */
+  public static final String EARLY_SAMPLES_STORE = "early-samples-store";
   /** Name of the repartition topic (prefixed with the application id, suffixed -repartition). */
   public static final String MODEL_ROLLUP_REPARTITION = "model-rollup";
 
@@ -86,33 +92,31 @@ public final class AggregatorTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_BOUNDS_STORE),
         Serdes.String(), Topics.MODEL_BOUNDS.valueSerde(serde)));
 
-    Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
-    KStream<String, Object> requestsOut = builder
-        .stream(Topics.EVAL_REQUESTS.name(), raw.withName("requests-source"))
-        .process(() -> new RequestsProcessor(deserializer(EvalRequest.class, serde), metrics),
-            Named.as("requests-process"), REQUESTS_STORE, REQUEST_STATE_STORE);
-    KStream<String, Object> samplesOut = builder
-        .stream(Topics.SAMPLES.name(), raw.withName("samples-source"))
-        .process(() -> new SamplesProcessor(deserializer(ScoredSample.class, serde), config, metrics),
-            Named.as("samples-process"), REQUESTS_STORE, REQUEST_STATE_STORE);
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EARLY_SAMPLES_STORE),
+        Serdes.String(), EarlySample.serde()));
 
-    Map<String, KStream<String, Object>> routes = samplesOut.split(Named.as("samples-route-"))
+    Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
+    KStream<String, Object> inputsOut = builder
+        .stream(List.of(Topics.EVAL_REQUESTS.name(), Topics.SAMPLES.name()), raw.withName("inputs-source"))
+        .process(() -> new InputProcessor(config, metrics, deserializer(EvalRequest.class, serde),
+                deserializer(ScoredSample.class, serde)),
+            Named.as("inputs-process"), REQUESTS_STORE, REQUEST_STATE_STORE, EARLY_SAMPLES_STORE);
+
+    Map<String, KStream<String, Object>> routes = inputsOut.split(Named.as("inputs-route-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("dead-letters"))
         .branch((k, v) -> v instanceof PromptBounds, Branched.as("prompt-bounds"))
         .branch((k, v) -> v instanceof RollupEntry, Branched.as("rollup"))
         .noDefaultBranch();
 
-    requestsOut.mapValues(v -> (DeadLetter) v, Named.as("requests-dead-letters"))
-        .merge(routes.get("samples-route-dead-letters").mapValues(v -> (DeadLetter) v,
-            Named.as("samples-dead-letters")), Named.as("dead-letters-merge"))
+    routes.get("inputs-route-dead-letters").mapValues(v -> (DeadLetter) v, Named.as("dead-letters-cast"))
         .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), Topics.DEAD_LETTERS.valueSerde(serde))
             .withName("dead-letters-sink"));
 
-    routes.get("samples-route-prompt-bounds").mapValues(v -> (PromptBounds) v, Named.as("prompt-bounds-cast"))
+    routes.get("inputs-route-prompt-bounds").mapValues(v -> (PromptBounds) v, Named.as("prompt-bounds-cast"))
         .to(Topics.PROMPT_BOUNDS.name(), Produced.with(Serdes.String(), Topics.PROMPT_BOUNDS.valueSerde(serde))
             .withName("prompt-bounds-sink"));
 
-    routes.get("samples-route-rollup").mapValues(v -> (RollupEntry) v, Named.as("rollup-cast"))
+    routes.get("inputs-route-rollup").mapValues(v -> (RollupEntry) v, Named.as("rollup-cast"))
         .repartition(Repartitioned.<String, RollupEntry>as(MODEL_ROLLUP_REPARTITION)
             .withKeySerde(Serdes.String()).withValueSerde(RollupEntry.serde()))
         .process(() -> new RollupProcessor(config, metrics), Named.as("model-rollup-process"),

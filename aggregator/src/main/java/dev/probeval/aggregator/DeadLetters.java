@@ -19,6 +19,16 @@ final class DeadLetters {
     String topic = meta.map(RecordMetadata::topic).orElse("unknown");
     int partition = meta.map(RecordMetadata::partition).orElse(-1);
     long offset = meta.map(RecordMetadata::offset).orElse(-1L);
+    return of(ctx, record, errorClass, reason, topic, partition, offset);
+  }
+
+  /**
+   * The dead letter for a record read earlier from {@code topic}/{@code partition}/{@code offset} (a buffered early
+   * sample dead-lettered or counted later, when the current record or punctuation is another one).
+   */
+  static org.apache.kafka.streams.processor.api.Record<String, Object> of(ProcessorContext<String, Object> ctx,
+      org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record, String errorClass, String reason,
+      String topic, int partition, long offset) {
     DeadLetter dl = DeadLetter.newBuilder()
         .setSourceTopic(topic)
         .setSourcePartition(partition)

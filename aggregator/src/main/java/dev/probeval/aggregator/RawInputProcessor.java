@@ -79,6 +79,20 @@ abstract class RawInputProcessor<V extends SpecificRecord> implements Processor<
     context.forward(DeadLetters.of(context, raw, errorClass, message));
   }
 
+  /** A dead letter for a record read earlier (its own source coordinates, not the current record's). */
+  final void deadLetter(Record<byte[], byte[]> raw, DeadLetterReason reason, String message, Source source) {
+    if (source == null) {
+      deadLetter(raw, reason, message);
+      return;
+    }
+    metrics.deadLetter(reason, source.topic());
+    context.forward(DeadLetters.of(context, raw, reason.name(), message, source.topic(), source.partition(),
+        source.offset()));
+  }
+
+  /** Where a record was read from, when it is handled after its own processing (buffered early samples). */
+  record Source(String topic, int partition, long offset) {}
+
   @Override
   public void close() {
     deserializer.close();

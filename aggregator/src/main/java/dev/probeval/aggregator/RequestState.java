@@ -1,7 +1,6 @@
 package dev.probeval.aggregator;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -15,14 +14,20 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>The seen-set is how samples are de-duplicated by sample id: the aggregator only accepts a sample whose id equals
  * {@code SampleIds.sampleId(requestId, sampleIndex)} with the index in [0, targetN), so ids and indexes are in
- * one-to-one correspondence and a bit per index is an exact set of the ids seen. Its size is bounded by the request's
- * n (targetN / 8 bytes) and it lives exactly as long as the request's state.
+ * one-to-one correspondence and a bit per index is an exact set of the ids seen. The set is a sparse bitset
+ * ({@link SeenIndexes}): it grows with the indexes actually counted (at most targetN / 64 words of 12 bytes), so a
+ * request with a huge numSamples allocates nothing before its samples arrive; it lives exactly as long as the
+ * request's state.
+ *
+ * <p>Binary form 2: format byte, targetN, n, k, max, greedy, pending, lastProducedAt, the sparse seen-set, the
+ * accumulator. Form 1 (a dense bitset of targetN bits) is still read, so a state written before the change restores.
  */
 public final class RequestState {
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
+  private static final byte FORMAT_DENSE = 1;
 
   private final int targetN;
-  private final long[] seen;
+  private final SeenIndexes seen;
   private final RequestAccumulator acc;
   private int n;
   private int k;
@@ -31,7 +36,7 @@ public final class RequestState {
   private boolean pending;
   private long lastProducedAt = -1;
 
-  private RequestState(int targetN, long[] seen, RequestAccumulator acc) {
+  private RequestState(int targetN, SeenIndexes seen, RequestAccumulator acc) {
     this.targetN = targetN;
     this.seen = seen;
     this.acc = acc;
@@ -42,17 +47,20 @@ public final class RequestState {
     if (targetN < 1) {
       throw new IllegalArgumentException("targetN must be >= 1, got " + targetN);
     }
-    return new RequestState(targetN, new long[(targetN + 63) >>> 6], RequestAccumulator.empty());
+    return new RequestState(targetN, new SeenIndexes(), RequestAccumulator.empty());
   }
 
   /** True when sample {@code index} was counted already. */
   public boolean hasSeen(int index) {
-    return (seen[index >>> 6] & (1L << index)) != 0;
+    return index >= 0 && seen.contains(index);
   }
 
   /** Counts sampled output {@code index} with {@code score}; the caller checked it is new and in range. */
   public void addSample(int index, double score, boolean leaked, long producedAt) {
-    seen[index >>> 6] |= 1L << index;
+    if (index < 0 || index >= targetN) {
+      throw new IllegalArgumentException("sample index " + index + " outside [0, " + targetN + ")");
+    }
+    seen.add(index);
     acc.add(score);
     n++;
     if (leaked) {
@@ -117,12 +125,10 @@ public final class RequestState {
 
   public byte[] toBytes() {
     byte[] a = acc.toBytes();
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + 4 + seen.length * 8 + 4 + a.length);
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + seen.serializedSize() + 4 + a.length);
     b.put(FORMAT).putInt(targetN).putInt(n).putInt(k).putDouble(maxSampled).putDouble(greedy)
-        .put((byte) (pending ? 1 : 0)).putLong(lastProducedAt).putInt(seen.length);
-    for (long w : seen) {
-      b.putLong(w);
-    }
+        .put((byte) (pending ? 1 : 0)).putLong(lastProducedAt);
+    seen.writeTo(b);
     b.putInt(a.length).put(a);
     return b.array();
   }
@@ -130,7 +136,7 @@ public final class RequestState {
   public static RequestState fromBytes(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte format = b.get();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_DENSE) {
       throw new SerializationException("unknown RequestState format " + format);
     }
     int targetN = b.getInt();
@@ -140,9 +146,23 @@ public final class RequestState {
     double greedy = b.getDouble();
     boolean pending = b.get() != 0;
     long lastProducedAt = b.getLong();
-    long[] seen = new long[b.getInt()];
-    for (int i = 0; i < seen.length; i++) {
-      seen[i] = b.getLong();
+    SeenIndexes seen;
+    if (format == FORMAT_DENSE) {
+      int words = b.getInt();
+      if (words < 0 || words > b.remaining() / 8) {
+        throw new SerializationException("corrupt RequestState: " + words + " bitset words");
+      }
+      long[] dense = new long[words];
+      for (int i = 0; i < words; i++) {
+        dense[i] = b.getLong();
+      }
+      seen = SeenIndexes.fromDense(dense);
+    } else {
+      try {
+        seen = SeenIndexes.readFrom(b);
+      } catch (IllegalArgumentException e) {
+        throw new SerializationException("corrupt RequestState: " + e.getMessage(), e);
+      }
     }
     byte[] a = new byte[b.getInt()];
     b.get(a);
@@ -166,7 +186,7 @@ public final class RequestState {
   @Override
   public String toString() {
     return "RequestState{n=" + n + "/" + targetN + ", k=" + k + ", greedy=" + greedyScore() + ", max="
-        + maxSampledScore() + ", pending=" + pending + ", seenWords=" + Arrays.stream(seen).filter(w -> w != 0).count()
+        + maxSampledScore() + ", pending=" + pending + ", seenWords=" + seen.words()
         + "}";
   }
 }

@@ -7,13 +7,19 @@ import dev.probeval.avro.ScoredSample;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -27,26 +33,51 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Emission: when n reaches numSamples (FINAL in fixed-n modes, ANYTIME otherwise); otherwise every {@code emitEverySamples}
  * counted samples, on the greedy baseline's arrival, and for any update not yet emitted, within {@code emitIntervalMs}
  * of wall-clock time. Each emission also goes to the model roll-up as a {@link RollupEntry}.
+ *
+ * <p>A sample whose request is not known yet is kept in {@value AggregatorTopology#EARLY_SAMPLES_STORE} (bounded per
+ * task by {@link AggregatorConfig#earlySampleBufferMax()}) and counted, in arrival order, as soon as its request is
+ * stored; if the request does not arrive within {@link AggregatorConfig#earlySampleTimeoutMs()} (wall clock) it is
+ * dead-lettered as UNKNOWN_REQUEST with its own source coordinates. Requests and states are read through task-local
+ * object caches ({@link CachedStore}) and written through to their stores.
  */
 final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
+  /** Longest wait between two looks at the early-sample buffer's deadlines. */
+  private static final long EARLY_CHECK_MAX_MS = 1000;
+
   private final AggregatorConfig config;
-  private KeyValueStore<String, EvalRequest> requests;
-  private KeyValueStore<String, RequestState> states;
+  private final CachedStore<EvalRequest> requests;
+  private final CachedStore<RequestState> states;
+  private final SampleIdCheck ids = new SampleIdCheck();
+  private KeyValueStore<String, EarlySample> early;
   /** Requests with updates not yet emitted (rebuilt from the store's pending flags when the task starts). */
   private final Set<String> dirty = new LinkedHashSet<>();
+  /** Buffered early samples per request id (rebuilt from {@code early} when the task starts). */
+  private final Map<String, Integer> earlyCounts = new HashMap<>();
+  private int earlyTotal;
 
-  SamplesProcessor(Deserializer<ScoredSample> deserializer, AggregatorConfig config, AggregatorMetrics metrics) {
+  SamplesProcessor(Deserializer<ScoredSample> deserializer, AggregatorConfig config, AggregatorMetrics metrics,
+      CachedStore<EvalRequest> requests, CachedStore<RequestState> states) {
     super(deserializer, metrics);
     this.config = config;
+    this.requests = requests;
+    this.states = states;
   }
 
   @Override
   public void init(ProcessorContext<String, Object> context) {
     super.init(context);
-    requests = context.getStateStore(AggregatorTopology.REQUESTS_STORE);
-    states = context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE);
+    early = context.getStateStore(AggregatorTopology.EARLY_SAMPLES_STORE);
+    try (KeyValueIterator<String, EarlySample> it = early.all()) {
+      while (it.hasNext()) {
+        earlyCounts.merge(EarlySample.requestIdOf(it.next().key), 1, Integer::sum);
+        earlyTotal++;
+      }
+    }
+    metrics.earlyBuffered(earlyTotal);
+    context.schedule(Duration.ofMillis(Math.min(EARLY_CHECK_MAX_MS, config.earlySampleTimeoutMs())),
+        PunctuationType.WALL_CLOCK_TIME, this::checkEarly);
     if (config.emitIntervalMs() > 0) {
-      try (KeyValueIterator<String, RequestState> it = states.all()) {
+      try (KeyValueIterator<String, RequestState> it = states.store().all()) {
         while (it.hasNext()) {
           KeyValue<String, RequestState> kv = it.next();
           if (kv.value.pending()) {
@@ -61,26 +92,38 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
 
   @Override
   void process(String key, ScoredSample s, Record<byte[], byte[]> raw) {
+    count(key, s, raw, null);
+  }
+
+  /**
+   * Checks and counts one sample. {@code source} is null for the record being processed, or where a buffered early
+   * sample was read from (its dead letters name that record, not the current one).
+   */
+  private void count(String key, ScoredSample s, Record<byte[], byte[]> raw, Source source) {
     if (!key.equals(s.getRequestId())) {
       deadLetter(raw, DeadLetterReason.KEY_MISMATCH,
-          "key '" + key + "' differs from requestId '" + s.getRequestId() + "'");
+          "key '" + key + "' differs from requestId '" + s.getRequestId() + "'", source);
       return;
     }
     EvalRequest request = requests.get(key);
     if (request == null) {
-      deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST,
-          "sample " + s.getSampleId() + " is for unknown request " + key);
+      if (source == null) {
+        bufferOrReject(key, s, raw);
+      } else {
+        deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST,
+            "sample " + s.getSampleId() + " is for unknown request " + key, source);
+      }
       return;
     }
     double score = s.getScore();
     if (!Double.isFinite(score)) {
       deadLetter(raw, DeadLetterReason.SCORE_NOT_FINITE, "score " + score + " of sample " + s.getSampleId()
-          + " (request " + key + ", index " + s.getSampleIndex() + ") is not a finite number");
+          + " (request " + key + ", index " + s.getSampleIndex() + ") is not a finite number", source);
       return;
     }
     if (score < 0 || score > 1) {
       deadLetter(raw, DeadLetterReason.SCORE_OUT_OF_RANGE, "score " + score + " of sample " + s.getSampleId()
-          + " (request " + key + ", index " + s.getSampleIndex() + ") is outside [0, 1]");
+          + " (request " + key + ", index " + s.getSampleIndex() + ") is outside [0, 1]", source);
       return;
     }
     int index = s.getSampleIndex();
@@ -88,13 +131,14 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     if (greedy ? index != SampleIds.GREEDY_INDEX : index < 0 || index >= request.getNumSamples()) {
       deadLetter(raw, DeadLetterReason.SAMPLE_INDEX_OUT_OF_RANGE, (greedy
           ? "greedy baseline of request " + key + " has index " + index + ", expected " + SampleIds.GREEDY_INDEX
-          : "sample index " + index + " of request " + key + " is outside [0, " + request.getNumSamples() + ")"));
+          : "sample index " + index + " of request " + key + " is outside [0, " + request.getNumSamples() + ")"),
+          source);
       return;
     }
-    String expectedId = SampleIds.sampleId(key, index);
-    if (!expectedId.equals(s.getSampleId())) {
+    if (!ids.matches(s.getSampleId(), key, index)) {
       deadLetter(raw, DeadLetterReason.SAMPLE_ID_MISMATCH, "sample id " + s.getSampleId() + " of request " + key
-          + " index " + index + " is not SampleIds.sampleId(requestId, index) = " + expectedId);
+          + " index " + index + " is not SampleIds.sampleId(requestId, index) = " + SampleIds.sampleId(key, index),
+          source);
       return;
     }
     RequestState state = states.get(key);
@@ -129,7 +173,80 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     } else if (config.emitIntervalMs() > 0) {
       dirty.add(key);
     }
+    // write-through: the store (and its changelog, in this task's transaction) holds the change before any commit
     states.put(key, state);
+  }
+
+  /** A sample whose request is not known (yet): kept in the early-sample buffer, or dead-lettered when it is full. */
+  private void bufferOrReject(String key, ScoredSample s, Record<byte[], byte[]> raw) {
+    if (earlyTotal >= config.earlySampleBufferMax()) {
+      deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST, "sample " + s.getSampleId() + " is for unknown request "
+          + key + (config.earlySampleBufferMax() == 0 ? "" : " and the early-sample buffer is full ("
+          + config.earlySampleBufferMax() + " samples)"));
+      return;
+    }
+    RecordMetadata m = context.recordMetadata().orElseThrow();
+    early.put(EarlySample.storeKey(key, m.offset()), new EarlySample(context.currentSystemTimeMs(), m.topic(),
+        m.partition(), m.offset(), raw.timestamp(), raw.key(), raw.value()));
+    earlyCounts.merge(key, 1, Integer::sum);
+    earlyTotal++;
+    metrics.earlyBuffered(1);
+  }
+
+  /**
+   * Counts the buffered samples of {@code requestId} in arrival order (called right after the request is stored,
+   * in the same record's processing, so the counts, the buffer deletion and the request commit together).
+   */
+  void releaseEarly(String requestId) {
+    if (!earlyCounts.containsKey(requestId)) {
+      return;
+    }
+    List<KeyValue<String, EarlySample>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, EarlySample> it = early.prefixScan(EarlySample.prefix(requestId),
+        new StringSerializer())) {
+      it.forEachRemaining(entries::add);
+    }
+    for (KeyValue<String, EarlySample> kv : entries) {
+      EarlySample e = removeEarly(kv.key);
+      metrics.earlyReleased();
+      Record<byte[], byte[]> raw = new Record<>(e.key(), e.value(), e.timestamp());
+      // it was decoded once already; a registry outage propagates (the transaction aborts, as for any record)
+      ScoredSample s = deserializer.deserialize(e.topic(), e.value());
+      count(requestId, s, raw, new Source(e.topic(), e.partition(), e.offset()));
+    }
+  }
+
+  /** Wall-clock check of the buffer: samples whose request arrived are counted, expired ones dead-lettered. */
+  private void checkEarly(long now) {
+    if (earlyTotal == 0) {
+      return;
+    }
+    List<KeyValue<String, EarlySample>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, EarlySample> it = early.all()) {
+      it.forEachRemaining(entries::add);
+    }
+    for (KeyValue<String, EarlySample> kv : entries) {
+      String requestId = EarlySample.requestIdOf(kv.key);
+      if (requests.get(requestId) != null) {
+        releaseEarly(requestId);
+      } else if (kv.value.bufferedAtMs() + config.earlySampleTimeoutMs() <= now) {
+        EarlySample e = removeEarly(kv.key);
+        deadLetter(new Record<>(e.key(), e.value(), e.timestamp()), DeadLetterReason.UNKNOWN_REQUEST,
+            "sample record for request " + requestId + " arrived before its request, which did not arrive within "
+                + config.earlySampleTimeoutMs() + " ms", new Source(e.topic(), e.partition(), e.offset()));
+      }
+    }
+  }
+
+  private EarlySample removeEarly(String storeKey) {
+    EarlySample e = early.delete(storeKey);
+    String requestId = EarlySample.requestIdOf(storeKey);
+    if (earlyCounts.merge(requestId, -1, Integer::sum) <= 0) {
+      earlyCounts.remove(requestId);
+    }
+    earlyTotal--;
+    metrics.earlyBuffered(-1);
+    return e;
   }
 
   /** Emits every pending update (wall-clock punctuation), so no update waits longer than the interval. */
@@ -158,5 +275,13 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   @Override
   void tombstone(String key, Record<byte[], byte[]> raw) {
     deadLetter(raw, DeadLetterReason.UNDESERIALIZABLE, "sample record for request " + key + " has no value");
+  }
+
+  @Override
+  public void close() {
+    metrics.earlyBuffered(-earlyTotal);
+    earlyTotal = 0;
+    earlyCounts.clear();
+    super.close();
   }
 }

@@ -100,15 +100,47 @@ class AggregatorDeadLetterTest {
   }
 
   @Test
-  void shouldDeadLetterSampleForUnknownRequest() {
-    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+  void shouldDeadLetterSampleForUnknownRequestOnceItsBufferDeadlinePasses() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleTimeoutMs(5_000));
     fx.send(Records.sample("ghost", 0, 0.5));
+    // buffered first: the request may still come
+    assertTrue(fx.deadLetters.isEmpty());
+    assertEquals(1, fx.metrics.earlySamplesBuffered());
+    fx.driver.advanceWallClockTime(java.time.Duration.ofMillis(4_000));
+    assertTrue(fx.deadLetters.isEmpty());
+    fx.driver.advanceWallClockTime(java.time.Duration.ofMillis(1_500));
     var kv = fx.deadLetters.readKeyValue();
+    assertEquals(0, fx.metrics.earlySamplesBuffered());
+    assertEquals(0, fx.earlyStore().approximateNumEntries());
     assertTrue(fx.deadLetters.isEmpty());
     assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 0), kv.key);
     assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST));
-    assertTrue(kv.value.getReason().contains("ghost"), kv.value.getReason());
+    assertTrue(kv.value.getReason().contains("ghost") && kv.value.getReason().contains("5000 ms"),
+        kv.value.getReason());
+    assertEquals(Topics.SAMPLES.name(), kv.value.getSourceTopic());
+    assertEquals(0L, kv.value.getSourceOffset());
     assertNull(fx.stateStore().get("ghost"));
+  }
+
+  @Test
+  void shouldDeadLetterSampleForUnknownRequestAtOnceWhenTheEarlyBufferIsFull() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleBufferMax(2));
+    fx.send(Records.sample("ghost", 0, 0.5));
+    fx.send(Records.sample("ghost", 1, 0.5));
+    assertTrue(fx.deadLetters.isEmpty());
+    fx.send(Records.sample("ghost", 2, 0.5));
+    var kv = fx.deadLetters.readKeyValue();
+    assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 2), kv.key);
+    assertTrue(kv.value.getReason().contains("buffer is full"), kv.value.getReason());
+    assertEquals(2, fx.metrics.earlySamplesBuffered());
+  }
+
+  @Test
+  void shouldDeadLetterSampleForUnknownRequestAtOnceWhenBufferingIsOff() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleBufferMax(0));
+    fx.send(Records.sample("ghost", 0, 0.5));
+    assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST));
+    assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 0), fx.deadLetters.readKeyValue().key);
   }
 
   @Test

@@ -86,6 +86,8 @@ class AggregatorIntegrationTest {
     return AggregatorConfig.builder().applicationId(appId).bootstrapServers(kafka.bootstrapServers())
         .schemaRegistryUrl(registry.url()).stateDir(tmp.resolve(stateSubdir)).httpPort(0).partitions(PARTITIONS)
         .emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
+        // a stray sample waits this long in the early-sample buffer before its UNKNOWN_REQUEST dead letter
+        .earlySampleTimeoutMs(1_000)
         .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
         .streamsConfig("num.stream.threads", 1);
   }
@@ -202,6 +204,11 @@ class AggregatorIntegrationTest {
       assertTrue(metrics.contains("kafka_stream_thread_process_total") || metrics.contains("kafka_stream_"),
           "Kafka Streams' meters");
       assertTrue(metrics.contains("probeval_aggregator_dead_letters_total"), "dead-letter counter");
+      assertTrue(metrics.contains("probeval_aggregator_early_samples_buffered"), "early-sample buffer gauge");
+      // the stray sample waits in the early-sample buffer, then is dead-lettered once its deadline (1 s) passed
+      await("stray sample dead-lettered after its buffer deadline", Duration.ofSeconds(60),
+          () -> agg.metrics().deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST) >= 1);
+      assertEquals(0, agg.metrics().earlySamplesBuffered());
     }
 
     List<PromptBounds> finals = new ArrayList<>();

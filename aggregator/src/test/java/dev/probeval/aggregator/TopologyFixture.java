@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -39,10 +40,11 @@ final class TopologyFixture implements AutoCloseable {
   final Serializer<ScoredSample> sampleSer;
   private final String scope = "agg-" + UUID.randomUUID();
 
-  private TopologyFixture(Path stateDir, int emitEvery, long emitIntervalMs, long modelIntervalMs) {
-    AggregatorConfig config = AggregatorConfig.builder().applicationId("agg-test")
+  private TopologyFixture(Path stateDir, int emitEvery, long emitIntervalMs, long modelIntervalMs,
+      UnaryOperator<AggregatorConfig.Builder> tweak) {
+    AggregatorConfig config = tweak.apply(AggregatorConfig.builder().applicationId("agg-test")
         .bootstrapServers("dummy:9092").schemaRegistryUrl("mock://" + scope).stateDir(stateDir)
-        .emitEverySamples(emitEvery).emitIntervalMs(emitIntervalMs).modelEmitIntervalMs(modelIntervalMs).build();
+        .emitEverySamples(emitEvery).emitIntervalMs(emitIntervalMs).modelEmitIntervalMs(modelIntervalMs)).build();
     Properties props = config.streamsProperties(0);
     // Every update reaches the stores and outputs at once, so tests can assert after each record.
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
@@ -66,7 +68,13 @@ final class TopologyFixture implements AutoCloseable {
    * modelIntervalMs} wall-clock emission intervals (0: off / on every update).
    */
   static TopologyFixture start(Path stateDir, int emitEvery, long emitIntervalMs, long modelIntervalMs) {
-    return new TopologyFixture(stateDir, emitEvery, emitIntervalMs, modelIntervalMs);
+    return new TopologyFixture(stateDir, emitEvery, emitIntervalMs, modelIntervalMs, b -> b);
+  }
+
+  /** As {@link #start(Path, int, long, long)}, with further config ({@code tweak}: e.g. the early-sample buffer). */
+  static TopologyFixture start(Path stateDir, int emitEvery, long emitIntervalMs, long modelIntervalMs,
+      UnaryOperator<AggregatorConfig.Builder> tweak) {
+    return new TopologyFixture(stateDir, emitEvery, emitIntervalMs, modelIntervalMs, tweak);
   }
 
   static byte[] key(String s) {
@@ -96,6 +104,10 @@ final class TopologyFixture implements AutoCloseable {
 
   KeyValueStore<String, RequestState> stateStore() {
     return driver.getKeyValueStore(AggregatorTopology.REQUEST_STATE_STORE);
+  }
+
+  KeyValueStore<String, EarlySample> earlyStore() {
+    return driver.getKeyValueStore(AggregatorTopology.EARLY_SAMPLES_STORE);
   }
 
   KeyValueStore<String, RollupEntry> rollupEntriesStore() {

@@ -1,10 +1,5 @@
 package dev.probeval.core.bounds;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -286,89 +281,133 @@ public final class ScoreAccumulator {
     return Arrays.copyOf(counts, distinct);
   }
 
-  /** Compact, versioned binary form for state stores: ≈ 100 varints plus 9 bytes per distinct value. */
+  /**
+   * Compact, versioned binary form for state stores: ≈ 100 varints plus 9 bytes per distinct value. Written into one
+   * array sized up front (no stream, no per-byte call): the aggregator serializes a request's accumulator on every
+   * counted sample, so this is on its hot path.
+   */
   public byte[] toBytes() {
-    ByteArrayOutputStream bos = new ByteArrayOutputStream(64 + 12 * distinct);
-    try (DataOutputStream out = new DataOutputStream(bos)) {
-      out.writeByte(FORMAT_VERSION);
-      out.writeByte(rounded ? 1 : 0);
-      writeVarLong(out, cap);
-      writeVarLong(out, n);
-      out.writeDouble(sum);
-      out.writeDouble(sumC);
-      out.writeDouble(sumSq);
-      out.writeDouble(sumSqC);
-      out.writeDouble(min);
-      out.writeDouble(max);
-      for (long c : cells) {
-        writeVarLong(out, c);
-      }
-      writeVarLong(out, distinct);
-      for (int i = 0; i < distinct; i++) {
-        out.writeDouble(values[i]);
-        writeVarLong(out, counts[i]);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    byte[] out = new byte[2 + 10 + 10 + 6 * 8 + Grid.SIZE * 10 + 10 + distinct * 18];
+    int p = 0;
+    out[p++] = FORMAT_VERSION;
+    out[p++] = (byte) (rounded ? 1 : 0);
+    p = putVarLong(out, p, cap);
+    p = putVarLong(out, p, n);
+    p = putDouble(out, p, sum);
+    p = putDouble(out, p, sumC);
+    p = putDouble(out, p, sumSq);
+    p = putDouble(out, p, sumSqC);
+    p = putDouble(out, p, min);
+    p = putDouble(out, p, max);
+    for (long c : cells) {
+      p = putVarLong(out, p, c);
     }
-    return bos.toByteArray();
+    p = putVarLong(out, p, distinct);
+    for (int i = 0; i < distinct; i++) {
+      p = putDouble(out, p, values[i]);
+      p = putVarLong(out, p, counts[i]);
+    }
+    return Arrays.copyOf(out, p);
   }
 
   /** Reads the form written by {@link #toBytes()}; throws {@link IllegalArgumentException} on corrupt input. */
   public static ScoreAccumulator fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-      byte version = in.readByte();
-      if (version != FORMAT_VERSION) {
-        throw new IllegalArgumentException("unknown ScoreAccumulator format version " + version);
-      }
-      boolean rounded = in.readByte() != 0;
-      ScoreAccumulator a = new ScoreAccumulator((int) readVarLong(in));
-      a.rounded = rounded;
-      a.n = readVarLong(in);
-      a.sum = in.readDouble();
-      a.sumC = in.readDouble();
-      a.sumSq = in.readDouble();
-      a.sumSqC = in.readDouble();
-      a.min = in.readDouble();
-      a.max = in.readDouble();
-      for (int j = 0; j < Grid.SIZE; j++) {
-        a.cells[j] = readVarLong(in);
-      }
-      int m = (int) readVarLong(in);
-      a.values = new double[Math.max(8, m)];
-      a.counts = new long[Math.max(8, m)];
-      for (int i = 0; i < m; i++) {
-        a.values[i] = in.readDouble();
-        a.counts[i] = readVarLong(in);
-      }
-      a.distinct = m;
-      if (in.available() != 0) {
-        throw new IllegalArgumentException("trailing bytes after ScoreAccumulator state");
-      }
-      return a;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("corrupt ScoreAccumulator state: " + e.getMessage(), e);
+    Reader in = new Reader(bytes);
+    byte version = in.readByte();
+    if (version != FORMAT_VERSION) {
+      throw new IllegalArgumentException("unknown ScoreAccumulator format version " + version);
     }
+    boolean rounded = in.readByte() != 0;
+    long cap = in.readVarLong();
+    if (cap < 1 || cap > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("corrupt ScoreAccumulator state: distinct-value cap " + cap);
+    }
+    ScoreAccumulator a = new ScoreAccumulator((int) cap);
+    a.rounded = rounded;
+    a.n = in.readVarLong();
+    a.sum = in.readDouble();
+    a.sumC = in.readDouble();
+    a.sumSq = in.readDouble();
+    a.sumSqC = in.readDouble();
+    a.min = in.readDouble();
+    a.max = in.readDouble();
+    for (int j = 0; j < Grid.SIZE; j++) {
+      a.cells[j] = in.readVarLong();
+    }
+    long m = in.readVarLong();
+    if (m < 0 || m > (bytes.length - in.pos) / 9) {
+      throw new IllegalArgumentException("corrupt ScoreAccumulator state: " + m + " distinct values");
+    }
+    int dm = (int) m;
+    a.values = new double[Math.max(8, dm)];
+    a.counts = new long[Math.max(8, dm)];
+    for (int i = 0; i < dm; i++) {
+      a.values[i] = in.readDouble();
+      a.counts[i] = in.readVarLong();
+    }
+    a.distinct = dm;
+    if (in.pos != bytes.length) {
+      throw new IllegalArgumentException("trailing bytes after ScoreAccumulator state");
+    }
+    return a;
   }
 
-  private static void writeVarLong(DataOutputStream out, long v) throws IOException {
+  private static int putVarLong(byte[] out, int p, long v) {
     while ((v & ~0x7FL) != 0) {
-      out.writeByte((int) ((v & 0x7F) | 0x80));
+      out[p++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
     }
-    out.writeByte((int) v);
+    out[p++] = (byte) v;
+    return p;
   }
 
-  private static long readVarLong(DataInputStream in) throws IOException {
-    long v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      int b = in.readUnsignedByte();
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return v;
-      }
+  /** Big-endian IEEE 754 bits, as DataOutputStream.writeDouble wrote them (format version 1 is unchanged). */
+  private static int putDouble(byte[] out, int p, double d) {
+    long v = Double.doubleToLongBits(d);
+    for (int s = 56; s >= 0; s -= 8) {
+      out[p++] = (byte) (v >>> s);
     }
-    throw new IOException("varint too long");
+    return p;
+  }
+
+  /** Bounds-checked cursor over a serialized accumulator; a short read is a corrupt state, not an index error. */
+  private static final class Reader {
+    private final byte[] b;
+    private int pos;
+
+    Reader(byte[] b) {
+      this.b = b;
+    }
+
+    byte readByte() {
+      if (pos >= b.length) {
+        throw new IllegalArgumentException("corrupt ScoreAccumulator state: truncated");
+      }
+      return b[pos++];
+    }
+
+    double readDouble() {
+      if (pos + 8 > b.length) {
+        throw new IllegalArgumentException("corrupt ScoreAccumulator state: truncated");
+      }
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (b[pos++] & 0xff);
+      }
+      return Double.longBitsToDouble(v);
+    }
+
+    long readVarLong() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int x = readByte() & 0xff;
+        v |= (long) (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("corrupt ScoreAccumulator state: varint too long");
+    }
   }
 
   @Override

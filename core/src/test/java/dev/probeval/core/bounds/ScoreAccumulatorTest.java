@@ -11,6 +11,23 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ScoreAccumulatorTest {
+  /** Bytes the DataOutputStream-based writer produced for format version 1, so stored states stay readable. */
+  private static final String FORMAT_1_GOLDEN = "01008020064000fcd6e9b9cb1b3c700000000000003ff63e6df42457f8bc7800000000000000000000000000003ff0000000"
+      + "0000000100000000000000000000000001000000000000000000000002000000000000000000000000000000000000000000"
+      + "0000000100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+      + "000001050000000000000000013fbf9add3739635f013fd0000000000000023fe0000000000000013ff000000000000001";
+
+  @Test
+  void shouldWriteAndReadFormatOneByteForByteAsBefore() {
+    ScoreAccumulator a = ScoreAccumulator.of(0.5, 0.25, 1.0, 0.25, 0.0, 0.123456789);
+    assertEquals(FORMAT_1_GOLDEN, java.util.HexFormat.of().formatHex(a.toBytes()));
+    ScoreAccumulator back = ScoreAccumulator.fromBytes(java.util.HexFormat.of().parseHex(FORMAT_1_GOLDEN));
+    assertEquals(a, back);
+    assertEquals(6, back.n());
+    assertThrows(IllegalArgumentException.class, () -> ScoreAccumulator.fromBytes(
+        java.util.Arrays.copyOf(a.toBytes(), a.toBytes().length - 3)));
+  }
+
   private static final BoundConfig ALL_THRESHOLDS =
       BoundConfig.defaults().withThresholds(List.of(0.0, 0.25, 0.5, 0.9));
 

@@ -1,0 +1,71 @@
+package dev.probeval.aggregator;
+
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.Topics;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The one processor node behind both input topics (node {@code inputs-process}): routes each raw record by its source
+ * topic to {@link RequestsProcessor} or {@link SamplesProcessor}. Why one node rather than one per topic: the two
+ * share per-task object caches of the requests and request states ({@link CachedStore}), which must have a single
+ * owner to stay coherent (a request tombstone or a conflicting re-send deletes a state the sample side has cached),
+ * and a stored request must release its buffered early samples in the same record's processing. Both topics are
+ * co-partitioned, so partition p of both still lands in one task, and Streams still picks the next record across
+ * them by timestamp.
+ */
+final class InputProcessor implements Processor<byte[], byte[], String, Object> {
+  private final AggregatorConfig config;
+  private final AggregatorMetrics metrics;
+  private final Deserializer<EvalRequest> requestDeserializer;
+  private final Deserializer<ScoredSample> sampleDeserializer;
+  private ProcessorContext<String, Object> context;
+  private RequestsProcessor requests;
+  private SamplesProcessor samples;
+  private CachedStore<EvalRequest> requestCache;
+  private CachedStore<RequestState> stateCache;
+
+  InputProcessor(AggregatorConfig config, AggregatorMetrics metrics, Deserializer<EvalRequest> requestDeserializer,
+      Deserializer<ScoredSample> sampleDeserializer) {
+    this.config = config;
+    this.metrics = metrics;
+    this.requestDeserializer = requestDeserializer;
+    this.sampleDeserializer = sampleDeserializer;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    requestCache = new CachedStore<>(context.getStateStore(AggregatorTopology.REQUESTS_STORE),
+        config.objectCacheEntries());
+    stateCache = new CachedStore<>(context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE),
+        config.objectCacheEntries());
+    samples = new SamplesProcessor(sampleDeserializer, config, metrics, requestCache, stateCache);
+    requests = new RequestsProcessor(requestDeserializer, metrics, requestCache, stateCache, samples::releaseEarly);
+    samples.init(context);
+    requests.init(context);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
+    if (topic.equals(Topics.EVAL_REQUESTS.name())) {
+      requests.process(record);
+    } else {
+      samples.process(record);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (samples != null) {
+      samples.close();
+      requests.close();
+      requestCache.clear();
+      stateCache.clear();
+    }
+  }
+}
