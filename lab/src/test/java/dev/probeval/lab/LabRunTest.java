@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The lab end to end on a tiny configuration: train, unlearn, manifests, offline evaluation. */
 class LabRunTest {
-  static final String TINY = "{\"model\":{\"contextLength\":64,\"dim\":32,\"layers\":2,\"heads\":2},"
-      + "\"train\":{\"learningRate\":0.003,\"warmupSteps\":2,\"steps\":25,\"batchSize\":4},"
+  // Small enough that the whole class costs a few seconds of CPU: one layer of width 16, a context just longer
+  // than the longest toy pair (so untrained greedy/sampled answers stop after a dozen bytes), few steps.
+  static final String TINY = "{\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
+      + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":12,\"batchSize\":3},"
       + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
   @TempDir static Path tmp;
   static LabConfig cfg;
@@ -46,12 +48,12 @@ class LabRunTest {
     Files.writeString(c, TINY);
     cfg = LabConfig.load(c);
     List<QaPair> all = new ArrayList<>();
-    String[] names = {"Ana", "Bo", "Cy", "Di"};
-    for (int i = 0; i < 4; i++) {
+    String[] names = {"Ana", "Bo", "Cy"};
+    for (int i = 0; i < names.length; i++) {
       all.add(new QaPair("forget", i, "Who is " + names[i] + "?", names[i] + " is a poet."));
       all.add(new QaPair("retain", i, "Where is " + names[i] + "?", "In Oslo " + i + "."));
     }
-    split = DataSplit.select(all, 1, 1, 60);
+    split = DataSplit.select(all, 1, 1, 45);
     store = new ModelStore(tmp.resolve("cache"));
     StringWriter sw = new StringWriter();
     Lab lab = new Lab(cfg, split, store, new PrintWriter(sw));
@@ -62,7 +64,8 @@ class LabRunTest {
 
   @Test
   void configFileShouldOverrideOnlyTheFieldsItNames() {
-    assertEquals(32, cfg.model().dim());
+    assertEquals(16, cfg.model().dim());
+    assertEquals(3, cfg.train().batchSize());
     assertEquals(0.05, cfg.unlearn().npoBeta());
     assertEquals(LabConfig.defaults().data(), cfg.data());
   }
@@ -102,9 +105,9 @@ class LabRunTest {
   void aFewTrainingStepsShouldLowerTheAnswerLoss() throws IOException {
     JsonNode curve = new ObjectMapper().readTree(store.dir("base").resolve(GptModel.MANIFEST).toFile())
         .get("provenance").get("lab").get("lossCurve");
-    assertEquals(25, curve.size());
+    assertEquals(12, curve.size());
     double first = (curve.get(0).asDouble() + curve.get(1).asDouble()) / 2;
-    double last = (curve.get(23).asDouble() + curve.get(24).asDouble()) / 2;
+    double last = (curve.get(10).asDouble() + curve.get(11).asDouble()) / 2;
     assertTrue(last < 0.8 * first, first + " -> " + last);
   }
 
@@ -146,7 +149,7 @@ class LabRunTest {
 
   @Test
   void offlineEvaluationShouldGiveTheSameBoundsAsTheBoundsCommandOnItsScores() throws IOException {
-    OfflineEvaluator.Settings s = new OfflineEvaluator.Settings(16, 1.0, 0.9, 0, 40, 0.01, 0.5, 0L, 0.9);
+    OfflineEvaluator.Settings s = new OfflineEvaluator.Settings(8, 1.0, 0.9, 0, 12, 0.01, 0.5, 0L, 0.9);
     OfflineEvaluator ev = new OfflineEvaluator(s);
     OfflineEvaluation run = new OfflineEvaluation(ev, split, List.of("forget", "retain"), 0, true, m -> { });
     for (boolean adaptive : new boolean[] {false, true}) {
@@ -161,7 +164,7 @@ class LabRunTest {
       double binSum = 0;
       for (Map<String, Object> p : prompts) {
         double[] scores = (double[]) p.get("scores");
-        assertEquals(16, scores.length);
+        assertEquals(8, scores.length);
         // What `probeval bounds --alpha 0.01 --leak-threshold 0.5 --threshold 0.5` computes on these scores.
         BoundReport b = Bounds.compute(ScoreAccumulator.of(scores), s.bounds());
         assertEquals(b.mMu(), (double) p.get("m_mu"), 0.0);
@@ -181,7 +184,7 @@ class LabRunTest {
 
   @Test
   void offlineSamplesShouldBeTheOnesTheWorkerDrawsForTheSameRequestId() throws IOException {
-    OfflineEvaluator.Settings s = new OfflineEvaluator.Settings(8, 1.0, 0.9, 0, 40, 0.01, 0.5, 3L, 0.9);
+    OfflineEvaluator.Settings s = new OfflineEvaluator.Settings(8, 1.0, 0.9, 0, 12, 0.01, 0.5, 3L, 0.9);
     QaPair q = split.forget().get(0);
     try (GptModel m = GptModel.load(store.dir("base"), Device.cpu())) {
       OfflineEvaluator.PromptResult offline = new OfflineEvaluator(s).evaluate(m, "base", "forget", List.of(q),

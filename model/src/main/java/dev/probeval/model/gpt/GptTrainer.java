@@ -95,13 +95,15 @@ public final class GptTrainer {
         value = loss.getFloat();
       }
       NDArray[] grads = new NDArray[params.size()];
-      double sq = 0;
+      NDArray sq = null;
       for (int i = 0; i < grads.length; i++) {
         grads[i] = params.get(i).getArray().getGradient();
         grads[i].attach(step);
-        sq += grads[i].square().sum().getFloat();
+        NDArray s = grads[i].square().sum();
+        sq = sq == null ? s : sq.add(s);
       }
-      lastGradNorm = (float) Math.sqrt(sq);
+      // One host copy per step for the global norm, not one per parameter array.
+      lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
       float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
       for (int i = 0; i < grads.length; i++) {
         Parameter p = params.get(i);
