@@ -67,6 +67,23 @@ final class AggregateCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--early-sample-buffer", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_EARLY_SAMPLE_BUFFER,
+      description = "Samples per task kept while their request has not arrived; 0: dead-letter at once "
+          + "(default: ${DEFAULT-VALUE}).")
+  int earlySampleBuffer;
+
+  @Option(names = "--early-sample-timeout-ms", paramLabel = "MS",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_EARLY_SAMPLE_TIMEOUT_MS,
+      description = "How long a buffered sample waits for its request before it is dead-lettered "
+          + "(default: ${DEFAULT-VALUE}).")
+  long earlySampleTimeoutMs;
+
+  @Option(names = "--object-cache-entries", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_OBJECT_CACHE,
+      description = "Decoded requests and request states cached per task (default: ${DEFAULT-VALUE}).")
+  int objectCacheEntries;
+
   /** Starts the service; tests replace it with a fake to play a service that dies. */
   Function<AggregatorConfig, RunningService> starter = AggregateCommand::start;
 
@@ -100,6 +117,9 @@ final class AggregateCommand implements Callable<Integer> {
     Cli.option("--model-emit-interval-ms", () -> b.modelEmitIntervalMs(modelEmitIntervalMs));
     Cli.option("--ed-lambda", () -> b.edLambda(edLambda));
     Cli.option("--threads", () -> b.streamThreads(threads));
+    Cli.option("--early-sample-buffer", () -> b.earlySampleBufferMax(earlySampleBuffer));
+    Cli.option("--early-sample-timeout-ms", () -> b.earlySampleTimeoutMs(earlySampleTimeoutMs));
+    Cli.option("--object-cache-entries", () -> b.objectCacheEntries(objectCacheEntries));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }
