@@ -56,8 +56,10 @@ public enum DeadLetterReason {
   SAMPLE_ID_MISMATCH,
   /** Worker side: no model is configured for the request's model version (the request ends REJECTED). */
   UNKNOWN_MODEL_VERSION,
-  /** Worker side: the configured model could not be opened, or the request exceeds this worker's own limits. */
+  /** Worker side: the configured model could not be opened. */
   MODEL_UNAVAILABLE,
+  /** Worker side: the request is within the contract but beyond this worker's own limits (numSamples, maxNewTokens). */
+  WORKER_LIMIT_EXCEEDED,
   /** Worker side: the backend failed while generating. */
   GENERATION_FAILED,
   /** Worker side: the scorer failed on an output. */
