@@ -30,7 +30,10 @@ public final class Topics {
   public static final Topic<String, PromptBounds> PROMPT_BOUNDS = new Topic<>("probeval.prompt-bounds.v1",
       Serdes::String, PromptBounds.class, COMPACT, "request id");
 
-  /** Latest roll-up per group (model version, suite, split, mode, alpha, suite size, decoding); key = {@link dev.probeval.contract.RollupKey}; compacted. */
+  /**
+   * Latest roll-up per group (model version, suite, split, mode, alpha, suite size, decoding); key =
+   * {@link dev.probeval.contract.RollupKey}; compacted.
+   */
   public static final Topic<String, ModelVersionBounds> MODEL_BOUNDS = new Topic<>("probeval.model-bounds.v1",
       Serdes::String, ModelVersionBounds.class, COMPACT, "modelVersion|suite|split|mode|alpha|suiteSize|decodingHash");
 
