@@ -73,7 +73,7 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
     onStored.accept(key);
   }
 
-  /** The fields the counted samples and the bounds depend on. */
+  /** The fields the counted samples, the bounds and the roll-up group ({@code RollupKey}) depend on. */
   private static boolean sameEvaluation(EvalRequest a, EvalRequest b) {
     return a.getNumSamples() == b.getNumSamples() && a.getAlpha() == b.getAlpha()
         && a.getBoundMode() == b.getBoundMode()
@@ -82,6 +82,7 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
         && Objects.equals(a.getPromptId(), b.getPromptId())
         && Objects.equals(a.getSuite(), b.getSuite())
         && Objects.equals(a.getSplit(), b.getSplit())
+        && Objects.equals(a.getSuiteSize(), b.getSuiteSize())
         && Objects.equals(a.getDecoding(), b.getDecoding());
   }
 

@@ -31,7 +31,7 @@ public final class SampleRecords {
           + " for sample " + g.index() + " of request " + r.getRequestId() + "; scores must lie in [0, 1]");
     }
     double lp = g.modelLogprob();
-    return ScoredSample.newBuilder()
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
         .setSampleId(g.sampleId())
         .setRequestId(r.getRequestId())
         .setModelVersion(r.getModelVersion())
@@ -58,7 +58,7 @@ public final class SampleRecords {
    */
   public static ScoredSample rejected(EvalRequest r, DeadLetterReason reason, String message, String workerId,
       Instant producedAt) {
-    return ScoredSample.newBuilder()
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
         .setSampleId("")
         .setRequestId(r.getRequestId())
         .setModelVersion(r.getModelVersion())
