@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Arguments are {@code key=value}: {@code role=aggregator|worker}, {@code bootstrap}, {@code registry}, and for the
  * aggregator {@code app}, {@code state}, {@code instance} (optional), {@code session}, {@code partitions}; for the
- * worker {@code worker}, {@code model}, {@code static} (true/false), {@code session}.
+ * worker {@code worker}, {@code model}, {@code group}, {@code static} (true/false), {@code session}.
  */
 public final class ServiceProcess {
   private ServiceProcess() {}
@@ -51,7 +51,7 @@ public final class ServiceProcess {
       }
       case "worker" -> {
         SamplerWorker w = SamplerWorker.start(workerConfig(a.get("bootstrap"), a.get("registry"), a.get("worker"),
-            a.get("model")).optStaticMembership(Boolean.parseBoolean(a.get("static")))
+            a.get("model")).optGroupId(a.getOrDefault("group", WorkerConfig.DEFAULT_GROUP_ID)).optStaticMembership(Boolean.parseBoolean(a.get("static")))
             .optSessionTimeoutMs(Integer.parseInt(a.get("session"))).optMetricsEndpoint("127.0.0.1", 0).build());
         System.out.println("READY http://127.0.0.1:" + w.metricsPort());
         System.out.flush();
