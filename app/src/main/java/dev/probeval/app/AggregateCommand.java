@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     description = {"Run the streaming aggregator (Kafka Streams, exactly-once) until interrupted.",
         "Counts scored samples into per-prompt and per-model-version bounds, publishes them, and serves",
         "GET /api/v1/models, /api/v1/models/{version}/bounds, /api/v1/models/{version}/prompts/{promptId},",
-        "/api/v1/requests/{requestId}, /metrics (Prometheus) and a dashboard page at /.",
+        "/api/v1/requests/{requestId}, /metrics (Prometheus), /health/live, /health/ready (/health: alias of",
+        "ready; 503 names the state: STARTING, RESTORING, BROKER_UNREACHABLE, ...) and a dashboard page at /.",
         "Exits 1 with one line if Kafka Streams stops on its own (state ERROR)."})
 final class AggregateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
