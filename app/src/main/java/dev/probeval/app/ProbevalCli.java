@@ -51,6 +51,14 @@ public final class ProbevalCli implements Callable<Integer> {
 
   /** The command line with commands made by {@code factory}: tests put fake services into a command this way. */
   static CommandLine commandLine(CommandLine.IFactory factory) {
+    return commandLine(factory, System.getenv());
+  }
+
+  /**
+   * The command line with option defaults from {@code env} ({@code PROBEVAL_...}, see {@link EnvironmentDefaults}):
+   * {@link #main} passes the process environment, tests a map.
+   */
+  static CommandLine commandLine(CommandLine.IFactory factory, java.util.Map<String, String> env) {
     CommandLine cl = new CommandLine(new ProbevalCli(), factory);
     // Subcommands declare mixinStandardHelpOptions but no version provider: without this, --version prints nothing.
     VersionProvider version = new VersionProvider();
@@ -59,6 +67,7 @@ public final class ProbevalCli implements Callable<Integer> {
         sub.getCommandSpec().versionProvider(version);
       }
     }
+    cl.setDefaultValueProvider(new EnvironmentDefaults(env));
     cl.setExecutionStrategy(ProbevalCli::execute);
     cl.setParameterExceptionHandler(ProbevalCli::parseError);
     cl.setExecutionExceptionHandler(
