@@ -113,7 +113,8 @@ class EnvironmentDefaultsTest {
   /** Within one command no two options share a variable, and none takes a variable the launcher reads itself. */
   @Test
   void variableNamesAreUniquePerCommandAndAvoidTheLaunchersOwn() {
-    Set<String> reserved = Set.of("PROBEVAL_JAVA_OPTS", "PROBEVAL_LAB_CACHE");
+    Set<String> reserved = Set.of("PROBEVAL_JAVA_OPTS", "PROBEVAL_LAB_CACHE", "PROBEVAL_SHARED", "PROBEVAL_HOME_DIR",
+        "PROBEVAL_DJL_OFFLINE", "PROBEVAL_IMAGE", "PROBEVAL_MODELS_DIR");
     Map<String, String> seenGlobal = new HashMap<>();
     int options = 0;
     for (CommandSpec c : allCommands(ProbevalCli.commandLine(CommandLine.defaultFactory(), Map.of()))) {
