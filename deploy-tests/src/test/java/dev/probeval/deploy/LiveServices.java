@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +36,7 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -118,6 +120,21 @@ final class LiveServices implements AutoCloseable {
       Thread.sleep(200);
     }
     throw new IllegalStateException("scrape of " + url + " never showed the traffic; last scrape:\n" + last);
+  }
+
+  /** A record on the requests topic that is not Avro: both services dead-letter it. */
+  void sendUndecodableRequest() {
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), "deploy-garbage",
+          "not an Avro record".getBytes(StandardCharsets.UTF_8)));
+      p.flush();
+    }
+  }
+
+  /** Waits until the aggregator's scrape contains {@code text}. */
+  void awaitAggregatorScrape(String text) throws Exception {
+    awaitScrape(aggregatorMetricsUrl(), t -> t.contains(text));
   }
 
   private void send(EvalRequest r) {
