@@ -34,6 +34,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -53,29 +55,55 @@ final class LiveServices implements AutoCloseable {
   private final SamplerWorker worker;
   private final HttpClient http = HttpClient.newHttpClient();
 
+  private final String bootstrapServers;
+  private final String registryUrl;
+
+  /** On an in-JVM broker and the project's registry, both started here. */
   private LiveServices(Path stateDir) {
+    this(stateDir, null, null);
+  }
+
+  /** On {@code bootstrapServers} and {@code registryUrl} when given (containers), else on in-JVM ones. */
+  private LiveServices(Path stateDir, String bootstrapServers, String registryUrl) {
     Path checkpoint = SharedDir.file("models/stories260K/stories260K.bin").orElse(null);
     Path tokenizer = SharedDir.file("models/stories260K/tok512.bin").orElse(null);
     assumeTrue(checkpoint != null && Files.isRegularFile(checkpoint) && tokenizer != null, SharedDir.MISSING_MESSAGE);
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    try (Admin admin = kafka.admin()) {
+    if (bootstrapServers == null) {
+      kafka = EmbeddedKafka.builder().build();
+      registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+      this.bootstrapServers = kafka.bootstrapServers();
+      this.registryUrl = registry.url();
+    } else {
+      kafka = null;
+      registry = null;
+      this.bootstrapServers = bootstrapServers;
+      this.registryUrl = registryUrl;
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.bootstrapServers))) {
       TopicAdmin.ensureTopics(admin, 2, (short) 1);
     }
     aggregator = Aggregator.start(AggregatorConfig.builder().applicationId("deploy-agg")
-        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(stateDir)
+        .bootstrapServers(this.bootstrapServers).schemaRegistryUrl(this.registryUrl).stateDir(stateDir)
         .httpPort(0).partitions(2).emitEverySamples(1).emitIntervalMs(100).modelEmitIntervalMs(100)
         .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0).build());
-    worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-        .setSchemaRegistryUrl(registry.url())
+    worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(this.bootstrapServers)
+        .setSchemaRegistryUrl(this.registryUrl)
         .setModels(ModelCatalog.of(List.of(new ModelSpec(MODEL, checkpoint, tokenizer))))
         .optWorkerId("deploy-test").optChunkSize(2).optPollTimeout(Duration.ofMillis(100))
         .optMetricsEndpoint("127.0.0.1", 0).build());
   }
 
+  /** As {@link #startWithTraffic(Path)}, on an existing Kafka cluster and registry (the containers' ones). */
+  static LiveServices startWithTraffic(Path stateDir, String bootstrapServers, String registryUrl) throws Exception {
+    return withTraffic(new LiveServices(stateDir, bootstrapServers, registryUrl));
+  }
+
   /** Starts everything, sends one request of 4 samples and waits until both services' scrapes show it. */
   static LiveServices startWithTraffic(Path stateDir) throws Exception {
-    LiveServices s = new LiveServices(stateDir);
+    return withTraffic(new LiveServices(stateDir));
+  }
+
+  private static LiveServices withTraffic(LiveServices s) throws Exception {
     try {
       s.aggregator.awaitRunning(Duration.ofSeconds(120));
       s.send(request("deploy-r1", 4));
@@ -88,6 +116,14 @@ final class LiveServices implements AutoCloseable {
     }
   }
 
+  private Map<String, Object> clientConfig() {
+    return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  }
+
+  String aggregatorUrl() {
+    return "http://127.0.0.1:" + aggregator.httpPort();
+  }
+
   String aggregatorMetricsUrl() {
     return "http://127.0.0.1:" + aggregator.httpPort() + "/metrics";
   }
@@ -96,6 +132,7 @@ final class LiveServices implements AutoCloseable {
     return "http://127.0.0.1:" + worker.metricsPort() + "/metrics";
   }
 
+  /** GET {@code url}: the body of a 200 answer. */
   String scrape(String url) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -124,7 +161,7 @@ final class LiveServices implements AutoCloseable {
 
   /** A record on the requests topic that is not Avro: both services dead-letter it. */
   void sendUndecodableRequest() {
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(clientConfig(), new StringSerializer(),
         new ByteArraySerializer())) {
       p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), "deploy-garbage",
           "not an Avro record".getBytes(StandardCharsets.UTF_8)));
@@ -138,8 +175,8 @@ final class LiveServices implements AutoCloseable {
   }
 
   private void send(EvalRequest r) {
-    Map<String, Object> serde = AvroSerdeConfig.forUrl(registry.url());
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
+    Map<String, Object> serde = AvroSerdeConfig.forUrl(registryUrl);
+    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(clientConfig(), new StringSerializer(),
         Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
       p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
       p.flush();
