@@ -26,6 +26,13 @@ final class AggregateCommand implements Callable<Integer> {
   @Mixin SchemaRegistryOptions registry;
   @Mixin TopicOptions topics;
   @Mixin ReplicationOptions replication;
+  @Mixin MembershipOptions membership;
+
+  @Option(names = "--instance-id", paramLabel = "ID",
+      description = "Stable id of this instance for static group membership (group.instance.id): restarted with the "
+          + "same id it rejoins at once, without a rebalance; unique per live instance (default: none, dynamic "
+          + "membership).")
+  String instanceId;
 
   @Option(names = "--http-host", defaultValue = "127.0.0.1",
       description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
@@ -120,6 +127,10 @@ final class AggregateCommand implements Callable<Integer> {
     Cli.option("--early-sample-buffer", () -> b.earlySampleBufferMax(earlySampleBuffer));
     Cli.option("--early-sample-timeout-ms", () -> b.earlySampleTimeoutMs(earlySampleTimeoutMs));
     Cli.option("--object-cache-entries", () -> b.objectCacheEntries(objectCacheEntries));
+    if (instanceId != null) {
+      Cli.option("--instance-id", () -> b.optInstanceId(instanceId));
+    }
+    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

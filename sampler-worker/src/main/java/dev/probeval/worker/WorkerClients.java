@@ -72,6 +72,11 @@ final class WorkerClients implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, config.sessionTimeoutMs());
+    if (config.groupInstanceId() != null) {
+      // Static membership: a restarted worker with the same id takes its predecessor's place at once.
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupInstanceId());
+    }
     p.putAll(connectionProps(config));
     p.putAll(config.consumerConfig());
     // What exactly-once needs is not up to overrides.
