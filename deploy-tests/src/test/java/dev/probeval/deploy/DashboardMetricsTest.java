@@ -142,6 +142,40 @@ class DashboardMetricsTest {
     }
   }
 
+  /**
+   * docker/bin/healthcheck, the image's HEALTHCHECK, run against the running services: it finds the command and the
+   * port in PID 1's arguments (here a file of NUL-separated arguments standing in for /proc/1/cmdline), asks the
+   * health route and exits 0; on a port nothing serves it exits 1.
+   */
+  @Test
+  void theImageHealthCheckPassesOnTheRunningServices() throws Exception {
+    int aggregatorPort = Integer.parseInt(live.aggregatorMetricsUrl().replaceAll(".*:(\\d+)/.*", "$1"));
+    int workerPort = Integer.parseInt(live.workerMetricsUrl().replaceAll(".*:(\\d+)/.*", "$1"));
+    assertEquals(0, healthCheck("aggregate", "--http-port", "" + aggregatorPort));
+    assertEquals(0, healthCheck("worker", "--metrics-port=" + workerPort));
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      int closed = free.getLocalPort();
+      free.close();
+      assertEquals(1, healthCheck("aggregate", "--http-port", "" + closed));
+    }
+  }
+
+  private static int healthCheck(String... args) throws Exception {
+    Path cmdline = tmp.resolve("cmdline-" + System.nanoTime());
+    List<String> argv = new ArrayList<>(List.of("java", "-cp", "/opt/probeval/lib/*", "dev.probeval.app.ProbevalCli"));
+    argv.addAll(List.of(args));
+    Files.writeString(cmdline, String.join("\0", argv) + "\0");
+    ProcessBuilder pb = new ProcessBuilder("bash", DockerDir.path().resolve("bin/healthcheck").toString())
+        .redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("PROBEVAL_"));
+    pb.environment().put("HEALTHCHECK_CMDLINE", cmdline.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    int code = p.waitFor();
+    System.out.println("healthcheck " + String.join(" ", args) + " -> " + code + " " + out.strip());
+    return code;
+  }
+
   @Test
   void theProvisionedDatasourceIsTheOneThePanelsName() throws Exception {
     String ds = Files.readString(DockerDir.path().resolve("grafana/provisioning/datasources/prometheus.yaml"));

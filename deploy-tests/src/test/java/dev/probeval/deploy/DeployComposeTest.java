@@ -187,6 +187,7 @@ class DeployComposeTest {
   void aggregatorsShareTheApplicationIdButNotTheirIdentity() {
     Set<String> appIds = new HashSet<>();
     Set<String> hosts = new HashSet<>();
+    Set<String> instanceIds = new HashSet<>();
     Set<Object> volumes = new HashSet<>();
     for (var e : probevalServices().entrySet()) {
       CommandSpec spec = parsed(e.getKey(), e.getValue());
@@ -195,6 +196,8 @@ class DeployComposeTest {
         assertTrue(hosts.add(String.valueOf((Object) spec.findOption("--advertised-host").getValue())),
             "distinct hosts");
         assertEquals(e.getKey(), e.getValue().get("hostname"), "advertised host is the container's name");
+        Object instanceId = spec.findOption("--instance-id").getValue();
+        assertTrue(instanceId != null && instanceIds.add(instanceId.toString()), "distinct --instance-id each");
         assertTrue(volumes.add(e.getValue().get("volumes")), "a state volume each");
       }
     }
