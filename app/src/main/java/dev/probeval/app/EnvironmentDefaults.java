@@ -50,6 +50,11 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
     return null;
   }
 
+  /** The variable that supplies {@code option}'s value, when one is set (for error messages). */
+  public Optional<String> source(OptionSpec option) {
+    return variableNames(option).stream().filter(env::containsKey).findFirst();
+  }
+
   /** The variables that set {@code option}, the one that wins first: command-scoped, then global. */
   public static List<String> variableNames(OptionSpec option) {
     List<String> names = new ArrayList<>(2);

@@ -115,6 +115,16 @@ public final class ProbevalCli implements Callable<Integer> {
             + "?";
       }
     }
+    if (ex.getArgSpec() instanceof picocli.CommandLine.Model.OptionSpec o
+        && cmd.getDefaultValueProvider() instanceof EnvironmentDefaults env
+        && java.util.Arrays.stream(args).noneMatch(a -> java.util.Arrays.stream(o.names()).anyMatch(n -> a.equals(n)
+            || a.startsWith(n + "=")))) {
+      // The value came from the environment, not the command line: say which variable to fix.
+      String variable = env.source(o).orElse(null);
+      if (variable != null) {
+        message += " (from " + variable + ")";
+      }
+    }
     cmd.getErr().println(name + ": " + message + " (see '" + name + " --help')");
     cmd.getErr().flush();
     return 2;

@@ -108,6 +108,7 @@ class EnvironmentDefaultsTest {
     String msg = err.toString().strip();
     assertEquals(1, msg.lines().count(), msg);
     assertTrue(msg.contains("--http-port") && msg.contains("eighty"), msg);
+    assertTrue(msg.contains("(from PROBEVAL_AGGREGATE_HTTP_PORT)"), msg);
   }
 
   /** Within one command no two options share a variable, and none takes a variable the launcher reads itself. */
