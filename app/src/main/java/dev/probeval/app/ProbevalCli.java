@@ -23,6 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Probabilistic evaluation of LLM output distributions with high-probability guarantees.",
     subcommands = {
       DemoCommand.class,
+      ProduceCommand.class,
       BoundsCommand.class,
       ScoreCommand.class,
       BrokerCommand.class,
