@@ -261,6 +261,29 @@ class DeployComposeTest {
     }
   }
 
+  /**
+   * The demo profile's one-shot producer, run as its container would (its environment, its arguments, the prompts
+   * file mounted from docker/prompts) with --dry-run: every line is a valid request for the worker's model version.
+   */
+  @Test
+  void theDemoProducerSendsValidRequestsForTheWorkersModel() {
+    Map<String, Object> produce = services.get("produce");
+    List<String> args = command(produce);
+    assertEquals("/prompts/stories.jsonl", args.get(args.size() - 1));
+    args.set(args.size() - 1, docker.resolve("prompts/stories.jsonl").toString());
+    args.add(1, "--dry-run");
+    CommandLine cl = ProbevalCli.commandLine().setDefaultValueProvider(new EnvironmentDefaults(environment(produce)));
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    cl.setOut(new java.io.PrintWriter(out));
+    cl.setErr(new java.io.PrintWriter(err));
+    assertEquals(0, cl.execute(args.toArray(String[]::new)), err.toString());
+    assertEquals(4, out.toString().lines().filter(l -> l.startsWith("req-")).count(), out.toString());
+    String workerModel = environment(services.get("worker")).get("PROBEVAL_WORKER_MODEL");
+    assertTrue(workerModel.startsWith(environment(produce).get("PROBEVAL_PRODUCE_MODEL_VERSION") + "="),
+        "the producer asks for the model version the worker serves: " + workerModel);
+  }
+
   /** docker/bin/healthcheck reads, per command, an option that exists there, with the option's own default. */
   @Test
   void theHealthCheckAsksTheOptionsTheCommandsHave() throws IOException {
