@@ -36,6 +36,8 @@ class DemoQuickTest {
     Path cache = tmp.resolve("lab");
     CliResult r = CliResult.run("demo", "--quick", "--exit", "--port", "0", "--output-dir", out.toString(),
         "--cache-dir", cache.toString());
+    System.err.println(r.err());
+    System.out.println(r.out());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("greedy") && r.out().contains("M_bin"), r.out());
     JsonNode results = JSON.readTree(Files.readString(out.resolve("results.json"))).get("results");
