@@ -39,9 +39,9 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** --quick's lab: a small GPT that trains in seconds, GA only. */
-  static final String QUICK_LAB = "{\"model\":{\"contextLength\":250,\"dim\":32,\"layers\":1,\"heads\":2},"
-      + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":5,\"steps\":60,\"batchSize\":8},"
-      + "\"unlearn\":{\"methods\":[\"ga\"],\"steps\":4,\"checkpointEvery\":4,\"batchSize\":4}}";
+  static final String QUICK_LAB = "{\"model\":{\"contextLength\":250,\"dim\":16,\"layers\":1,\"heads\":2},"
+      + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":3,\"steps\":25,\"batchSize\":4},"
+      + "\"unlearn\":{\"methods\":[\"ga\"],\"steps\":3,\"checkpointEvery\":3,\"batchSize\":2}}";
 
   @Spec CommandSpec spec;
 
