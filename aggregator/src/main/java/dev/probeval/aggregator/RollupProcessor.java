@@ -172,5 +172,7 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     rollups.put(group, mvb);
     context.forward(new Record<>(group, (Object) mvb, context.currentSystemTimeMs()));
     metrics.modelBoundsEmitted();
+    metrics.modelRollup(mvb.getModelVersion(), mvb.getSuite(), mvb.getSplit(), q, finals, hidden, mvb.getMeanMMu(),
+        mvb.getSuiteBound(), mvb.getMeanSampledScore(), maxBin);
   }
 }

@@ -171,7 +171,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       }
       // leaked is re-derived from the request's tau, so k and M_bin cannot disagree with the bounds' tau
       state.addSample(index, score, score >= request.getScorer().getLeakThreshold(), producedAt);
-      metrics.sampleCounted();
+      metrics.sampleCounted(request.getModelVersion());
       int n = state.n();
       // The last sample always emits: FINAL in fixed-n modes, the complete ANYTIME record otherwise.
       emit = n == request.getNumSamples() || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);

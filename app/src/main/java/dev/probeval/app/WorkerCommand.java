@@ -33,6 +33,7 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin TopicOptions topics;
   @Mixin ReplicationOptions replication;
   @Mixin RequestLimitsOptions limits;
+  @Mixin MembershipOptions membership;
 
   @Option(names = "--model", paramLabel = "VERSION=PATH[,tokenizer=PATH]",
       description = "A model version this worker serves and its llama2.c checkpoint (.bin; its vocabulary is "
@@ -49,8 +50,9 @@ final class WorkerCommand implements Callable<Integer> {
   int chunkSize;
 
   @Option(names = "--worker-id", paramLabel = "ID",
-      description = "Stable id of this worker slot (transactional id probeval-worker-ID); a restart with the same "
-          + "id fences its predecessor at once (default: <host>-<pid>).")
+      description = "Stable id of this worker slot (transactional id probeval-worker-ID, and group.instance.id for "
+          + "static membership); a restart with the same id fences its predecessor and rejoins the group at once "
+          + "(default: <host>-<pid>, dynamic membership).")
   String workerId;
 
   @Option(names = "--group-id", defaultValue = WorkerConfig.DEFAULT_GROUP_ID, paramLabel = "GROUP",
@@ -121,6 +123,7 @@ final class WorkerCommand implements Callable<Integer> {
       Cli.option("--metrics-port", () -> b.optMetricsEndpoint(metricsHost, metricsPort));
       Cli.requireFreePort(metricsHost, metricsPort, "--metrics-port");
     }
+    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

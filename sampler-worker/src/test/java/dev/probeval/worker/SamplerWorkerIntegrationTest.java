@@ -312,6 +312,11 @@ class SamplerWorkerIntegrationTest {
       assertTrue(body.contains(meter), "missing " + meter);
     }
     assertTrue(body.contains("probeval_worker_samples_total{kind=\"GREEDY\"} 1.0"), body);
+    HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + worker.metricsPort() + "/health/ready")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ready.statusCode(), ready.body());
+    assertTrue(ready.body().startsWith("{\"state\":\"RUNNING\",\"live\":true,\"ready\":true"), ready.body());
   }
 
   @Test

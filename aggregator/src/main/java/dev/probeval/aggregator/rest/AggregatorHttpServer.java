@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.http.ErrorShape;
+import dev.probeval.http.Health;
 import dev.probeval.http.HttpError;
 import dev.probeval.http.WebServer;
 import io.javalin.config.RoutesConfig;
@@ -42,7 +43,9 @@ import org.apache.kafka.streams.state.HostInfo;
  *   <li>{@code GET /api/v1/models/{version}/prompts/{promptId}}: latest emitted bounds of every request for the prompt
  *   <li>{@code GET /api/v1/requests/{requestId}}: live bounds of one request, from its owner; {@code status} is
  *       {@code REJECTED}, with {@code rejectionReason} and {@code rejectionMessage}, when a worker refused it
- *   <li>{@code GET /metrics}: Prometheus text format; {@code GET /health}; {@code GET /}: a live dashboard page
+ *   <li>{@code GET /metrics}: Prometheus text format; {@code GET /}: a live dashboard page
+ *   <li>{@code GET /health/live}, {@code GET /health/ready} and {@code GET /health} (alias of ready): see
+ *   {@link Health}; 200 or 503 with the state's name, from the supplier given to {@link #health}
  * </ul>
  * Path segments are URL-decoded, so a model version containing '/' is passed as %2F. Every error is
  * {@code {"error":"message"}} as {@code application/json}: 404 unknown path or key, 405 any method but GET, 502 an
@@ -60,6 +63,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
   private volatile InteractiveQueries queries;
   private volatile HostInfo self;
   private volatile String state = "STARTING";
+  private volatile Supplier<Health> health = this::fromStateOnly;
 
   /** Binds {@code host:port} (0 picks a free port) and starts serving; queries answer 503 until {@link #attach}. */
   public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus) {
@@ -79,9 +83,23 @@ public final class AggregatorHttpServer implements AutoCloseable {
     this.self = self;
   }
 
-  /** The Streams state shown by /health. */
+  /** The Streams state, what the health routes show until {@link #health} gives them a fuller answer. */
   public void state(String state) {
     this.state = state;
+  }
+
+  /** Where the health routes get their answer from (the aggregator passes {@code AggregatorHealth::current}). */
+  public void health(Supplier<Health> health) {
+    this.health = java.util.Objects.requireNonNull(health, "health");
+  }
+
+  private Health fromStateOnly() {
+    String s = state;
+    Map<String, Object> d = Map.of("streamsState", s);
+    if (s.equals("RUNNING")) {
+      return Health.ready(s, d);
+    }
+    return s.equals("ERROR") || s.equals("NOT_RUNNING") ? Health.dead(s, d) : Health.notReady(s, d);
   }
 
   /** The bound port (the ephemeral one when started with port 0). */
@@ -98,7 +116,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     });
     r.get("/", this::dashboard);
     r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(prometheus.scrape()));
-    r.get("/health", ctx -> ctx.status(state.equals("RUNNING") ? 200 : 503).json(Map.of("state", state)));
+    Health.addRoutes(r, () -> health.get());
     r.get("/api/v1/models", ctx -> models(ctx, queries(), local(ctx)));
     r.get("/api/v1/models/{version}/bounds", ctx -> modelBounds(ctx, queries(), ctx.pathParam("version"), local(ctx)));
     r.get("/api/v1/models/{version}/prompts/{promptId}", ctx ->

@@ -85,11 +85,29 @@ class AggregatorHttpServerTest {
     Reply starting = get(server, "/health");
     assertEquals(503, starting.status);
     assertEquals(JSON_TYPE, starting.contentType);
-    assertEquals("{\"state\":\"STARTING\"}", starting.body);
+    assertEquals("{\"state\":\"STARTING\",\"live\":true,\"ready\":false,\"details\":{\"streamsState\":"
+        + "\"STARTING\"}}", starting.body);
+    assertEquals(200, get(server, "/health/live").status, "starting is alive");
     server.state("RUNNING");
     Reply running = get(server, "/health");
     assertEquals(200, running.status);
-    assertEquals("{\"state\":\"RUNNING\"}", running.body);
+    assertEquals("RUNNING", JSON.readTree(running.body).get("state").asText());
+    assertEquals(200, get(server, "/health/ready").status);
+  }
+
+  @Test
+  void healthRoutesAnswerFromTheAttachedHealthNamingTheState() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<dev.probeval.http.Health> h = new java.util.concurrent.atomic
+        .AtomicReference<>(dev.probeval.http.Health.notReady("BROKER_UNREACHABLE", java.util.Map.of()));
+    server.state("RUNNING");
+    server.health(h::get);
+    Reply ready = get(server, "/health/ready");
+    assertEquals(503, ready.status, "RUNNING streams but no broker: not ready");
+    assertEquals("BROKER_UNREACHABLE", JSON.readTree(ready.body).get("state").asText());
+    assertEquals(200, get(server, "/health/live").status);
+    h.set(dev.probeval.http.Health.dead("ERROR", java.util.Map.of()));
+    assertEquals(503, get(server, "/health/live").status);
+    assertEquals("ERROR", JSON.readTree(get(server, "/health/live").body).get("state").asText());
   }
 
   @Test
