@@ -359,6 +359,12 @@ class AggregatorHttpServerTest {
     }
 
     @Override
+    public List<PromptBounds> localVersionPrompts(String modelVersion) {
+      maybeFail();
+      return prompts.stream().filter(p -> p.getModelVersion().equals(modelVersion)).toList();
+    }
+
+    @Override
     public Optional<PromptBounds> localRequestBounds(String requestId, long nowMs) {
       maybeFail();
       localRequestReads.incrementAndGet();
