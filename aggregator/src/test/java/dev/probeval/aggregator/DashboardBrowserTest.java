@@ -339,8 +339,9 @@ class DashboardBrowserTest {
           return rows == 1 ? null : rows + " rows";
         });
         assertEquals("p1", page.findElement(By.cssSelector("#prompts-a tbody tr [data-field='promptId']")).getText());
-        page.findElement(By.id("filter")).clear();
-        page.findElement(By.id("filter")).sendKeys(org.openqa.selenium.Keys.BACK_SPACE);
+        // erase "p1" as a user would (WebElement.clear() fires no input event)
+        page.findElement(By.id("filter")).sendKeys(org.openqa.selenium.Keys.BACK_SPACE,
+            org.openqa.selenium.Keys.BACK_SPACE);
         await("the filter to clear", () -> {
           int rows = page.findElements(By.cssSelector("#prompts-a tbody tr")).size();
           return rows == 3 ? null : rows + " rows";

@@ -374,7 +374,9 @@ function pollInstead() {
 
 $("version-a").addEventListener("change", () => render());
 $("version-b").addEventListener("change", () => render());
-$("filter").addEventListener("input", () => { renderPane("a"); renderPane("b"); });
+for (const ev of ["input", "change", "search"]) {
+  $("filter").addEventListener(ev, () => { renderPane("a"); renderPane("b"); });
+}
 $("only-leaks").addEventListener("change", () => { renderPane("a"); renderPane("b"); });
 
 refresh();
