@@ -389,6 +389,10 @@ class DashboardBrowserTest {
         assertTrue(Integer.parseInt(bodyData(page, "sseEvents")) > eventsBefore, "the update came as an event");
         assertEquals("live", page.findElement(By.id("connection")).getAttribute("data-state"),
             "no fallback polling was needed");
+        // for a person to look at: target/dashboard-browser-test.png
+        byte[] png = ((org.openqa.selenium.TakesScreenshot) page).getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+        Files.createDirectories(Path.of("target"));
+        Files.write(Path.of("target", "dashboard-browser-test.png"), png);
       } finally {
         page.quit();
       }
