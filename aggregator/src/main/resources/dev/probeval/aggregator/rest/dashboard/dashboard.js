@@ -221,7 +221,8 @@ function renderPlot(which, rows) {
   const opts = {
     width: width, height: 240,
     scales: { x: { time: false }, y: { range: [0, 1] } },
-    axes: [{ label: "prompt (table order)" }, { label: "score / bound" }],
+    axes: [{ label: "prompt (table order)", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      values: (u, ticks) => ticks.map(v => Number.isInteger(v) ? String(v) : "") }, { label: "score / bound" }],
     series: [
       { label: "prompt", value: (u, v) => v === null ? "–" : (rows[v - 1] ? rows[v - 1].promptId : v) },
       { label: "M_μ lower", stroke: "#7e9cd8", width: 1, value: (u, v) => fmt(v) },
