@@ -389,6 +389,22 @@ class DashboardBrowserTest {
         assertTrue(Integer.parseInt(bodyData(page, "sseEvents")) > eventsBefore, "the update came as an event");
         assertEquals("live", page.findElement(By.id("connection")).getAttribute("data-state"),
             "no fallback polling was needed");
+        // continuous monitoring: a new version submitted to the running aggregator appears beside the old ones
+        List<EvalRequest> v8 = Records.requests(prefix + "w", "dash-v8", 2, N);
+        produce(Topics.EVAL_REQUESTS, v8, EvalRequest::getRequestId);
+        produce(Topics.SAMPLES, samples(v8, 0, N / 4, true), ScoredSample::getRequestId);
+        await("dash-v8 in the API", () -> promptsAt(url, "dash-v8", 2, N / 4));
+        await("dash-v8 on the page, beside the others", () -> {
+          List<String> now = new ArrayList<>();
+          for (WebElement o : new Select(page.findElement(By.id("version-a"))).getOptions()) {
+            now.add(o.getText());
+          }
+          return now.equals(List.of(BASE, V7, "dash-v8")) ? null : "versions shown: " + now;
+        });
+        new Select(page.findElement(By.id("version-b"))).selectByValue("dash-v8");
+        await("the page to show dash-v8 as the API does", () -> pageMatchesApi(page, url, "dash-v8", "b"));
+        assertTrue(page.findElement(By.id("progress-b-text")).getText().startsWith("0 of 2 prompts FINAL"),
+            page.findElement(By.id("progress-b-text")).getText());
         // for a person to look at: target/dashboard-browser-test.png
         byte[] png = ((org.openqa.selenium.TakesScreenshot) page).getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
         Files.createDirectories(Path.of("target"));
