@@ -46,7 +46,6 @@ final class DashboardEvents implements AutoCloseable {
 
   private final ObjectMapper json;
   private final Supplier<List<Map<String, Object>>> rollups;
-  private final long pollMs;
   private final List<SseClient> clients = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService timer;
   private final AtomicLong seq = new AtomicLong();
@@ -63,7 +62,6 @@ final class DashboardEvents implements AutoCloseable {
     }
     this.json = json;
     this.rollups = rollups;
-    this.pollMs = pollMs;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "probeval-dashboard-events");
       t.setDaemon(true);
@@ -118,8 +116,10 @@ final class DashboardEvents implements AutoCloseable {
         lastBeat = t;
       } else if (t - lastBeat >= HEARTBEAT_MS) {
         clients.forEach(c -> {
-          if (!c.terminated()) {
+          try {
             c.sendComment("heartbeat");
+          } catch (RuntimeException e) {
+            clients.remove(c); // gone: its onClose may not have run yet
           }
         });
         lastBeat = t;
@@ -164,11 +164,6 @@ final class DashboardEvents implements AutoCloseable {
     } catch (RuntimeException e) {
       clients.remove(client);
     }
-  }
-
-  /** The poll interval in milliseconds. */
-  long pollMs() {
-    return pollMs;
   }
 
   /** Stops polling and closes every open stream. */
