@@ -24,6 +24,12 @@ public interface InteractiveQueries {
   /** The latest emitted bounds of every request for (model version, prompt id) held by this instance. */
   List<PromptBounds> localPromptBounds(String modelVersion, String promptId);
 
+  /**
+   * The latest emitted bounds of every request of one model version held by this instance (all its prompts, every
+   * suite and split): what the dashboard's prompt table shows.
+   */
+  List<PromptBounds> localVersionPrompts(String modelVersion);
+
   /** Live bounds of one request held by this instance, as of {@code nowMs}; empty if it holds no such request. */
   Optional<PromptBounds> localRequestBounds(String requestId, long nowMs);
 
