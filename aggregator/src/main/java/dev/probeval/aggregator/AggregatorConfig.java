@@ -60,6 +60,7 @@ public final class AggregatorConfig {
   private final int earlySampleBufferMax;
   private final long earlySampleTimeoutMs;
   private final int objectCacheEntries;
+  private final dev.probeval.contract.RequestLimits requestLimits;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -83,6 +84,7 @@ public final class AggregatorConfig {
     this.earlySampleBufferMax = b.earlySampleBufferMax;
     this.earlySampleTimeoutMs = b.earlySampleTimeoutMs;
     this.objectCacheEntries = b.objectCacheEntries;
+    this.requestLimits = b.requestLimits;
   }
 
   public static Builder builder() {
@@ -111,6 +113,7 @@ public final class AggregatorConfig {
     b.earlySampleBufferMax = earlySampleBufferMax;
     b.earlySampleTimeoutMs = earlySampleTimeoutMs;
     b.objectCacheEntries = objectCacheEntries;
+    b.requestLimits = requestLimits;
     return b;
   }
 
@@ -225,7 +228,7 @@ public final class AggregatorConfig {
 
   /**
    * How long (wall clock) a buffered early sample waits for its request before it is dead-lettered as
-   * UNKNOWN_REQUEST (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
+   * EARLY_SAMPLE_EXPIRED (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
    */
   public long earlySampleTimeoutMs() {
     return earlySampleTimeoutMs;
@@ -237,6 +240,11 @@ public final class AggregatorConfig {
    */
   public int objectCacheEntries() {
     return objectCacheEntries;
+  }
+
+  /** The request contract's limits requests are validated against (default {@code RequestLimits.defaults()}). */
+  public dev.probeval.contract.RequestLimits requestLimits() {
+    return requestLimits;
   }
 
   /**
@@ -289,6 +297,7 @@ public final class AggregatorConfig {
     private int earlySampleBufferMax = DEFAULT_EARLY_SAMPLE_BUFFER;
     private long earlySampleTimeoutMs = DEFAULT_EARLY_SAMPLE_TIMEOUT_MS;
     private int objectCacheEntries = DEFAULT_OBJECT_CACHE;
+    private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");
@@ -448,6 +457,12 @@ public final class AggregatorConfig {
         throw new IllegalArgumentException("object cache entries must be >= 1, got " + v);
       }
       this.objectCacheEntries = v;
+      return this;
+    }
+
+    /** The request contract's limits (shared with the workers: give both the same). */
+    public Builder requestLimits(dev.probeval.contract.RequestLimits v) {
+      this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
       return this;
     }
 

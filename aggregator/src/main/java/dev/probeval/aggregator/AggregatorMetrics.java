@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.BoundsStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -104,6 +105,18 @@ public final class AggregatorMetrics {
     deadLetters.computeIfAbsent(reason.name() + "|" + topic, k -> Counter.builder("probeval.aggregator.dead.letters")
         .description("Records routed to the dead-letter topic").tag("reason", reason.name()).tag("topic", topic)
         .register(registry)).increment();
+  }
+
+  void requestRejected(DeadLetterReason reason) {
+    Counter.builder("probeval.aggregator.requests.rejected")
+        .description("Requests a worker refused (ended REJECTED)").tag("reason", reason.name())
+        .register(registry).increment();
+  }
+
+  /** Requests ended REJECTED, any reason. */
+  public double rejectedCount() {
+    return registry.find("probeval.aggregator.requests.rejected").counters().stream().mapToDouble(Counter::count)
+        .sum();
   }
 
   /** Count of dead letters with {@code reason} from any topic (for tests and the dashboard). */

@@ -92,6 +92,17 @@ public final class BoundsQueries implements InteractiveQueries {
     return Optional.of(PromptBoundsFactory.build(request, state, edLambda, nowMs));
   }
 
+  @Override
+  public Optional<RequestRejection> localRequestRejection(String requestId) {
+    String v = this.<String>store(AggregatorTopology.REQUEST_REJECTIONS_STORE).get(requestId);
+    if (v == null) {
+      return Optional.empty();
+    }
+    int tab = v.indexOf('\t');
+    return Optional.of(tab < 0 ? new RequestRejection(v, "") : new RequestRejection(v.substring(0, tab),
+        v.substring(tab + 1)));
+  }
+
   /** The instance whose active task holds {@code requestId}, or empty while the group rebalances. */
   @Override
   public Optional<HostInfo> ownerOfRequest(String requestId) {

@@ -26,6 +26,7 @@ final class AggregateCommand implements Callable<Integer> {
   @Mixin SchemaRegistryOptions registry;
   @Mixin TopicOptions topics;
   @Mixin ReplicationOptions replication;
+  @Mixin RequestLimitsOptions limits;
 
   @Option(names = "--http-host", defaultValue = "127.0.0.1",
       description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
@@ -120,6 +121,7 @@ final class AggregateCommand implements Callable<Integer> {
     Cli.option("--early-sample-buffer", () -> b.earlySampleBufferMax(earlySampleBuffer));
     Cli.option("--early-sample-timeout-ms", () -> b.earlySampleTimeoutMs(earlySampleTimeoutMs));
     Cli.option("--object-cache-entries", () -> b.objectCacheEntries(objectCacheEntries));
+    b.requestLimits(limits.limits());
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

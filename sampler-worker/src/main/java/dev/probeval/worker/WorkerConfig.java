@@ -44,6 +44,7 @@ public final class WorkerConfig {
   private final int chunkSize;
   private final int maxNewTokensLimit;
   private final int maxSamplesLimit;
+  private final dev.probeval.contract.RequestLimits requestLimits;
   private final Duration pollTimeout;
   private final Duration retryBackoff;
   private final int transactionTimeoutMs;
@@ -75,6 +76,7 @@ public final class WorkerConfig {
     this.chunkSize = b.chunkSize;
     this.maxNewTokensLimit = b.maxNewTokensLimit;
     this.maxSamplesLimit = b.maxSamplesLimit;
+    this.requestLimits = b.requestLimits;
     this.pollTimeout = b.pollTimeout;
     this.retryBackoff = b.retryBackoff;
     this.transactionTimeoutMs = b.transactionTimeoutMs;
@@ -145,6 +147,14 @@ public final class WorkerConfig {
     return maxSamplesLimit;
   }
 
+  /**
+   * The shared request contract's limits (default {@code RequestLimits.defaults()}); must equal the aggregator's, since
+   * a request they reject is skipped here and dead-lettered there.
+   */
+  public dev.probeval.contract.RequestLimits requestLimits() {
+    return requestLimits;
+  }
+
   public Duration pollTimeout() {
     return pollTimeout;
   }
@@ -212,6 +222,7 @@ public final class WorkerConfig {
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxNewTokensLimit = DEFAULT_MAX_NEW_TOKENS_LIMIT;
     private int maxSamplesLimit = DEFAULT_MAX_SAMPLES_LIMIT;
+    private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private int transactionTimeoutMs = DEFAULT_TRANSACTION_TIMEOUT_MS;
@@ -316,6 +327,12 @@ public final class WorkerConfig {
         throw new IllegalArgumentException("samples limit must be >= 1, got " + v);
       }
       this.maxSamplesLimit = v;
+      return this;
+    }
+
+    /** The shared request contract's limits (give the aggregator the same). */
+    public Builder optRequestLimits(dev.probeval.contract.RequestLimits v) {
+      this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
       return this;
     }
 

@@ -50,7 +50,8 @@ final class WorkerLoop {
     this.models = models;
     this.metrics = metrics;
     this.admission = new Admission(serdes.requests(),
-        new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit()), models);
+        new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit(),
+            config.requestLimits()), models);
     this.runner = new ChunkRunner(producer, consumer, serdes, models, config.workerId(), listener, metrics);
     this.work = new WorkQueue(metrics);
   }
@@ -150,8 +151,13 @@ final class WorkerLoop {
     Admission.Decision d = admission.admit(rec);
     if (d instanceof Admission.Skip) {
       runner.commitOffsetOnly(tp, rec.offset() + 1);
+    } else if (d instanceof Admission.Ignore i) {
+      LOG.warn("Skipping {}/{}/{} ({}): {}; the aggregator dead-letters it", rec.topic(), rec.partition(),
+          rec.offset(), i.reason(), i.message());
+      metrics.countError(i.reason().name());
+      runner.commitOffsetOnly(tp, rec.offset() + 1);
     } else if (d instanceof Admission.Reject r) {
-      runner.deadLetter(rec, r.reason().errorClass(), r.message());
+      runner.reject(rec, r.request(), r.reason(), r.message());
     } else {
       ValidatedRequest vr = ((Admission.Accept) d).request();
       int resumeFrom = recovery.resumeIndex(tp, rec.offset(), vr);
@@ -167,7 +173,7 @@ final class WorkerLoop {
   private void processChunk(InFlight f) {
     Chunk chunk = f.nextChunk();
     switch (runner.runNext(f)) {
-      case DEAD_LETTERED -> work.endCurrent(false);
+      case REJECTED -> work.endCurrent(false);
       case COMMITTED -> {
         recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()));
         f.advance();

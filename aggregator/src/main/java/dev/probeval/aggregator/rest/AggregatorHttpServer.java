@@ -40,7 +40,8 @@ import org.apache.kafka.streams.state.HostInfo;
  *   <li>{@code GET /api/v1/models}: every model version with its roll-ups per suite and split
  *   <li>{@code GET /api/v1/models/{version}/bounds}: the roll-ups of one version (404 if unknown)
  *   <li>{@code GET /api/v1/models/{version}/prompts/{promptId}}: latest emitted bounds of every request for the prompt
- *   <li>{@code GET /api/v1/requests/{requestId}}: live bounds of one request, from its owner
+ *   <li>{@code GET /api/v1/requests/{requestId}}: live bounds of one request, from its owner; {@code status} is
+ *       {@code REJECTED}, with {@code rejectionReason} and {@code rejectionMessage}, when a worker refused it
  *   <li>{@code GET /metrics}: Prometheus text format; {@code GET /health}; {@code GET /}: a live dashboard page
  * </ul>
  * Path segments are URL-decoded, so a model version containing '/' is passed as %2F. Every error is
@@ -178,7 +179,15 @@ public final class AggregatorHttpServer implements AutoCloseable {
       return;
     }
     Optional<PromptBounds> pb = q.localRequestBounds(requestId, System.currentTimeMillis());
-    ctx.json(AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404, "unknown request " + requestId))));
+    Map<String, Object> body = AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404,
+        "unknown request " + requestId)));
+    q.localRequestRejection(requestId).ifPresent(r -> {
+      // terminal: a worker refused the request, no sample will come; pollers stop here
+      body.put("status", "REJECTED");
+      body.put("rejectionReason", r.reasonCode());
+      body.put("rejectionMessage", r.message());
+    });
+    ctx.json(body);
   }
 
   /** Relays the owner's answer (status and body) unchanged. */

@@ -27,6 +27,17 @@ public interface InteractiveQueries {
   /** Live bounds of one request held by this instance, as of {@code nowMs}; empty if it holds no such request. */
   Optional<PromptBounds> localRequestBounds(String requestId, long nowMs);
 
+  /**
+   * The REJECTED mark of a request held by this instance (a worker refused it): its reason code and message; empty
+   * when it is not rejected.
+   */
+  default Optional<RequestRejection> localRequestRejection(String requestId) {
+    return Optional.empty();
+  }
+
+  /** Why a request ended REJECTED: a {@code dev.probeval.contract.DeadLetterReason} code and one line. */
+  record RequestRejection(String reasonCode, String message) {}
+
   /** The instance (its {@code application.server}) that owns {@code requestId}, empty while rebalancing. */
   Optional<HostInfo> ownerOfRequest(String requestId);
 

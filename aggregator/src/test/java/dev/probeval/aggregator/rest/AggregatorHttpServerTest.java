@@ -144,7 +144,8 @@ class AggregatorHttpServerTest {
     assertEquals(200, r.status);
     assertEquals(JSON_TYPE, r.contentType);
     assertEquals("{\"modelVersion\":\"team/m@1\",\"groups\":[{\"modelVersion\":\"team/m@1\",\"suite\":\"tofu\","
-        + "\"split\":\"forget\",\"promptsSeen\":3,\"promptsFinal\":1,\"meanMMu\":0.5,\"suiteBound\":0.75,"
+        + "\"split\":\"forget\",\"alpha\":0.0,\"mode\":null,\"suiteSize\":null,\"decodingHash\":\"\","
+        + "\"complete\":false,\"promptsSeen\":3,\"promptsFinal\":1,\"meanMMu\":0.5,\"suiteBound\":0.75,"
         + "\"maxMBin\":0.25,\"hiddenLeakCount\":0,\"meanGreedyScore\":null,\"meanSampledScore\":0.4,"
         + "\"updatedAt\":1000}]}", r.body);
   }
@@ -191,6 +192,18 @@ class AggregatorHttpServerTest {
     Reply unknown = get(server, "/api/v1/requests/r9");
     assertEquals(404, unknown.status);
     assertEquals("{\"error\":\"unknown request r9\"}", unknown.body);
+  }
+
+  @Test
+  void requestAWorkerRefusedAnswersRejectedWithTheReason() throws Exception {
+    queries.prompts.add(prompt("r1", "m1", "p1"));
+    queries.rejections.put("r1", new InteractiveQueries.RequestRejection("UNKNOWN_MODEL_VERSION",
+        "model version 'm1' is not configured"));
+    Reply r = get(server, "/api/v1/requests/r1");
+    assertEquals(200, r.status);
+    assertEquals("REJECTED", r.json().get("status").asText());
+    assertEquals("UNKNOWN_MODEL_VERSION", r.json().get("rejectionReason").asText());
+    assertEquals("model version 'm1' is not configured", r.json().get("rejectionMessage").asText());
   }
 
   @Test
@@ -323,6 +336,8 @@ class AggregatorHttpServerTest {
     final List<PromptBounds> prompts = new ArrayList<>();
     final List<HostInfo> instances = new ArrayList<>();
     final AtomicInteger localRequestReads = new AtomicInteger();
+    final java.util.Map<String, InteractiveQueries.RequestRejection> rejections =
+        new java.util.concurrent.ConcurrentHashMap<>();
     volatile HostInfo owner;
     volatile boolean ownerKnown = true;
     volatile RuntimeException failure;
@@ -363,6 +378,11 @@ class AggregatorHttpServerTest {
       maybeFail();
       localRequestReads.incrementAndGet();
       return prompts.stream().filter(p -> p.getRequestId().equals(requestId)).findFirst();
+    }
+
+    @Override
+    public Optional<RequestRejection> localRequestRejection(String requestId) {
+      return Optional.ofNullable(rejections.get(requestId));
     }
 
     @Override
