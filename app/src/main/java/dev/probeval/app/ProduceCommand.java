@@ -2,7 +2,7 @@ package dev.probeval.app;
 
 import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.EvalRequest;
-import dev.probeval.producer.BasicRequestCheck;
+import dev.probeval.producer.ContractRequestCheck;
 import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.InputFormat;
 import dev.probeval.producer.InputParser;
@@ -156,7 +156,7 @@ final class ProduceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     RequestTemplate template = template();
-    RequestCheck check = new BasicRequestCheck();
+    RequestCheck check = new ContractRequestCheck();
     InputFormat f;
     try {
       f = InputFormat.parse(format);
