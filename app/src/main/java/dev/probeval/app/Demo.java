@@ -178,8 +178,8 @@ final class Demo implements AutoCloseable {
 
   /** Builds and publishes the forget and retain requests of every version (plain decoding, the lab's ids). */
   List<String> submit(DataSplit split) {
-    RequestTemplate forget = template("forget");
-    RequestTemplate retain = template("retain");
+    RequestTemplate forget = template("forget", limit(split.forget().size()));
+    RequestTemplate retain = template("retain", limit(split.retain().size()));
     Instant now = Instant.now();
     for (String v : s.versions()) {
       for (String sp : List.of("forget", "retain")) {
@@ -200,10 +200,15 @@ final class Demo implements AutoCloseable {
     }
   }
 
-  private RequestTemplate template(String split) {
+  private int limit(int size) {
+    return s.prompts() > 0 ? Math.min(size, s.prompts()) : size;
+  }
+
+  private RequestTemplate template(String split, int suiteSize) {
     return RequestTemplate.builder().suite(SUITE).split(split).numSamples(s.n()).alpha(s.alpha())
         .boundMode(BoundMode.SOUND).temperature(1.0).topP(s.topP()).topK(0).maxNewTokens(s.maxNewTokens()).seed(0)
-        .metric("rougeL_recall").leakThreshold(s.tau()).drawGreedy(true).logSampleTexts(s.sampleTexts()).build();
+        .metric("rougeL_recall").leakThreshold(s.tau()).drawGreedy(true).logSampleTexts(s.sampleTexts())
+        .suiteSize(suiteSize).build();
   }
 
   private void read() {

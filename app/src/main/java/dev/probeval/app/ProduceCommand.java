@@ -73,6 +73,11 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Split of lines that do not name one, e.g. forget or retain (default: ${DEFAULT-VALUE}).")
   String split;
 
+  @Option(names = "--suite-size", paramLabel = "N",
+      description = "Declared number of prompts per (version, suite, split); the roll-up reports completeness "
+          + "against it (default: not declared).")
+  Integer suiteSize;
+
   @Option(names = {"-n", "--num-samples"}, defaultValue = "128", paramLabel = "N",
       description = "Samples per request (default: ${DEFAULT-VALUE}).")
   int n;
@@ -240,6 +245,6 @@ final class ProduceCommand implements Callable<Integer> {
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
         .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
-        .build();
+        .suiteSize(suiteSize).build();
   }
 }
