@@ -303,6 +303,36 @@ final class Demo implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Requests whose final bounds from the aggregator's REST API ({@code /api/v1/requests/ID}) differ from the
+   * prompt-bounds topic's (n, status, mean, M_mu, M_bin, greedy score); empty when REST and topic agree.
+   */
+  List<String> restDisagreements() throws InterruptedException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    List<String> bad = new ArrayList<>();
+    for (Entry e : entries) {
+      String id = e.request().getRequestId();
+      PromptBounds b = bounds.get(id);
+      try {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + aggregator.httpPort() + "/api/v1/requests/"
+                + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")))
+            .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode j = json.readTree(r.body());
+        if (r.statusCode() != 200 || j.get("n").asInt() != b.getN()
+            || !j.get("status").asText().equals(b.getStatus().toString())
+            || j.get("mean").asDouble() != b.getMean() || j.get("mMu").asDouble() != b.getMMu()
+            || j.get("mBin").asDouble() != b.getMBin() || j.get("greedyScore").asDouble() != b.getGreedyScore()) {
+          bad.add(id + " (HTTP " + r.statusCode() + ")");
+        }
+      } catch (IOException | RuntimeException ex) {
+        bad.add(id + " (" + ex + ")");
+      }
+    }
+    return bad;
+  }
+
   /** The greedy sample of a request (index -1), if read. */
   static boolean isGreedy(ScoredSample x) {
     return x.getKind() == SampleKind.GREEDY || x.getSampleIndex() < 0;

@@ -156,6 +156,10 @@ final class DemoCommand implements Callable<Integer> {
       }
       progress.show(demo);
       progress.finish();
+      List<String> disagree = demo.restDisagreements();
+      err.println("probeval demo: REST API and prompt-bounds topic " + (disagree.isEmpty()
+          ? "agree on all " + ids.size() + " requests" : "DISAGREE on " + disagree));
+      err.flush();
       Map<String, Map<String, Object>> summary = demo.summary();
       printTable(out, summary);
       Files.createDirectories(outputDir);
