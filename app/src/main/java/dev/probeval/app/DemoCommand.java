@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
   List<String> versions;
 
   @Option(names = {"-n", "--num-samples"}, paramLabel = "N",
-      description = "Samples per prompt (default 32; --quick 8).")
+      description = "Samples per prompt (default 16; --quick 8).")
   Integer n;
 
   @Option(names = "--prompts", paramLabel = "K",
@@ -122,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
     if (quick && versions == null) {
       vs = vs.subList(0, Math.min(3, vs.size()));
     }
-    int nn = n != null ? n : quick ? 8 : 32;
+    int nn = n != null ? n : quick ? 8 : 16;
     int k = prompts != null ? prompts : quick ? 3 : 0;
     int m = maxNewTokens != null ? maxNewTokens : quick ? 48 : 128;
     if (nn < 1 || k < 0 || m < 1 || !(alpha > 0 && alpha <= 0.5)) {
