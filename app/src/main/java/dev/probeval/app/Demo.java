@@ -178,8 +178,8 @@ final class Demo implements AutoCloseable {
 
   /** Builds and publishes the forget and retain requests of every version (plain decoding, the lab's ids). */
   List<String> submit(DataSplit split) {
-    RequestTemplate forget = template("forget");
-    RequestTemplate retain = template("retain");
+    RequestTemplate forget = template("forget", limit(split.forget().size()));
+    RequestTemplate retain = template("retain", limit(split.retain().size()));
     Instant now = Instant.now();
     for (String v : s.versions()) {
       for (String sp : List.of("forget", "retain")) {
@@ -200,10 +200,15 @@ final class Demo implements AutoCloseable {
     }
   }
 
-  private RequestTemplate template(String split) {
+  private int limit(int size) {
+    return s.prompts() > 0 ? Math.min(size, s.prompts()) : size;
+  }
+
+  private RequestTemplate template(String split, int suiteSize) {
     return RequestTemplate.builder().suite(SUITE).split(split).numSamples(s.n()).alpha(s.alpha())
         .boundMode(BoundMode.SOUND).temperature(1.0).topP(s.topP()).topK(0).maxNewTokens(s.maxNewTokens()).seed(0)
-        .metric("rougeL_recall").leakThreshold(s.tau()).drawGreedy(true).logSampleTexts(s.sampleTexts()).build();
+        .metric("rougeL_recall").leakThreshold(s.tau()).drawGreedy(true).logSampleTexts(s.sampleTexts())
+        .suiteSize(suiteSize).build();
   }
 
   private void read() {
@@ -296,6 +301,36 @@ final class Demo implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Requests whose final bounds from the aggregator's REST API ({@code /api/v1/requests/ID}) differ from the
+   * prompt-bounds topic's (n, status, mean, M_mu, M_bin, greedy score); empty when REST and topic agree.
+   */
+  List<String> restDisagreements() throws InterruptedException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    List<String> bad = new ArrayList<>();
+    for (Entry e : entries) {
+      String id = e.request().getRequestId();
+      PromptBounds b = bounds.get(id);
+      try {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + aggregator.httpPort() + "/api/v1/requests/"
+                + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")))
+            .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode j = json.readTree(r.body());
+        if (r.statusCode() != 200 || j.get("n").asInt() != b.getN()
+            || !j.get("status").asText().equals(b.getStatus().toString())
+            || j.get("mean").asDouble() != b.getMean() || j.get("mMu").asDouble() != b.getMMu()
+            || j.get("mBin").asDouble() != b.getMBin() || j.get("greedyScore").asDouble() != b.getGreedyScore()) {
+          bad.add(id + " (HTTP " + r.statusCode() + ")");
+        }
+      } catch (IOException | RuntimeException ex) {
+        bad.add(id + " (" + ex + ")");
+      }
+    }
+    return bad;
   }
 
   /** The greedy sample of a request (index -1), if read. */

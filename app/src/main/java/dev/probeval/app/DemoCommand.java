@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** --quick's lab: a small GPT that trains in seconds, GA only. */
-  static final String QUICK_LAB = "{\"model\":{\"contextLength\":250,\"dim\":16,\"layers\":1,\"heads\":2},"
+  static final String QUICK_LAB = "{\"data\":{\"retainAuthors\":1},\"model\":{\"contextLength\":250,\"dim\":16,\"layers\":1,\"heads\":2},"
       + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":3,\"steps\":25,\"batchSize\":4},"
       + "\"unlearn\":{\"methods\":[\"ga\"],\"steps\":3,\"checkpointEvery\":3,\"batchSize\":2}}";
 
@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
   List<String> versions;
 
   @Option(names = {"-n", "--num-samples"}, paramLabel = "N",
-      description = "Samples per prompt (default 32; --quick 8).")
+      description = "Samples per prompt (default 16; --quick 8).")
   Integer n;
 
   @Option(names = "--prompts", paramLabel = "K",
@@ -122,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
     if (quick && versions == null) {
       vs = vs.subList(0, Math.min(3, vs.size()));
     }
-    int nn = n != null ? n : quick ? 8 : 32;
+    int nn = n != null ? n : quick ? 8 : 16;
     int k = prompts != null ? prompts : quick ? 3 : 0;
     int m = maxNewTokens != null ? maxNewTokens : quick ? 48 : 128;
     if (nn < 1 || k < 0 || m < 1 || !(alpha > 0 && alpha <= 0.5)) {
@@ -156,6 +156,10 @@ final class DemoCommand implements Callable<Integer> {
       }
       progress.show(demo);
       progress.finish();
+      List<String> disagree = demo.restDisagreements();
+      err.println("probeval demo: REST API and prompt-bounds topic " + (disagree.isEmpty()
+          ? "agree on all " + ids.size() + " requests" : "DISAGREE on " + disagree));
+      err.flush();
       Map<String, Map<String, Object>> summary = demo.summary();
       printTable(out, summary);
       Files.createDirectories(outputDir);

@@ -23,7 +23,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Probabilistic evaluation of LLM output distributions with high-probability guarantees.",
     subcommands = {
       DemoCommand.class,
-      ProduceCommand.class,
       BoundsCommand.class,
       ScoreCommand.class,
       BrokerCommand.class,
@@ -32,6 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       AggregateCommand.class,
       WorkerCommand.class,
       LabCommand.class, EvaluateOfflineCommand.class,
+      ProduceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Callable<Integer> {

@@ -2,7 +2,7 @@ package dev.probeval.app;
 
 import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.EvalRequest;
-import dev.probeval.producer.BasicRequestCheck;
+import dev.probeval.producer.ContractRequestCheck;
 import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.InputFormat;
 import dev.probeval.producer.InputParser;
@@ -72,6 +72,11 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "all", paramLabel = "NAME",
       description = "Split of lines that do not name one, e.g. forget or retain (default: ${DEFAULT-VALUE}).")
   String split;
+
+  @Option(names = "--suite-size", paramLabel = "N",
+      description = "Declared number of prompts per (version, suite, split); the roll-up reports completeness "
+          + "against it (default: not declared).")
+  Integer suiteSize;
 
   @Option(names = {"-n", "--num-samples"}, defaultValue = "128", paramLabel = "N",
       description = "Samples per request (default: ${DEFAULT-VALUE}).")
@@ -156,7 +161,7 @@ final class ProduceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     RequestTemplate template = template();
-    RequestCheck check = new BasicRequestCheck();
+    RequestCheck check = new ContractRequestCheck();
     InputFormat f;
     try {
       f = InputFormat.parse(format);
@@ -240,6 +245,6 @@ final class ProduceCommand implements Callable<Integer> {
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
         .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
-        .build();
+        .suiteSize(suiteSize).build();
   }
 }

@@ -40,6 +40,7 @@ class DemoQuickTest {
     System.out.println(r.out());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("greedy") && r.out().contains("M_bin"), r.out());
+    assertTrue(r.err().contains("REST API and prompt-bounds topic agree on all 18 requests"), r.err());
     JsonNode results = JSON.readTree(Files.readString(out.resolve("results.json"))).get("results");
     List<JsonNode> samples = Files.readAllLines(out.resolve("samples.jsonl")).stream().map(l -> {
       try {

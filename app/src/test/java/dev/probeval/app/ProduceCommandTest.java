@@ -56,7 +56,7 @@ class ProduceCommandTest {
     CliResult r = run(mock, "produce", "--model-version", "v1", f.toString());
     assertEquals(2, r.code());
     assertEquals(0, mock.history().size(), "nothing half-sent");
-    assertTrue(r.err().contains(f + ":2: references"), r.err());
+    assertTrue(r.err().contains(f + ":2: MISSING_REFERENCES"), r.err());
     assertTrue(r.err().contains(f + ":3: not valid JSON"), r.err());
     assertTrue(r.err().contains("2 invalid line(s); nothing sent"), r.err());
   }

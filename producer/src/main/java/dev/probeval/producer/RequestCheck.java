@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Validates a request before it is sent. The producer reports a rejected request with its input line; the same rules
- * run again in the sampler worker, which dead-letters what it rejects. {@link BasicRequestCheck} is the built-in
- * implementation until the contract's shared validator is wired in.
+ * run again in the sampler worker, which dead-letters what it rejects. {@link ContractRequestCheck} applies the
+ * shared contract.
  */
 @FunctionalInterface
 public interface RequestCheck {

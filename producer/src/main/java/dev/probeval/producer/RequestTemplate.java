@@ -35,6 +35,7 @@ public final class RequestTemplate {
   private final boolean drawGreedy;
   private final boolean logSampleTexts;
   private final Map<String, String> attributes;
+  private final Integer suiteSize;
 
   private RequestTemplate(Builder b) {
     this.suite = b.suite;
@@ -50,6 +51,7 @@ public final class RequestTemplate {
     this.drawGreedy = b.drawGreedy;
     this.logSampleTexts = b.logSampleTexts;
     this.attributes = Map.copyOf(b.attributes);
+    this.suiteSize = b.suiteSize;
   }
 
   public static Builder builder() {
@@ -90,7 +92,8 @@ public final class RequestTemplate {
         .setPromptId(line.promptId()).setSuite(s).setSplit(sp).setPrompt(line.prompt())
         .setReferences(line.references()).setScorer(ScorerConfig.newBuilder(scorer).build())
         .setDecoding(decoding()).setNumSamples(n).setAlpha(a).setBoundMode(boundMode).setDrawGreedy(drawGreedy)
-        .setLogSampleTexts(logSampleTexts).setCreatedAt(createdAt).setAttributes(attrs).build();
+        .setLogSampleTexts(logSampleTexts).setCreatedAt(createdAt).setSuiteSize(suiteSize).setAttributes(attrs)
+        .build();
   }
 
   /** Builder with the contract's defaults (T = 1, top-p 1, top-k off, 128 new tokens, seed 0, n = 128, α = 0.01). */
@@ -113,6 +116,7 @@ public final class RequestTemplate {
     private boolean drawGreedy = true;
     private boolean logSampleTexts = false;
     private Map<String, String> attributes = Map.of();
+    private Integer suiteSize;
 
     private Builder() {}
 
@@ -200,6 +204,12 @@ public final class RequestTemplate {
 
     public Builder attributes(Map<String, String> v) {
       attributes = Map.copyOf(v);
+      return this;
+    }
+
+    /** Declared number of prompts of the (version, suite, split): the roll-up reports completeness against it. */
+    public Builder suiteSize(Integer v) {
+      suiteSize = v;
       return this;
     }
 

@@ -117,7 +117,7 @@ class ProducerLibraryTest {
         {"prompt":"p","reference":"r","alpha":0.9}
         {"prompt":"p"}
         """, InputFormat.JSONL);
-    Submission s = Submission.prepare("in.jsonl", parsed, List.of("v1", "v2"), T, new BasicRequestCheck(), NOW);
+    Submission s = Submission.prepare("in.jsonl", parsed, List.of("v1", "v2"), T, new ContractRequestCheck(), NOW);
     assertEquals(List.of(2, 3), s.errors().stream().map(LineError::line).toList());
     assertTrue(s.errors().get(0).message().contains("alpha 0.9"), s.errors().get(0).message());
     assertTrue(s.errors().get(1).message().contains("references"), s.errors().get(1).message());
@@ -128,7 +128,7 @@ class ProducerLibraryTest {
   @Test
   void withoutAModelVersionTheLineIsInvalid() throws IOException {
     Submission s = Submission.prepare("in", parse("{\"prompt\":\"p\",\"reference\":\"r\"}", InputFormat.JSONL),
-        List.of(), T, new BasicRequestCheck(), NOW);
+        List.of(), T, new ContractRequestCheck(), NOW);
     assertEquals(1, s.errors().size());
     assertTrue(s.errors().get(0).message().contains("modelVersion"));
   }
@@ -139,12 +139,12 @@ class ProducerLibraryTest {
         InputFormat.JSONL);
     MockProducer<String, EvalRequest> mock = mock();
     try (EvalRequestPublisher p = new EvalRequestPublisher(mock, "topic")) {
-      Submission s1 = Submission.prepare("in", parsed, List.of("v1"), T, new BasicRequestCheck(), NOW);
+      Submission s1 = Submission.prepare("in", parsed, List.of("v1"), T, new ContractRequestCheck(), NOW);
       List<String> ids = p.publish(s1.requests());
       assertEquals(2, mock.history().size());
       assertEquals(ids, mock.history().stream().map(r -> r.key()).toList());
       mock.history().forEach(r -> assertEquals(r.key(), r.value().getRequestId()));
-      Submission s2 = Submission.prepare("in", parsed, List.of("v1"), T, new BasicRequestCheck(), NOW.plusSeconds(5));
+      Submission s2 = Submission.prepare("in", parsed, List.of("v1"), T, new ContractRequestCheck(), NOW.plusSeconds(5));
       assertEquals(ids, p.publish(s2.requests()), "re-submission reuses the ids");
     }
   }
