@@ -49,6 +49,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -157,13 +158,22 @@ class DashboardBrowserTest {
   /** Waits until {@code check} returns null (nothing wrong), failing with its last complaint after {@link #WAIT}. */
   private static void await(String what, Supplier<String> check) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    String complaint = check.get();
+    String complaint = checkOnce(check);
     while (complaint != null) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + WAIT + " waiting for " + what + ": " + complaint);
       }
       Thread.sleep(200);
-      complaint = check.get();
+      complaint = checkOnce(check);
+    }
+  }
+
+  /** One check; an element the page re-rendered while it was being read only means "look again". */
+  private static String checkOnce(Supplier<String> check) {
+    try {
+      return check.get();
+    } catch (StaleElementReferenceException e) {
+      return "the page re-rendered while it was read (" + e.getClass().getSimpleName() + ")";
     }
   }
 
