@@ -49,10 +49,10 @@ import org.slf4j.LoggerFactory;
  * baseline is a call with {@code temperature 0}.
  *
  * <p>Calls of one chunk run concurrently, at most {@code maxConcurrency} in flight (a semaphore around each attempt).
- * A connection error, timeout, 429 (after its {@code Retry-After}), 5xx or malformed body is retried with exponential
- * backoff and jitter; when the retries run out the chunk fails with {@link EndpointUnavailableException} (the worker
- * tries it again later) or, for a body that stays malformed and for other 4xx answers,
- * {@link EndpointResponseException}. A failed chunk returns nothing: its other calls are cancelled.
+ * A connection error, timeout, 429 (after its {@code Retry-After}), 5xx, a body cut off (empty, or JSON that ends
+ * early) or a malformed body is retried with exponential backoff and jitter; when the retries run out the chunk fails
+ * with {@link EndpointUnavailableException} (the worker tries it again later) or, for a complete body that stays
+ * malformed and for other 4xx answers, {@link EndpointResponseException}. A failed chunk returns nothing: its other calls are cancelled.
  *
  * <p>The API key, read once from the environment variable the configuration names, only ever goes into the
  * {@code Authorization} header; {@link #describe()} and {@link #toString()} name the endpoint and the variable.
@@ -223,10 +223,12 @@ public final class HttpBackend implements SamplingBackend {
           metrics.attempt(HttpBackendMetrics.Outcome.OK);
           return samples;
         } catch (MalformedException e) {
-          metrics.attempt(HttpBackendMetrics.Outcome.MALFORMED);
+          // A body that ends early (empty, or JSON cut off) is a transport failure like a reset connection; a
+          // complete body of the wrong shape means the server speaks another protocol, which waiting will not fix.
+          metrics.attempt(e.truncated ? HttpBackendMetrics.Outcome.TRUNCATED : HttpBackendMetrics.Outcome.MALFORMED);
           lastFailure = e.getMessage();
           lastCause = e;
-          lastMalformed = true;
+          lastMalformed = !e.truncated;
           continue;
         }
       }
@@ -350,16 +352,28 @@ public final class HttpBackend implements SamplingBackend {
   /** A 200 whose body is not a completions response with the choices asked for. */
   private static final class MalformedException extends Exception {
     private static final long serialVersionUID = 1L;
+    final boolean truncated;
 
     MalformedException(String message) {
+      this(message, false);
+    }
+
+    MalformedException(String message, boolean truncated) {
       super(message);
+      this.truncated = truncated;
     }
   }
 
   private List<GeneratedSample> parse(GenerationRequest req, Call c, byte[] body) throws MalformedException {
+    if (body == null || body.length == 0) {
+      throw new MalformedException("the response body is empty (cut off?)", true);
+    }
     JsonNode root;
     try {
       root = JSON.readTree(body);
+    } catch (com.fasterxml.jackson.core.io.JsonEOFException e) {
+      throw new MalformedException("the response body ends in the middle of its JSON after " + body.length
+          + " bytes (cut off)", true);
     } catch (IOException e) {
       throw new MalformedException("the body is not valid JSON (" + body.length + " bytes; "
           + e.getMessage().lines().findFirst().orElse("") + ")");

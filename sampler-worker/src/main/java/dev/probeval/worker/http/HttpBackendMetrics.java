@@ -19,6 +19,7 @@ final class HttpBackendMetrics {
     RATE_LIMITED("rate_limited"),
     SERVER_ERROR("server_error"),
     CLIENT_ERROR("client_error"),
+    TRUNCATED("truncated"),
     MALFORMED("malformed");
 
     final String tag;

@@ -20,11 +20,11 @@ import okhttp3.mockwebserver.SocketPolicy;
  * choices), with 3 tokens of log-probability -0.5 each. Faults queued with {@link #then} are served first, one per
  * call; while {@link #down} is set every call gets {@link #downFault}.
  */
-final class CompletionStub extends Dispatcher {
+public final class CompletionStub extends Dispatcher {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** What one call gets instead of a healthy answer. */
-  enum Fault {
+  public enum Fault {
     HTTP_500,
     HTTP_503,
     RATE_LIMITED_1S,
@@ -39,6 +39,8 @@ final class CompletionStub extends Dispatcher {
 
   private final Deque<Fault> queued = new ArrayDeque<>();
   volatile boolean down;
+  /** Calls still to fail with {@link #downFault} before the endpoint is back (see {@link #downFor}). */
+  private int downCalls;
   volatile Fault downFault = Fault.HTTP_503;
   final List<JsonNode> bodies = new ArrayList<>();
   final List<String> authorizations = new ArrayList<>();
@@ -48,18 +50,28 @@ final class CompletionStub extends Dispatcher {
   /** Pause of a healthy answer, so concurrent calls overlap. */
   volatile long answerDelayMs;
 
-  static String text(long seed) {
+  public static String text(long seed) {
     return Math.floorMod(seed, 2) == 0 ? "there was a little girl named Lily" : "zzz " + Math.floorMod(seed, 97);
   }
 
-  synchronized CompletionStub then(Fault... faults) {
+  public synchronized CompletionStub then(Fault... faults) {
     for (Fault f : faults) {
       queued.add(f);
     }
     return this;
   }
 
-  synchronized int callCount() {
+  /** Down (every call failing with {@link #downFault}) for the next {@code calls} calls after the queued faults. */
+  public synchronized void downFor(int calls) {
+    downCalls = calls;
+  }
+
+  /** Down (or up) until told otherwise. */
+  public void setDown(boolean v) {
+    down = v;
+  }
+
+  public synchronized int callCount() {
     return bodies.size();
   }
 
@@ -80,7 +92,10 @@ final class CompletionStub extends Dispatcher {
       bodies.add(body);
       authorizations.add(request.getHeader("Authorization"));
       paths.add(request.getPath());
-      fault = !queued.isEmpty() ? queued.poll() : down ? downFault : null;
+      fault = !queued.isEmpty() ? queued.poll() : down ? downFault : downCalls > 0 ? downFault : null;
+      if (fault != null && queued.isEmpty() && !down && downCalls > 0 && fault == downFault) {
+        downCalls--;
+      }
     }
     if (fault != null) {
       return faulty(fault);

@@ -219,9 +219,9 @@ class HttpBackendTest {
     stub.then(CompletionStub.Fault.CUT_BODY, CompletionStub.Fault.REFUSE_CONNECTION);
     List<GeneratedSample> got = open(endpoint("maxConcurrency=1")).generate(request(0, 2, false));
     assertHealthy(got, 0, 2, false);
-    // The cut body surfaces as a connection error or, when the framing hides the cut, as a malformed body: both retry.
+    // The cut body surfaces as a connection error or, when the client hands over what arrived, as a truncated body.
     assertEquals(2.0, registry.get("probeval.worker.http.requests").tag("outcome", "connection_error").counter()
-        .count() + registry.get("probeval.worker.http.requests").tag("outcome", "malformed").counter().count(),
+        .count() + registry.get("probeval.worker.http.requests").tag("outcome", "truncated").counter().count(),
         registry.getMetersAsString());
     assertEquals(2.0, registry.get("probeval.worker.http.retries").counter().count());
   }
@@ -237,6 +237,15 @@ class HttpBackendTest {
     assertTrue(e.getMessage().contains("endpoint " + url() + "/v1"), e.getMessage());
     assertTrue(e.getMessage().contains("malformed"), e.getMessage());
     assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+  }
+
+  @Test
+  void aBodyCutOffEveryTimeIsAnOutageNotAProtocolError() {
+    stub.setDown(true);
+    stub.downFault = CompletionStub.Fault.TRUNCATED_JSON;
+    EndpointUnavailableException e = assertThrows(EndpointUnavailableException.class,
+        () -> open(endpoint("maxConcurrency=1,retries=1")).generate(request(0, 1, false)));
+    assertTrue(e.getMessage().contains("cut off"), e.getMessage());
   }
 
   @Test
