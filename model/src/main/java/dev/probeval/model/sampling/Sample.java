@@ -14,9 +14,11 @@ package dev.probeval.model.sampling;
  *     steps (as Hugging Face's {@code compute_transition_scores} reports); end token included
  * @param modelLogprob Σ log p_t(token_t) under the untempered, untruncated model distribution
  * @param adaptive adaptive-temperature statistics, or null when adaptive temperature was off
+ * @param tokenModelLogprobs log p_t(token_t) of each generated token under the untempered model distribution, in
+ *     order; they sum, left to right, to exactly {@code modelLogprob}
  */
 public record Sample(int index, boolean greedy, long seed, int[] tokens, String text, FinishReason finish,
-    double logprob, double modelLogprob, AdaptiveStats adaptive) {
+    double logprob, double modelLogprob, AdaptiveStats adaptive, double[] tokenModelLogprobs) {
 
   /** Number of generated tokens (end token included). */
   public int tokenCount() {

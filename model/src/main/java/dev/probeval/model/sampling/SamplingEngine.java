@@ -139,6 +139,7 @@ public final class SamplingEngine {
     final int budget;
     final SplittableRandom rng;
     final int[] tokens;
+    final double[] tokenModelLogprobs;
     int count;
     double logprob;
     double modelLogprob;
@@ -153,6 +154,7 @@ public final class SamplingEngine {
       this.budget = budget;
       this.rng = new SplittableRandom(row.seed());
       this.tokens = new int[budget];
+      this.tokenModelLogprobs = new double[budget];
     }
 
     /** Chooses this row's next token from its logits; sets {@link #finish} when the sample ends. */
@@ -180,7 +182,9 @@ public final class SamplingEngine {
         logprob += Math.log(q[token]);
         sampledSteps++;
       }
-      modelLogprob += logits[off + token] - lse;
+      double tokenLp = logits[off + token] - lse;
+      modelLogprob += tokenLp;
+      tokenModelLogprobs[count] = tokenLp;
       tokens[count++] = token;
       if (isEnd(token)) {
         finish = FinishReason.EOS;
@@ -221,7 +225,8 @@ public final class SamplingEngine {
       if (a != null) {
         stats = new AdaptiveStats(a.threshold(), a.statistic(), greedySteps, sampledSteps, sumTop / count);
       }
-      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats);
+      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats,
+          Arrays.copyOf(tokenModelLogprobs, count));
     }
   }
 
