@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.aggregator.rest.AggregatorHttpServer;
+import dev.probeval.kafka.AdminBrokerProbe;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -36,6 +37,8 @@ public final class Aggregator implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final AggregatorMetrics metrics;
   private final StreamsTermination termination = new StreamsTermination();
+  private final AdminBrokerProbe probe;
+  private final AggregatorHealth health;
 
   private Aggregator(AggregatorConfig config) {
     this.config = config;
@@ -53,17 +56,23 @@ public final class Aggregator implements AutoCloseable {
       }
     }
     this.http = new AggregatorHttpServer(config.httpHost(), config.httpPort(), registry);
+    this.probe = new AdminBrokerProbe(config.adminProperties());
+    this.health = new AggregatorHealth(probe, AggregatorHealth.requiredTopics(config.applicationId()));
+    http.health(health::current);
     Properties props = config.streamsProperties(http.port());
     KafkaStreams ks;
     try {
       ks = new KafkaStreams(AggregatorTopology.build(config, metrics), props);
     } catch (RuntimeException e) {
       http.close();
+      probe.close();
       throw e;
     }
     this.streams = ks;
+    streams.setGlobalStateRestoreListener(health.restoreListener());
     streams.setUncaughtExceptionHandler(e -> {
       termination.onThreadError(e);
+      health.onThreadError(e);
       StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = responseTo(e);
       LOG.error("Stream thread failed; {}", response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
           .REPLACE_THREAD ? "replacing it" : "shutting the aggregator down (this error does not go away by retrying)",
@@ -72,6 +81,7 @@ public final class Aggregator implements AutoCloseable {
     });
     streams.setStateListener((now, before) -> {
       http.state(now.name());
+      health.onStateChange(now);
       termination.onStateChange(now, before);
     });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -147,6 +157,11 @@ public final class Aggregator implements AutoCloseable {
     return streams;
   }
 
+  /** Liveness and readiness, as served on /health/live and /health/ready. */
+  public AggregatorHealth health() {
+    return health;
+  }
+
   public AggregatorMetrics metrics() {
     return metrics;
   }
@@ -167,6 +182,7 @@ public final class Aggregator implements AutoCloseable {
       streams.close(Duration.ofSeconds(30));
       streamsMetrics.close();
       http.close();
+      probe.close();
       registry.close();
     } finally {
       termination.closed();

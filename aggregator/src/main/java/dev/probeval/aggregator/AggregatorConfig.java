@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -40,6 +41,12 @@ public final class AggregatorConfig {
   private static final String ADMIN_PREFIX = StreamsConfig.ADMIN_CLIENT_PREFIX;
   /** Default {@code commit.interval.ms} (Streams' exactly-once default is 100); override with optKafkaConfig. */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 200;
+  /**
+   * Default {@code session.timeout.ms} of the Streams consumers: 15 s instead of the client's 45 s, so that a member
+   * that died without leaving (kill -9) is dropped from the group sooner. With an {@link #instanceId()} a restarted
+   * instance does not wait for it at all: it takes its predecessor's place in the group at once.
+   */
+  public static final int DEFAULT_SESSION_TIMEOUT_MS = 15_000;
 
   private final String applicationId;
   private final String bootstrapServers;
@@ -60,6 +67,9 @@ public final class AggregatorConfig {
   private final int earlySampleBufferMax;
   private final long earlySampleTimeoutMs;
   private final int objectCacheEntries;
+  private final dev.probeval.contract.RequestLimits requestLimits;
+  private final String instanceId;
+  private final int sessionTimeoutMs;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -83,6 +93,9 @@ public final class AggregatorConfig {
     this.earlySampleBufferMax = b.earlySampleBufferMax;
     this.earlySampleTimeoutMs = b.earlySampleTimeoutMs;
     this.objectCacheEntries = b.objectCacheEntries;
+    this.requestLimits = b.requestLimits;
+    this.instanceId = b.instanceId;
+    this.sessionTimeoutMs = b.sessionTimeoutMs;
   }
 
   public static Builder builder() {
@@ -111,6 +124,9 @@ public final class AggregatorConfig {
     b.earlySampleBufferMax = earlySampleBufferMax;
     b.earlySampleTimeoutMs = earlySampleTimeoutMs;
     b.objectCacheEntries = objectCacheEntries;
+    b.requestLimits = requestLimits;
+    b.instanceId = instanceId;
+    b.sessionTimeoutMs = sessionTimeoutMs;
     return b;
   }
 
@@ -225,7 +241,7 @@ public final class AggregatorConfig {
 
   /**
    * How long (wall clock) a buffered early sample waits for its request before it is dead-lettered as
-   * UNKNOWN_REQUEST (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
+   * EARLY_SAMPLE_EXPIRED (default {@value Builder#DEFAULT_EARLY_SAMPLE_TIMEOUT_MS} ms).
    */
   public long earlySampleTimeoutMs() {
     return earlySampleTimeoutMs;
@@ -237,6 +253,26 @@ public final class AggregatorConfig {
    */
   public int objectCacheEntries() {
     return objectCacheEntries;
+  }
+
+  /** The request contract's limits requests are validated against (default {@code RequestLimits.defaults()}). */
+  public dev.probeval.contract.RequestLimits requestLimits() {
+    return requestLimits;
+  }
+
+  /**
+   * Stable id of this instance for static group membership ({@code group.instance.id} of its Streams consumers,
+   * which Kafka Streams suffixes with the stream thread's index), or null for dynamic membership (the default). An
+   * instance restarted with the same id rejoins with its old assignment without a rebalance and without waiting for
+   * its predecessor's session to time out; two live instances must never share one.
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** {@code session.timeout.ms} of the Streams consumers (default {@value #DEFAULT_SESSION_TIMEOUT_MS}). */
+  public int sessionTimeoutMs() {
+    return sessionTimeoutMs;
   }
 
   /**
@@ -255,6 +291,10 @@ public final class AggregatorConfig {
     // Each exactly-once commit waits for a producer flush, the offsets and the transaction markers (profiled in
     // docs/benchmarks.md); 100 ms (the EOS default) spends a large share of the stream thread's time there.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), sessionTimeoutMs);
+    if (instanceId != null) {
+      p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+    }
     if (stateDir != null) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     }
@@ -289,6 +329,9 @@ public final class AggregatorConfig {
     private int earlySampleBufferMax = DEFAULT_EARLY_SAMPLE_BUFFER;
     private long earlySampleTimeoutMs = DEFAULT_EARLY_SAMPLE_TIMEOUT_MS;
     private int objectCacheEntries = DEFAULT_OBJECT_CACHE;
+    private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
+    private String instanceId;
+    private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");
@@ -448,6 +491,36 @@ public final class AggregatorConfig {
         throw new IllegalArgumentException("object cache entries must be >= 1, got " + v);
       }
       this.objectCacheEntries = v;
+      return this;
+    }
+
+    /** The request contract's limits (shared with the workers: give both the same). */
+    public Builder requestLimits(dev.probeval.contract.RequestLimits v) {
+      this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
+      return this;
+    }
+
+    /**
+     * Static membership: this instance's stable id ({@code group.instance.id}); null (default) for dynamic
+     * membership. No whitespace; unique among the live instances of the application.
+     */
+    public Builder optInstanceId(String v) {
+      if (v != null && (v.isBlank() || v.chars().anyMatch(Character::isWhitespace))) {
+        throw new IllegalArgumentException("instance id must be non-empty without whitespace, got '" + v + "'");
+      }
+      this.instanceId = v;
+      return this;
+    }
+
+    /**
+     * {@code session.timeout.ms} of the Streams consumers (default {@value #DEFAULT_SESSION_TIMEOUT_MS}); the broker
+     * accepts 6000..1800000 by default ({@code group.min/max.session.timeout.ms}).
+     */
+    public Builder optSessionTimeoutMs(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("session timeout must be >= 1 ms, got " + v);
+      }
+      this.sessionTimeoutMs = v;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.BoundsStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,6 +28,20 @@ public final class AggregatorMetrics {
   private final Timer emitLatency;
   private final AtomicLong earlyBuffered = new AtomicLong();
   private final Counter earlyReleased;
+  private final Map<String, Counter> samplesByVersion = new ConcurrentHashMap<>();
+  private final Map<String, double[]> rollups = new ConcurrentHashMap<>();
+
+  /** Roll-up gauges per model version, suite and split: meter name, description, index into the value array. */
+  private static final String[][] ROLLUP_GAUGES = {
+      {"probeval.aggregator.model.prompts.seen", "Prompts with at least one counted sample (last roll-up)"},
+      {"probeval.aggregator.model.prompts.final", "Prompts whose bounds are FINAL (last roll-up)"},
+      {"probeval.aggregator.model.prompts.below.target", "Prompts not yet at their target n: seen minus final"},
+      {"probeval.aggregator.model.hidden.leaks", "Prompts whose hidden-leak flag is set (last roll-up)"},
+      {"probeval.aggregator.model.mean.bound", "Mean per-prompt M_mu (last roll-up)"},
+      {"probeval.aggregator.model.suite.bound", "Suite bound valid for all prompts at once (last roll-up)"},
+      {"probeval.aggregator.model.bound.width", "Mean per-prompt M_mu minus the mean sample score (last roll-up)"},
+      {"probeval.aggregator.model.max.m.bin", "Largest per-prompt M_bin (last roll-up)"},
+  };
 
   public AggregatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -54,6 +69,42 @@ public final class AggregatorMetrics {
         .description("Buffered early samples processed once their request arrived").register(registry);
   }
 
+  /** Counts one sampled output of {@code modelVersion} (the per-version rate beside the untagged total). */
+  void sampleCounted(String modelVersion) {
+    samplesCounted.increment();
+    samplesByVersion.computeIfAbsent(modelVersion, v -> Counter.builder("probeval.aggregator.model.samples.counted")
+        .description("Distinct sampled outputs counted, per model version").tag("model_version", v)
+        .register(registry)).increment();
+  }
+
+  /**
+   * Publishes a model roll-up on the per-version gauges. The roll-up of one (version, suite, split) lives on the one
+   * instance whose task owns it; after a rebalance the previous owner keeps its last values, so dashboards take the
+   * {@code max} over instances.
+   */
+  void modelRollup(String modelVersion, String suite, String split, int seen, int finals, int hiddenLeaks,
+      double meanMMu, double suiteBound, double meanScore, double maxMBin) {
+    double[] values = rollups.computeIfAbsent(modelVersion + "|" + suite + "|" + split, k -> {
+      double[] v = new double[ROLLUP_GAUGES.length];
+      for (int i = 0; i < ROLLUP_GAUGES.length; i++) {
+        int index = i;
+        Gauge.builder(ROLLUP_GAUGES[i][0], v, a -> a[index]).description(ROLLUP_GAUGES[i][1])
+            .tag("model_version", modelVersion).tag("suite", suite).tag("split", split).register(registry);
+      }
+      return v;
+    });
+    synchronized (values) {
+      values[0] = seen;
+      values[1] = finals;
+      values[2] = seen - finals;
+      values[3] = hiddenLeaks;
+      values[4] = meanMMu;
+      values[5] = suiteBound;
+      values[6] = meanMMu - meanScore;
+      values[7] = maxMBin;
+    }
+  }
+
   /** Meters on a private in-memory registry (for tests and the benchmark's baseline). */
   public static AggregatorMetrics noop() {
     return new AggregatorMetrics(new SimpleMeterRegistry());
@@ -61,10 +112,6 @@ public final class AggregatorMetrics {
 
   public MeterRegistry registry() {
     return registry;
-  }
-
-  void sampleCounted() {
-    samplesCounted.increment();
   }
 
   void greedyCounted() {
@@ -104,6 +151,18 @@ public final class AggregatorMetrics {
     deadLetters.computeIfAbsent(reason.name() + "|" + topic, k -> Counter.builder("probeval.aggregator.dead.letters")
         .description("Records routed to the dead-letter topic").tag("reason", reason.name()).tag("topic", topic)
         .register(registry)).increment();
+  }
+
+  void requestRejected(DeadLetterReason reason) {
+    Counter.builder("probeval.aggregator.requests.rejected")
+        .description("Requests a worker refused (ended REJECTED)").tag("reason", reason.name())
+        .register(registry).increment();
+  }
+
+  /** Requests ended REJECTED, any reason. */
+  public double rejectedCount() {
+    return registry.find("probeval.aggregator.requests.rejected").counters().stream().mapToDouble(Counter::count)
+        .sum();
   }
 
   /** Count of dead letters with {@code reason} from any topic (for tests and the dashboard). */

@@ -35,7 +35,7 @@ import org.apache.kafka.streams.state.Stores;
  *                                │
  *                                ├─ dead letters ───────────────────────► dead-letters-sink ─► probeval.dead-letters.v1
  *                                ├─ PromptBounds ───────────────────────► prompt-bounds-sink ─► probeval.prompt-bounds.v1
- *                                └─ RollupEntry (key model|suite|split)
+ *                                └─ RollupEntry (key RollupKey: model|suite|split|mode|alpha|Q|decoding)
  *                                      └► repartition "model-rollup" ─► model-rollup-process ─► model-bounds-sink
  *                                         (rw model-requests-store, model-bounds-store)       ─► probeval.model-bounds.v1
  * </pre>
@@ -64,6 +64,12 @@ public final class AggregatorTopology {
    * {@code <application.id>-early-samples-store-changelog}, so the buffer survives restarts exactly.
    */
   public static final String EARLY_SAMPLES_STORE = "early-samples-store";
+  /**
+   * Requests a worker refused (a REJECTED record on the samples topic), by request id: {@code CODE + '\t' +
+   * message}; what makes {@code GET /api/v1/requests/{id}} answer REJECTED. Changelog
+   * {@code <application.id>-request-rejections-store-changelog}.
+   */
+  public static final String REQUEST_REJECTIONS_STORE = "request-rejections-store";
   /** Name of the repartition topic (prefixed with the application id, suffixed -repartition). */
   public static final String MODEL_ROLLUP_REPARTITION = "model-rollup";
 
@@ -94,13 +100,16 @@ public final class AggregatorTopology {
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EARLY_SAMPLES_STORE),
         Serdes.String(), EarlySample.serde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_REJECTIONS_STORE),
+        Serdes.String(), Serdes.String()));
 
     Consumed<byte[], byte[]> raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
     KStream<String, Object> inputsOut = builder
         .stream(List.of(Topics.EVAL_REQUESTS.name(), Topics.SAMPLES.name()), raw.withName("inputs-source"))
         .process(() -> new InputProcessor(config, metrics, deserializer(EvalRequest.class, serde),
                 deserializer(ScoredSample.class, serde)),
-            Named.as("inputs-process"), REQUESTS_STORE, REQUEST_STATE_STORE, EARLY_SAMPLES_STORE);
+            Named.as("inputs-process"), REQUESTS_STORE, REQUEST_STATE_STORE, EARLY_SAMPLES_STORE,
+            REQUEST_REJECTIONS_STORE);
 
     Map<String, KStream<String, Object>> routes = inputsOut.split(Named.as("inputs-route-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("dead-letters"))

@@ -78,6 +78,22 @@ public final class BoundsQueries implements InteractiveQueries {
     return out;
   }
 
+  /** The latest emitted bounds of every request of one model version held by this instance. */
+  @Override
+  public List<PromptBounds> localVersionPrompts(String modelVersion) {
+    List<PromptBounds> out = new ArrayList<>();
+    try (KeyValueIterator<String, RollupEntry> it = this.<RollupEntry>store(AggregatorTopology.MODEL_REQUESTS_STORE)
+        .prefixScan(modelVersion + "|", new StringSerializer())) {
+      while (it.hasNext()) {
+        PromptBounds pb = it.next().value.bounds();
+        if (pb.getModelVersion().equals(modelVersion)) {
+          out.add(pb);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Live bounds of one request from this instance's request state (including updates not emitted yet). */
   @Override
   public Optional<PromptBounds> localRequestBounds(String requestId, long nowMs) {
@@ -90,6 +106,17 @@ public final class BoundsQueries implements InteractiveQueries {
       state = RequestState.create(request.getNumSamples());
     }
     return Optional.of(PromptBoundsFactory.build(request, state, edLambda, nowMs));
+  }
+
+  @Override
+  public Optional<RequestRejection> localRequestRejection(String requestId) {
+    String v = this.<String>store(AggregatorTopology.REQUEST_REJECTIONS_STORE).get(requestId);
+    if (v == null) {
+      return Optional.empty();
+    }
+    int tab = v.indexOf('\t');
+    return Optional.of(tab < 0 ? new RequestRejection(v, "") : new RequestRejection(v.substring(0, tab),
+        v.substring(tab + 1)));
   }
 
   /** The instance whose active task holds {@code requestId}, or empty while the group rebalances. */

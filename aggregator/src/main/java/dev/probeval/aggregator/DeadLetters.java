@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.avro.DeadLetter;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.kafka.Topics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -14,12 +15,13 @@ final class DeadLetters {
 
   /** The dead letter's key ({@link Topics#deadLetterKey}) and value for the current input record. */
   static org.apache.kafka.streams.processor.api.Record<String, Object> of(ProcessorContext<String, Object> ctx,
-      org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record, String errorClass, String reason) {
+      org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record, DeadLetterReason code, String errorClass,
+      String reason) {
     Optional<RecordMetadata> meta = ctx.recordMetadata();
     String topic = meta.map(RecordMetadata::topic).orElse("unknown");
     int partition = meta.map(RecordMetadata::partition).orElse(-1);
     long offset = meta.map(RecordMetadata::offset).orElse(-1L);
-    return of(ctx, record, errorClass, reason, topic, partition, offset);
+    return of(ctx, record, code, errorClass, reason, topic, partition, offset);
   }
 
   /**
@@ -27,8 +29,8 @@ final class DeadLetters {
    * sample dead-lettered or counted later, when the current record or punctuation is another one).
    */
   static org.apache.kafka.streams.processor.api.Record<String, Object> of(ProcessorContext<String, Object> ctx,
-      org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record, String errorClass, String reason,
-      String topic, int partition, long offset) {
+      org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record, DeadLetterReason code, String errorClass,
+      String reason, String topic, int partition, long offset) {
     DeadLetter dl = DeadLetter.newBuilder()
         .setSourceTopic(topic)
         .setSourcePartition(partition)
@@ -37,6 +39,7 @@ final class DeadLetters {
         .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
         .setErrorClass(errorClass)
         .setReason(reason)
+        .setReasonCode(code.code())
         .setFailedAt(Instant.ofEpochMilli(ctx.currentSystemTimeMs()))
         .build();
     return record.withKey(Topics.deadLetterKey(topic, partition, offset)).withValue((Object) dl);

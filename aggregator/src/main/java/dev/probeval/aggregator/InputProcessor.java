@@ -2,6 +2,7 @@ package dev.probeval.aggregator;
 
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.EvalRequestValidator;
 import dev.probeval.kafka.Topics;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -44,7 +45,9 @@ final class InputProcessor implements Processor<byte[], byte[], String, Object> 
     stateCache = new CachedStore<>(context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE),
         config.objectCacheEntries());
     samples = new SamplesProcessor(sampleDeserializer, config, metrics, requestCache, stateCache);
-    requests = new RequestsProcessor(requestDeserializer, metrics, requestCache, stateCache, samples::releaseEarly);
+    requests = new RequestsProcessor(requestDeserializer, metrics, requestCache, stateCache, samples::releaseEarly,
+        new EvalRequestValidator(config.requestLimits()),
+        context.getStateStore(AggregatorTopology.REQUEST_REJECTIONS_STORE));
     samples.init(context);
     requests.init(context);
   }

@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.serde.AvroDeserializationException;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
@@ -76,7 +77,7 @@ abstract class RawInputProcessor<V extends SpecificRecord> implements Processor<
   final void deadLetter(Record<byte[], byte[]> raw, DeadLetterReason reason, String errorClass, String message) {
     String topic = context.recordMetadata().map(m -> m.topic()).orElse("unknown");
     metrics.deadLetter(reason, topic);
-    context.forward(DeadLetters.of(context, raw, errorClass, message));
+    context.forward(DeadLetters.of(context, raw, reason, errorClass, message));
   }
 
   /** A dead letter for a record read earlier (its own source coordinates, not the current record's). */
@@ -86,7 +87,7 @@ abstract class RawInputProcessor<V extends SpecificRecord> implements Processor<
       return;
     }
     metrics.deadLetter(reason, source.topic());
-    context.forward(DeadLetters.of(context, raw, reason.name(), message, source.topic(), source.partition(),
+    context.forward(DeadLetters.of(context, raw, reason, reason.name(), message, source.topic(), source.partition(),
         source.offset()));
   }
 

@@ -1,10 +1,14 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.contract.EvalRequestValidator;
+import dev.probeval.contract.Validation;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Validates evaluation requests and keeps them, keyed by request id, in {@value AggregatorTopology#REQUESTS_STORE}:
@@ -14,46 +18,36 @@ import org.apache.kafka.streams.processor.api.Record;
  * and its state. Once a request is stored, samples of it that arrived earlier are counted (the {@code onStored}
  * hook, {@link SamplesProcessor#releaseEarly}).
  *
- * <p>The contract checks live in {@link #validate} only, so they can be replaced by a shared validator without
- * touching the rest.
+ * <p>The contract checks are the shared {@link EvalRequestValidator} (the one the worker and the producer run): the
+ * aggregator owns dead-lettering a request that breaks it (the worker skips such a request without a dead letter), so
+ * a bad request record yields exactly one dead letter, with its {@code reasonCode}. A tombstone or a re-send with new
+ * parameters also clears the request's REJECTED mark ({@value AggregatorTopology#REQUEST_REJECTIONS_STORE}).
  */
 final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
   private final CachedStore<EvalRequest> requests;
   private final CachedStore<RequestState> states;
   private final Consumer<String> onStored;
+  private final EvalRequestValidator validator;
+  private final KeyValueStore<String, String> rejections;
 
   /** Why a request is refused: its dead-letter reason and a message naming the field. */
   record Rejection(DeadLetterReason reason, String message) {}
 
   RequestsProcessor(Deserializer<EvalRequest> deserializer, AggregatorMetrics metrics, CachedStore<EvalRequest> requests,
-      CachedStore<RequestState> states, Consumer<String> onStored) {
+      CachedStore<RequestState> states, Consumer<String> onStored, EvalRequestValidator validator,
+      KeyValueStore<String, String> rejections) {
     super(deserializer, metrics);
     this.requests = requests;
     this.states = states;
     this.onStored = onStored;
+    this.validator = validator;
+    this.rejections = rejections;
   }
 
-  /** The request contract as the aggregator checks it; null when {@code request} (under {@code key}) is valid. */
-  static Rejection validate(String key, EvalRequest request) {
-    if (!key.equals(request.getRequestId())) {
-      return new Rejection(DeadLetterReason.KEY_MISMATCH,
-          "key '" + key + "' differs from requestId '" + request.getRequestId() + "'");
-    }
-    double alpha = request.getAlpha();
-    if (!(alpha > 0 && alpha <= 0.5)) {
-      return new Rejection(DeadLetterReason.ALPHA_OUT_OF_RANGE,
-          "alpha " + alpha + " of request " + key + " is outside (0, 0.5]");
-    }
-    if (request.getNumSamples() < 1) {
-      return new Rejection(DeadLetterReason.INVALID_REQUEST,
-          "numSamples " + request.getNumSamples() + " of request " + key + " must be >= 1");
-    }
-    double tau = request.getScorer().getLeakThreshold();
-    if (!(tau >= 0 && tau <= 1)) {
-      return new Rejection(DeadLetterReason.INVALID_REQUEST,
-          "leak threshold " + tau + " of request " + key + " is outside [0, 1]");
-    }
-    return null;
+  /** The request contract as the aggregator checks it: the shared validator; null when the request is valid. */
+  Rejection validate(String key, EvalRequest request) {
+    Validation v = validator.validate(key, request);
+    return v.isOk() ? null : new Rejection(v.reason(), v.message());
   }
 
   @Override
@@ -72,12 +66,14 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
         return;
       }
       states.delete(key);
+      // a re-sent request with new parameters (another model version, say) is a new attempt: forget a rejection
+      rejections.delete(key);
     }
     requests.put(key, request);
     onStored.accept(key);
   }
 
-  /** The fields the counted samples and the bounds depend on. */
+  /** The fields the counted samples, the bounds and the roll-up group ({@code RollupKey}) depend on. */
   private static boolean sameEvaluation(EvalRequest a, EvalRequest b) {
     return a.getNumSamples() == b.getNumSamples() && a.getAlpha() == b.getAlpha()
         && a.getBoundMode() == b.getBoundMode()
@@ -86,6 +82,7 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
         && Objects.equals(a.getPromptId(), b.getPromptId())
         && Objects.equals(a.getSuite(), b.getSuite())
         && Objects.equals(a.getSplit(), b.getSplit())
+        && Objects.equals(a.getSuiteSize(), b.getSuiteSize())
         && Objects.equals(a.getDecoding(), b.getDecoding());
   }
 
@@ -93,5 +90,6 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
   void tombstone(String key, Record<byte[], byte[]> raw) {
     requests.delete(key);
     states.delete(key);
+    rejections.delete(key);
   }
 }

@@ -3,6 +3,7 @@ package dev.probeval.aggregator;
 import dev.probeval.avro.BoundsStatus;
 import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
+import dev.probeval.contract.RollupKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,13 +20,17 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Rolls prompt bounds up per (model version, suite, split). Input is keyed by {@code modelVersion|suite|split}
- * (after the {@code model-rollup} repartition); each request's latest {@link RollupEntry} is kept in
+ * Rolls prompt bounds up per group of requests sharing model version, suite, split, bound mode, α, declared suite size
+ * and decoding configuration (key {@link RollupKey}, {@code modelVersion|suite|split|mode|alpha|Q|decodingHash}; after
+ * the {@code model-rollup} repartition), so requests that differ in α, mode or decoding never merge into one suite
+ * bound; each request's latest {@link RollupEntry} is kept in
  * {@value AggregatorTopology#MODEL_REQUESTS_STORE} under {@code groupKey + '\0' + requestId}, and a group's roll-up is
  * recomputed from all its entries (in key order, so the result depends only on the entries, not on arrival order —
  * which is what makes a restarted run end with exactly the same roll-up).
  *
- * <p>The suite bound: with Q prompts seen, every prompt's M_μ is recomputed from its accumulator at α_i/Q; by the union
+ * <p>With a declared suite size Q ({@code EvalRequest.suiteSize}) the per-prompt share is α/Q, fixed before any
+ * prompt arrives, and {@code complete} says whether all Q prompts are in and final; without one, Q is the number of
+ * prompts seen so far. The suite bound: with Q prompts, every prompt's M_μ is recomputed from its accumulator at α_i/Q; by the union
  * bound (Bonferroni, paper-spec 8.2) all Q per-prompt bounds hold at once with probability at least 1 − Σα_i/Q (= 1 − α
  * when the prompts share α), and on that event their mean bounds the mean expected score. The guarantee of a
  * fixed-n prompt holds at its target n, so the suite bound is a guarantee once every prompt counted is FINAL (or in
@@ -82,6 +87,14 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     dirty.clear();
   }
 
+  /** The declared suite size Q in a {@link RollupKey} group key (second field from the end), null when "-". */
+  static Integer suiteSizeOf(String group) {
+    int last = group.lastIndexOf('|');
+    int before = group.lastIndexOf('|', last - 1);
+    String q = group.substring(before + 1, last);
+    return q.equals("-") ? null : Integer.valueOf(q);
+  }
+
   static String entryKey(String group, String requestId) {
     return group + SEP + requestId;
   }
@@ -109,7 +122,12 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     if (q == 0) {
       return;
     }
+    Integer declared = suiteSizeOf(group);
+    // Bonferroni share: α/Q with Q declared up front, else α/(prompts seen); more prompts than declared breaks the
+    // declared share, so the larger count is used (and the roll-up is not complete).
+    int share = declared == null ? q : Math.max(declared, q);
     int finals = 0;
+    int anytime = 0;
     int hidden = 0;
     double sumMu = 0;
     double sumMean = 0;
@@ -119,6 +137,8 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
       PromptBounds pb = seen.get(i);
       if (pb.getStatus() == BoundsStatus.FINAL) {
         finals++;
+      } else if (pb.getStatus() == BoundsStatus.ANYTIME) {
+        anytime++;
       }
       if (pb.getHiddenLeak()) {
         hidden++;
@@ -126,14 +146,19 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
       sumMu += pb.getMMu();
       sumMean += pb.getMean();
       maxBin = Double.isNaN(pb.getMBin()) ? Double.NaN : Math.max(maxBin, pb.getMBin());
-      sumSuite += q == 1 ? pb.getMMu() : seenEntries.get(i).accumulatorObject().mMu(pb.getAlpha() / q, pb.getMode(),
-          pb.getTargetN());
+      sumSuite += share == 1 ? pb.getMMu() : seenEntries.get(i).accumulatorObject().mMu(pb.getAlpha() / share,
+          pb.getMode(), pb.getTargetN());
     }
     PromptBounds first = seen.get(0);
     ModelVersionBounds mvb = ModelVersionBounds.newBuilder()
         .setModelVersion(first.getModelVersion())
         .setSuite(first.getSuite())
         .setSplit(first.getSplit())
+        .setAlpha(first.getAlpha())
+        .setMode(first.getMode())
+        .setSuiteSize(declared)
+        .setDecodingHash(group.substring(group.lastIndexOf('|') + 1))
+        .setComplete(declared != null && q == declared && finals + anytime == q)
         .setPromptsSeen(q)
         .setPromptsFinal(finals)
         .setMeanMMu(sumMu / q)
@@ -147,5 +172,7 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     rollups.put(group, mvb);
     context.forward(new Record<>(group, (Object) mvb, context.currentSystemTimeMs()));
     metrics.modelBoundsEmitted();
+    metrics.modelRollup(mvb.getModelVersion(), mvb.getSuite(), mvb.getSplit(), q, finals, hidden, mvb.getMeanMMu(),
+        mvb.getSuiteBound(), mvb.getMeanSampledScore(), maxBin);
   }
 }

@@ -1,11 +1,13 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.Topics;
+import dev.probeval.contract.RollupKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +30,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Checks, in order (each failure is a dead letter): key equals requestId; the request is known; score finite and
  * in [0,1]; index in [0, numSamples) for SAMPLED, -1 for GREEDY; sample id equals {@code SampleIds.sampleId(requestId,
- * index)}. A sample whose id was counted already is dropped and counted in a metric, whoever produced it.
+ * index)}. A record of type REJECTED (a worker refused the request) marks the request REJECTED instead. A sample
+ * whose id was counted already is dropped and counted in a metric, whoever produced it.
  *
  * <p>Emission: when n reaches numSamples (FINAL in fixed-n modes, ANYTIME otherwise); otherwise every {@code emitEverySamples}
  * counted samples, on the greedy baseline's arrival, and for any update not yet emitted, within {@code emitIntervalMs}
@@ -37,7 +40,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A sample whose request is not known yet is kept in {@value AggregatorTopology#EARLY_SAMPLES_STORE} (bounded per
  * task by {@link AggregatorConfig#earlySampleBufferMax()}) and counted, in arrival order, as soon as its request is
  * stored; if the request does not arrive within {@link AggregatorConfig#earlySampleTimeoutMs()} (wall clock) it is
- * dead-lettered as UNKNOWN_REQUEST with its own source coordinates. Requests and states are read through task-local
+ * dead-lettered as EARLY_SAMPLE_EXPIRED with its own source coordinates. Requests and states are read through task-local
  * object caches ({@link CachedStore}) and written through to their stores.
  */
 final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
@@ -49,6 +52,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   private final CachedStore<RequestState> states;
   private final SampleIdCheck ids = new SampleIdCheck();
   private KeyValueStore<String, EarlySample> early;
+  private KeyValueStore<String, String> rejections;
   /** Requests with updates not yet emitted (rebuilt from the store's pending flags when the task starts). */
   private final Set<String> dirty = new LinkedHashSet<>();
   /** Buffered early samples per request id (rebuilt from {@code early} when the task starts). */
@@ -67,6 +71,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   public void init(ProcessorContext<String, Object> context) {
     super.init(context);
     early = context.getStateStore(AggregatorTopology.EARLY_SAMPLES_STORE);
+    rejections = context.getStateStore(AggregatorTopology.REQUEST_REJECTIONS_STORE);
     try (KeyValueIterator<String, EarlySample> it = early.all()) {
       while (it.hasNext()) {
         earlyCounts.merge(EarlySample.requestIdOf(it.next().key), 1, Integer::sum);
@@ -113,6 +118,10 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
         deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST,
             "sample " + s.getSampleId() + " is for unknown request " + key, source);
       }
+      return;
+    }
+    if (s.getRecordType() == ScoredRecordType.REJECTED) {
+      reject(key, s);
       return;
     }
     double score = s.getScore();
@@ -162,7 +171,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       }
       // leaked is re-derived from the request's tau, so k and M_bin cannot disagree with the bounds' tau
       state.addSample(index, score, score >= request.getScorer().getLeakThreshold(), producedAt);
-      metrics.sampleCounted();
+      metrics.sampleCounted(request.getModelVersion());
       int n = state.n();
       // The last sample always emits: FINAL in fixed-n modes, the complete ANYTIME record otherwise.
       emit = n == request.getNumSamples() || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);
@@ -175,6 +184,26 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     }
     // write-through: the store (and its changelog, in this task's transaction) holds the change before any commit
     states.put(key, state);
+  }
+
+  /**
+   * A worker refused the request (unknown model version, model cannot be opened, generation or scoring failed): the
+   * request ends REJECTED with the worker's reason, kept in {@value AggregatorTopology#REQUEST_REJECTIONS_STORE}
+   * as {@code CODE + '\t' + message} ({@link #rejectionValue}); no dead letter (the worker wrote none either).
+   */
+  private void reject(String key, ScoredSample s) {
+    DeadLetterReason code = DeadLetterReason.fromCode(s.getRejectionReason());
+    String message = s.getRejectionMessage() == null ? "rejected by worker " + s.getWorkerId()
+        : s.getRejectionMessage();
+    if (rejections.get(key) == null) {
+      metrics.requestRejected(code);
+    }
+    rejections.put(key, rejectionValue(code, message));
+  }
+
+  /** How a rejection is stored: the reason code, a tab, the one-line message. */
+  static String rejectionValue(DeadLetterReason code, String message) {
+    return code.code() + "\t" + message.replace('\n', ' ');
   }
 
   /** A sample whose request is not known (yet): kept in the early-sample buffer, or dead-lettered when it is full. */
@@ -231,7 +260,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
         releaseEarly(requestId);
       } else if (kv.value.bufferedAtMs() + config.earlySampleTimeoutMs() <= now) {
         EarlySample e = removeEarly(kv.key);
-        deadLetter(new Record<>(e.key(), e.value(), e.timestamp()), DeadLetterReason.UNKNOWN_REQUEST,
+        deadLetter(new Record<>(e.key(), e.value(), e.timestamp()), DeadLetterReason.EARLY_SAMPLE_EXPIRED,
             "sample record for request " + requestId + " arrived before its request, which did not arrive within "
                 + config.earlySampleTimeoutMs() + " ms", new Source(e.topic(), e.partition(), e.offset()));
       }
@@ -266,7 +295,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     long now = context.currentSystemTimeMs();
     PromptBounds pb = PromptBoundsFactory.build(request, state, config.edLambda(), now);
     context.forward(new Record<>(key, (Object) pb, now));
-    String modelKey = Topics.modelBoundsKey(request.getModelVersion(), request.getSuite(), request.getSplit());
+    String modelKey = RollupKey.of(request);
     context.forward(new Record<>(modelKey, (Object) new RollupEntry(pb, state.accumulator().toBytes()), now));
     state.markEmitted();
     metrics.promptBoundsEmitted(pb.getStatus(), state.lastProducedAt() < 0 ? -1 : now - state.lastProducedAt());
@@ -274,7 +303,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
 
   @Override
   void tombstone(String key, Record<byte[], byte[]> raw) {
-    deadLetter(raw, DeadLetterReason.UNDESERIALIZABLE, "sample record for request " + key + " has no value");
+    deadLetter(raw, DeadLetterReason.MISSING_VALUE, "sample record for request " + key + " has no value");
   }
 
   @Override

@@ -83,4 +83,21 @@ class AggregatorConfigTest {
     assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD,
         Aggregator.responseTo(new StreamsException(new IllegalStateException("registry down"))));
   }
+
+  @Test
+  void instanceIdShouldBecomeTheMainConsumersGroupInstanceIdAndSessionTimeoutDefaultTo15s() {
+    Properties dynamic = AggregatorConfig.builder().build().streamsProperties(8090);
+    assertFalse(dynamic.containsKey("main.consumer.group.instance.id"), "dynamic membership unless asked");
+    assertEquals(15_000, dynamic.get("main.consumer.session.timeout.ms"));
+    Properties stat = AggregatorConfig.builder().optInstanceId("agg-a").optSessionTimeoutMs(20_000).build()
+        .streamsProperties(8090);
+    assertEquals("agg-a", stat.get("main.consumer.group.instance.id"));
+    assertEquals(20_000, stat.get("main.consumer.session.timeout.ms"));
+    assertEquals("instance id must be non-empty without whitespace, got 'a b'",
+        assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optInstanceId("a b"))
+            .getMessage());
+    assertEquals("session timeout must be >= 1 ms, got 0", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().optSessionTimeoutMs(0)).getMessage());
+    assertEquals("agg-a", AggregatorConfig.builder().optInstanceId("agg-a").build().toBuilder().build().instanceId());
+  }
 }

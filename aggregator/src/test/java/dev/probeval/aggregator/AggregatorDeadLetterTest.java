@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -114,7 +115,7 @@ class AggregatorDeadLetterTest {
     assertEquals(0, fx.earlyStore().approximateNumEntries());
     assertTrue(fx.deadLetters.isEmpty());
     assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 0), kv.key);
-    assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST));
+    assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.EARLY_SAMPLE_EXPIRED));
     assertTrue(kv.value.getReason().contains("ghost") && kv.value.getReason().contains("5000 ms"),
         kv.value.getReason());
     assertEquals(Topics.SAMPLES.name(), kv.value.getSourceTopic());
@@ -159,7 +160,7 @@ class AggregatorDeadLetterTest {
   void shouldDeadLetterRequestsThatAreInvalidOrConflicting() {
     fx = TopologyFixture.start(stateDir, 1, 0, 0);
     fx.send(Records.request("r1", 0));
-    onlyDeadLetter(DeadLetterReason.INVALID_REQUEST);
+    onlyDeadLetter(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE);
     fx.send(Records.request("r2", 4));
     fx.send(Records.sample("r2", 0, 0.5));
     fx.send(Records.request("r2", 4)); // same parameters: idempotent

@@ -1,5 +1,6 @@
 package dev.probeval.aggregator;
 
+import dev.probeval.contract.DeadLetterReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -207,7 +208,7 @@ class AggregatorIntegrationTest {
       assertTrue(metrics.contains("probeval_aggregator_early_samples_buffered"), "early-sample buffer gauge");
       // the stray sample waits in the early-sample buffer, then is dead-lettered once its deadline (1 s) passed
       await("stray sample dead-lettered after its buffer deadline", Duration.ofSeconds(60),
-          () -> agg.metrics().deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST) >= 1);
+          () -> agg.metrics().deadLetterCount(DeadLetterReason.EARLY_SAMPLE_EXPIRED) >= 1);
       assertEquals(0, agg.metrics().earlySamplesBuffered());
     }
 
@@ -229,7 +230,7 @@ class AggregatorIntegrationTest {
       }
     }
     assertEquals(2, dls.size(), () -> "dead letters: " + dls);
-    assertTrue(dls.stream().anyMatch(d -> d.getErrorClass().equals("UNKNOWN_REQUEST")));
+    assertTrue(dls.stream().anyMatch(d -> d.getReasonCode().equals("EARLY_SAMPLE_EXPIRED")));
     assertTrue(dls.stream().anyMatch(d -> d.getErrorClass().endsWith("AvroDeserializationException")));
 
     List<ModelVersionBounds> rollups = new ArrayList<>();

@@ -14,6 +14,7 @@ import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
 import dev.probeval.core.bounds.SuiteBounds;
+import dev.probeval.contract.RollupKey;
 import dev.probeval.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -172,23 +173,26 @@ class AggregatorTopologyTest {
     fx.send(Records.sample("c", 1, 0.0));
 
     Map<String, ModelVersionBounds> latest = fx.modelBounds.readKeyValuesToMap();
-    ModelVersionBounds forget = latest.get(Topics.modelBoundsKey("m1", "tofu", "forget"));
+    String forgetKey = RollupKey.of(Records.request("a", "m1", "tofu", "forget", "p1", 2, 0.01, 0.5, BoundMode.CONBO));
+    String retainKey = RollupKey.of(Records.request("c", "m1", "tofu", "retain", "p1", 2, 0.01, 0.5, BoundMode.CONBO));
+    assertTrue(forgetKey.startsWith(Topics.modelBoundsKey("m1", "tofu", "forget") + "|CONBO|0.01|-|"), forgetKey);
+    ModelVersionBounds forget = latest.get(forgetKey);
     assertEquals(2, forget.getPromptsSeen());
     assertEquals(2, forget.getPromptsFinal());
     assertEquals(1, forget.getHiddenLeakCount());
     assertEquals(0.6, forget.getMeanSampledScore(), 1e-12);
     assertEquals(0.0, forget.getMeanGreedyScore(), 0);
-    ModelVersionBounds retain = latest.get(Topics.modelBoundsKey("m1", "tofu", "retain"));
+    ModelVersionBounds retain = latest.get(retainKey);
     assertEquals(1, retain.getPromptsSeen());
     assertNull(retain.getMeanGreedyScore());
     assertEquals(0.0, retain.getMeanSampledScore(), 0);
 
     KeyValueStore<String, ModelVersionBounds> store = fx.modelStore();
-    assertEquals(forget.toString(), store.get(Topics.modelBoundsKey("m1", "tofu", "forget")).toString());
-    assertEquals(retain.toString(), store.get(Topics.modelBoundsKey("m1", "tofu", "retain")).toString());
+    assertEquals(forget.toString(), store.get(forgetKey).toString());
+    assertEquals(retain.toString(), store.get(retainKey).toString());
     KeyValueStore<String, RollupEntry> entries = fx.rollupEntriesStore();
     assertEquals(BoundsStatus.FINAL,
-        entries.get(RollupProcessor.entryKey(Topics.modelBoundsKey("m1", "tofu", "forget"), "b")).bounds()
+        entries.get(RollupProcessor.entryKey(forgetKey, "b")).bounds()
             .getStatus());
   }
 
@@ -249,7 +253,12 @@ class AggregatorTopologyTest {
       }
       accs.add(ScoreAccumulator.of(scores[r]));
     }
-    ModelVersionBounds mvb = fx.modelStore().get(Topics.modelBoundsKey("m", "suite", "forget"));
+    ModelVersionBounds mvb = fx.modelStore().get(
+        RollupKey.of(Records.request("s0", "m", "suite", "forget", "p0", 4, 0.01, 0.5, BoundMode.SOUND)));
+    assertEquals(0.01, mvb.getAlpha());
+    assertEquals(BoundMode.SOUND, mvb.getMode());
+    assertNull(mvb.getSuiteSize());
+    assertFalse(mvb.getComplete(), "no declared suite size: never complete");
     SuiteBounds ref = SuiteBounds.compute(accs,
         RequestAccumulator.config(0.01, 0.5, BoundMode.SOUND, 1.0, 4));
     assertEquals(3, mvb.getPromptsSeen());

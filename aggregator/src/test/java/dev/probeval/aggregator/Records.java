@@ -51,6 +51,16 @@ final class Records {
         .setProducedAt(Instant.ofEpochMilli(T0 + 1000 + index)).build();
   }
 
+  /** A worker's REJECTED notice for {@code requestId} (placeholder sample fields, as the worker writes them). */
+  static ScoredSample rejected(String requestId, String reasonCode, String message) {
+    ScoredSample s = sample(requestId, 0, 0.0);
+    s.setSampleId("");
+    s.setRecordType(dev.probeval.avro.ScoredRecordType.REJECTED);
+    s.setRejectionReason(reasonCode);
+    s.setRejectionMessage(message);
+    return s;
+  }
+
   static ScoredSample greedy(String requestId, double score) {
     return sample(requestId, SampleIds.GREEDY_INDEX, score);
   }

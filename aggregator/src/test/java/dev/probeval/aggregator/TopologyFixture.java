@@ -110,6 +110,10 @@ final class TopologyFixture implements AutoCloseable {
     return driver.getKeyValueStore(AggregatorTopology.EARLY_SAMPLES_STORE);
   }
 
+  KeyValueStore<String, String> rejectionsStore() {
+    return driver.getKeyValueStore(AggregatorTopology.REQUEST_REJECTIONS_STORE);
+  }
+
   KeyValueStore<String, RollupEntry> rollupEntriesStore() {
     return driver.getKeyValueStore(AggregatorTopology.MODEL_REQUESTS_STORE);
   }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     description = {"Run the streaming aggregator (Kafka Streams, exactly-once) until interrupted.",
         "Counts scored samples into per-prompt and per-model-version bounds, publishes them, and serves",
         "GET /api/v1/models, /api/v1/models/{version}/bounds, /api/v1/models/{version}/prompts/{promptId},",
-        "/api/v1/requests/{requestId}, /metrics (Prometheus) and a dashboard page at /.",
+        "/api/v1/requests/{requestId}, /metrics (Prometheus), /health/live, /health/ready (/health: alias of",
+        "ready; 503 names the state: STARTING, RESTORING, BROKER_UNREACHABLE, ...) and a dashboard page at /.",
         "Exits 1 with one line if Kafka Streams stops on its own (state ERROR)."})
 final class AggregateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -26,6 +27,14 @@ final class AggregateCommand implements Callable<Integer> {
   @Mixin SchemaRegistryOptions registry;
   @Mixin TopicOptions topics;
   @Mixin ReplicationOptions replication;
+  @Mixin RequestLimitsOptions limits;
+  @Mixin MembershipOptions membership;
+
+  @Option(names = "--instance-id", paramLabel = "ID",
+      description = "Stable id of this instance for static group membership (group.instance.id): restarted with the "
+          + "same id it rejoins at once, without a rebalance; unique per live instance (default: none, dynamic "
+          + "membership).")
+  String instanceId;
 
   @Option(names = "--http-host", defaultValue = "127.0.0.1",
       description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
@@ -120,6 +129,11 @@ final class AggregateCommand implements Callable<Integer> {
     Cli.option("--early-sample-buffer", () -> b.earlySampleBufferMax(earlySampleBuffer));
     Cli.option("--early-sample-timeout-ms", () -> b.earlySampleTimeoutMs(earlySampleTimeoutMs));
     Cli.option("--object-cache-entries", () -> b.objectCacheEntries(objectCacheEntries));
+    b.requestLimits(limits.limits());
+    if (instanceId != null) {
+      Cli.option("--instance-id", () -> b.optInstanceId(instanceId));
+    }
+    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

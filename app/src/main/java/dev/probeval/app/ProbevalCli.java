@@ -31,6 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       AggregateCommand.class,
       WorkerCommand.class,
       LabCommand.class, EvaluateOfflineCommand.class,
+      ProduceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Callable<Integer> {
@@ -51,6 +52,14 @@ public final class ProbevalCli implements Callable<Integer> {
 
   /** The command line with commands made by {@code factory}: tests put fake services into a command this way. */
   static CommandLine commandLine(CommandLine.IFactory factory) {
+    return commandLine(factory, System.getenv());
+  }
+
+  /**
+   * The command line with option defaults from {@code env} ({@code PROBEVAL_...}, see {@link EnvironmentDefaults}):
+   * {@link #main} passes the process environment, tests a map.
+   */
+  static CommandLine commandLine(CommandLine.IFactory factory, java.util.Map<String, String> env) {
     CommandLine cl = new CommandLine(new ProbevalCli(), factory);
     // Subcommands declare mixinStandardHelpOptions but no version provider: without this, --version prints nothing.
     VersionProvider version = new VersionProvider();
@@ -59,6 +68,7 @@ public final class ProbevalCli implements Callable<Integer> {
         sub.getCommandSpec().versionProvider(version);
       }
     }
+    cl.setDefaultValueProvider(new EnvironmentDefaults(env));
     cl.setExecutionStrategy(ProbevalCli::execute);
     cl.setParameterExceptionHandler(ProbevalCli::parseError);
     cl.setExecutionExceptionHandler(
@@ -104,6 +114,16 @@ public final class ProbevalCli implements Callable<Integer> {
       } else if (!suggestions.isEmpty()) {
         message += "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
             + "?";
+      }
+    }
+    if (ex.getArgSpec() instanceof picocli.CommandLine.Model.OptionSpec o
+        && cmd.getDefaultValueProvider() instanceof EnvironmentDefaults env
+        && java.util.Arrays.stream(args).noneMatch(a -> java.util.Arrays.stream(o.names()).anyMatch(n -> a.equals(n)
+            || a.startsWith(n + "=")))) {
+      // The value came from the environment, not the command line: say which variable to fix.
+      String variable = env.source(o).orElse(null);
+      if (variable != null) {
+        message += " (from " + variable + ")";
       }
     }
     cmd.getErr().println(name + ": " + message + " (see '" + name + " --help')");

@@ -32,11 +32,13 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin SchemaRegistryOptions registry;
   @Mixin TopicOptions topics;
   @Mixin ReplicationOptions replication;
+  @Mixin RequestLimitsOptions limits;
+  @Mixin MembershipOptions membership;
 
   @Option(names = "--model", paramLabel = "VERSION=PATH[,tokenizer=PATH]",
       description = "A model version this worker serves and its llama2.c checkpoint (.bin; its vocabulary is "
           + "tokenizer.bin beside it unless ,tokenizer=PATH names it) or small-GPT directory; repeatable. Requests "
-          + "for other versions are dead-lettered.")
+          + "for other versions end REJECTED (told to the aggregator through the samples topic).")
   List<String> models = new ArrayList<>();
 
   @Option(names = "--models-file", paramLabel = "FILE",
@@ -48,8 +50,9 @@ final class WorkerCommand implements Callable<Integer> {
   int chunkSize;
 
   @Option(names = "--worker-id", paramLabel = "ID",
-      description = "Stable id of this worker slot (transactional id probeval-worker-ID); a restart with the same "
-          + "id fences its predecessor at once (default: <host>-<pid>).")
+      description = "Stable id of this worker slot (transactional id probeval-worker-ID, and group.instance.id for "
+          + "static membership); a restart with the same id fences its predecessor and rejoins the group at once "
+          + "(default: <host>-<pid>, dynamic membership).")
   String workerId;
 
   @Option(names = "--group-id", defaultValue = WorkerConfig.DEFAULT_GROUP_ID, paramLabel = "GROUP",
@@ -66,11 +69,13 @@ final class WorkerCommand implements Callable<Integer> {
   String metricsHost;
 
   @Option(names = "--max-new-tokens-limit", defaultValue = "4096", paramLabel = "M",
-      description = "Largest decoding.maxNewTokens accepted; larger requests are dead-lettered (default: ${DEFAULT-VALUE}).")
+      description = "Largest decoding.maxNewTokens this worker draws; larger requests end REJECTED "
+          + "(default: ${DEFAULT-VALUE}).")
   int maxNewTokensLimit;
 
   @Option(names = "--max-samples-limit", defaultValue = "1000000", paramLabel = "N",
-      description = "Largest numSamples accepted (default: ${DEFAULT-VALUE}).")
+      description = "Largest numSamples this worker draws; larger requests end REJECTED (default: ${DEFAULT-VALUE}; "
+          + "the contract's --max-num-samples applies first).")
   int maxSamplesLimit;
 
   @Option(names = "--transaction-timeout-ms", defaultValue = "60000", paramLabel = "MS",
@@ -107,6 +112,7 @@ final class WorkerCommand implements Callable<Integer> {
     Cli.option("--max-new-tokens-limit", () -> b.optMaxNewTokensLimit(maxNewTokensLimit));
     Cli.option("--max-samples-limit", () -> b.optMaxSamplesLimit(maxSamplesLimit));
     Cli.option("--transaction-timeout-ms", () -> b.optTransactionTimeoutMs(transactionTimeoutMs));
+    b.optRequestLimits(limits.limits());
     Cli.option(topics.createTopics ? "--partitions/--replication-factor" : "--replication-factor",
         () -> b.optCreateTopics(topics.createTopics ? topics.partitions : 0, replication.replicationFactor));
     Cli.option("--group-id", () -> b.optGroupId(groupId));
@@ -117,6 +123,7 @@ final class WorkerCommand implements Callable<Integer> {
       Cli.option("--metrics-port", () -> b.optMetricsEndpoint(metricsHost, metricsPort));
       Cli.requireFreePort(metricsHost, metricsPort, "--metrics-port");
     }
+    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

@@ -54,6 +54,21 @@ class AggregateCommandTest {
   }
 
   @Test
+  void requestLimitOptionsShouldReachTheValidatorsLimits() {
+    AtomicReference<AggregatorConfig> seen = new AtomicReference<>();
+    CliResult r = runFake(seen, CompletableFuture.completedFuture(null), new AtomicInteger(),
+        "--max-num-samples", "500", "--max-prompt-chars", "2000", "--max-references", "3",
+        "--max-reference-chars", "40", "--max-request-new-tokens", "64", "--max-temperature", "2.5");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(new dev.probeval.contract.RequestLimits(500, 2000, 3, 40, 64, 2.5,
+        dev.probeval.contract.RequestLimits.DEFAULT_MAX_TOP_K, dev.probeval.contract.RequestLimits.DEFAULT_MAX_SUITE_SIZE),
+        seen.get().requestLimits());
+    CliResult bad = CliResult.run("aggregate", "--max-num-samples", "0");
+    assertEquals(2, bad.code());
+    assertEquals("probeval aggregate: --max-num-samples: maxNumSamples must be >= 1, got 0", bad.errLine());
+  }
+
+  @Test
   void shouldRejectANonHttpRegistryAndAReservedPassThroughKey() {
     CliResult r = CliResult.run("aggregate", "--schema-registry-url", "mock://x");
     assertEquals(2, r.code());

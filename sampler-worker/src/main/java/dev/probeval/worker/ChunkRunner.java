@@ -1,7 +1,8 @@
 package dev.probeval.worker;
 
-import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's transactions. A chunk is drawn and scored outside any transaction, then its samples and the request's
  * consumer offset commit together: offset o with {@link Progress} metadata while the request is unfinished, o + 1
- * after its last chunk. Dead letters and skipped records commit the same way (record + offset). The consumer is used
+ * after its last chunk. REJECTED notices and skipped records commit the same way (record + offset). The consumer is used
  * only for its group metadata, so a member that lost the partition in a rebalance is fenced.
  */
 final class ChunkRunner {
@@ -38,8 +39,8 @@ final class ChunkRunner {
     COMMITTED,
     /** Committed the request's last chunk. */
     COMPLETED,
-    /** Drawing or scoring failed: the request was dead-lettered and its offset committed past it. */
-    DEAD_LETTERED
+    /** Drawing or scoring failed: a REJECTED record was produced and the offset committed past the request. */
+    REJECTED
   }
 
   private final Producer<String, byte[]> producer;
@@ -73,9 +74,9 @@ final class ChunkRunner {
     } catch (RejectedRequestException e) {
       LOG.warn("Request {} failed at chunk {} (samples {}..{}): {}", vr.requestId(), chunk.ordinal(),
           chunk.firstIndex(), chunk.endIndex() - 1, e.getMessage());
-      deadLetter(f.record, e.reason().errorClass(), e.getMessage() + (chunk.firstIndex() > 0
+      reject(f.record, vr.request(), e.reason(), e.getMessage() + (chunk.firstIndex() > 0
           ? " (samples before index " + chunk.firstIndex() + " were produced)" : ""));
-      return Outcome.DEAD_LETTERED;
+      return Outcome.REJECTED;
     }
     String requestId = vr.requestId();
     begin();
@@ -110,7 +111,7 @@ final class ChunkRunner {
     try {
       backend = models.backend(vr.model().version());
     } catch (IOException | RuntimeException e) {
-      throw new RejectedRequestException(RejectReason.MODEL_UNAVAILABLE, "model version '" + vr.model().version()
+      throw new RejectedRequestException(DeadLetterReason.MODEL_UNAVAILABLE, "model version '" + vr.model().version()
           + "' (" + vr.model() + ") cannot be opened: " + e.getMessage(), e);
     }
     List<GeneratedSample> generated;
@@ -118,12 +119,12 @@ final class ChunkRunner {
       generated = backend.generate(new GenerationRequest(vr.requestId(), vr.request().getPrompt(),
           chunk.firstIndex(), chunk.count(), vr.decoding(), vr.baseSeed(), chunk.includeGreedy()));
     } catch (RuntimeException e) {
-      throw new RejectedRequestException(RejectReason.GENERATION_FAILED, "generating samples "
+      throw new RejectedRequestException(DeadLetterReason.GENERATION_FAILED, "generating samples "
           + chunk.firstIndex() + ".." + (chunk.endIndex() - 1) + " of request " + vr.requestId() + " with "
           + backend.describe() + " failed: " + e, e);
     }
     if (generated.size() != chunk.size()) {
-      throw new RejectedRequestException(RejectReason.GENERATION_FAILED, "backend " + backend.describe()
+      throw new RejectedRequestException(DeadLetterReason.GENERATION_FAILED, "backend " + backend.describe()
           + " returned " + generated.size() + " samples for a chunk of " + chunk.size());
     }
     Instant now = Instant.now();
@@ -132,7 +133,7 @@ final class ChunkRunner {
       try {
         out.add(SampleRecords.scored(vr, g, workerId, now));
       } catch (RuntimeException e) {
-        throw new RejectedRequestException(RejectReason.SCORING_FAILED, "scoring sample " + g.index()
+        throw new RejectedRequestException(DeadLetterReason.SCORING_FAILED, "scoring sample " + g.index()
             + " of request " + vr.requestId() + " with " + vr.request().getScorer().getMetric() + " failed: "
             + e.getMessage(), e);
       }
@@ -140,20 +141,23 @@ final class ChunkRunner {
     return out;
   }
 
-  /** Produces a dead letter keeping the record's bytes and commits the offset past the record with it. */
-  void deadLetter(ConsumerRecord<byte[], byte[]> rec, String errorClass, String reason) {
-    LOG.warn("Dead-lettering {}/{}/{}: {} {}", rec.topic(), rec.partition(), rec.offset(), errorClass, reason);
-    DeadLetter dl = SampleRecords.deadLetter(rec.topic(), rec.partition(), rec.offset(), rec.key(), rec.value(),
-        errorClass, reason, Instant.now());
-    byte[] value = serdes.deadLetters().serialize(Topics.DEAD_LETTERS.name(), dl);
+  /**
+   * Ends a request this worker refuses: a REJECTED record (key = request id) on the samples topic tells the
+   * aggregator, which marks the request REJECTED; it commits with the offset past the request. No dead letter: the
+   * request itself is valid, and the REJECTED status is where its owner looks.
+   */
+  void reject(ConsumerRecord<byte[], byte[]> rec, EvalRequest request, DeadLetterReason reason, String message) {
+    LOG.warn("Rejecting request {} ({}/{}/{}): {} {}", request.getRequestId(), rec.topic(), rec.partition(),
+        rec.offset(), reason, message);
+    ScoredSample notice = SampleRecords.rejected(request, reason, message, workerId, Instant.now());
+    byte[] value = serdes.samples().serialize(Topics.SAMPLES.name(), notice);
     begin();
-    producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS.name(),
-        Topics.deadLetterKey(rec.topic(), rec.partition(), rec.offset()), value));
+    producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), request.getRequestId(), value));
     producer.sendOffsetsToTransaction(
         Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)),
         consumer.groupMetadata());
     commit();
-    metrics.countError(errorClass);
+    metrics.countError(reason.name());
   }
 
   /** Commits an offset with nothing produced (a skipped record). */

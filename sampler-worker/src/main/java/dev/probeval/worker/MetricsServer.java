@@ -1,13 +1,15 @@
 package dev.probeval.worker;
 
 import dev.probeval.http.ErrorShape;
+import dev.probeval.http.Health;
 import dev.probeval.http.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The worker's HTTP endpoint (on {@link WebServer}): {@code GET /metrics} in Prometheus text format and
- * {@code GET /health} answering {@code {"status":"UP"}}. Errors (unknown path 404, other methods 405) are
+ * The worker's HTTP endpoint (on {@link WebServer}): {@code GET /metrics} in Prometheus text format, and
+ * {@code GET /health/live}, {@code GET /health/ready} and {@code GET /health} (alias of ready), 200 or 503 with the
+ * state's name (see {@link Health} and {@link WorkerHealth}). Errors (unknown path 404, other methods 405) are
  * {@code {"error":"message"}} as {@code application/json}.
  */
 public final class MetricsServer implements AutoCloseable {
@@ -15,13 +17,13 @@ public final class MetricsServer implements AutoCloseable {
 
   private final WebServer http;
 
-  /** Binds {@code host:port} (0 picks a free port) and serves {@code registry}. */
-  public MetricsServer(String host, int port, PrometheusMeterRegistry registry) {
+  /** Binds {@code host:port} (0 picks a free port) and serves {@code registry} and {@code health}'s answers. */
+  public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
     // Scrapes are rare and small: a handful of threads is plenty.
     http = WebServer.builder("worker-metrics").host(host).port(port).maxThreads(6).errorShape(ErrorShape.MESSAGE)
         .routes(r -> {
           r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(registry.scrape()));
-          r.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+          Health.addRoutes(r, health);
         })
         .start();
   }

@@ -1,21 +1,45 @@
 package dev.probeval.worker;
 
-/** A request the worker cannot process, with the reason that goes into its dead letter. */
+import dev.probeval.contract.DeadLetterReason;
+
+/**
+ * A request the worker will not draw, with its reason code. A {@linkplain #contractViolation() contract violation}
+ * (the shared {@code EvalRequestValidator} rejects it) is skipped without a dead letter, since the aggregator
+ * dead-letters the same record; any other reason is the worker's own and becomes a REJECTED record on the samples
+ * topic, so the aggregator ends the request.
+ */
 public final class RejectedRequestException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  private final RejectReason reason;
+  private final DeadLetterReason reason;
+  private final boolean contractViolation;
 
-  public RejectedRequestException(RejectReason reason, String message) {
-    this(reason, message, null);
+  /** A worker-side refusal (the request ends REJECTED). */
+  public RejectedRequestException(DeadLetterReason reason, String message) {
+    this(reason, message, null, false);
   }
 
-  public RejectedRequestException(RejectReason reason, String message, Throwable cause) {
+  public RejectedRequestException(DeadLetterReason reason, String message, Throwable cause) {
+    this(reason, message, cause, false);
+  }
+
+  RejectedRequestException(DeadLetterReason reason, String message, Throwable cause, boolean contractViolation) {
     super(message, cause);
     this.reason = reason;
+    this.contractViolation = contractViolation;
   }
 
-  public RejectReason reason() {
+  /** A violation of the shared request contract (the aggregator dead-letters the record). */
+  static RejectedRequestException contract(DeadLetterReason reason, String message) {
+    return new RejectedRequestException(reason, message, null, true);
+  }
+
+  public DeadLetterReason reason() {
     return reason;
+  }
+
+  /** True when the shared contract rejects the request, false for the worker's own reasons. */
+  public boolean contractViolation() {
+    return contractViolation;
   }
 }

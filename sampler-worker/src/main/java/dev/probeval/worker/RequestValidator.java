@@ -3,6 +3,10 @@ package dev.probeval.worker;
 import dev.probeval.avro.DecodingConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScorerConfig;
+import dev.probeval.contract.DeadLetterReason;
+import dev.probeval.contract.EvalRequestValidator;
+import dev.probeval.contract.RequestLimits;
+import dev.probeval.contract.Validation;
 import dev.probeval.core.scoring.ScorerSpec;
 import dev.probeval.model.sampling.AdaptiveTemperature;
 import dev.probeval.model.sampling.DecodingParams;
@@ -11,12 +15,16 @@ import java.util.Objects;
 
 /**
  * Checks an {@link EvalRequest} before any model time is spent on it and maps it onto the worker's configuration.
- * Every rejection names the field and the value that is wrong; the worker turns it into a dead letter.
+ * First the shared contract ({@link EvalRequestValidator}, the aggregator's too): a violation is a
+ * {@linkplain RejectedRequestException#contractViolation() contract violation}, skipped by the worker because the
+ * aggregator dead-letters it. Then the worker's own checks (model version configured here, this worker's limits),
+ * whose failures end the request REJECTED. Every rejection names the field and the value that is wrong.
  */
 public final class RequestValidator {
   private final ModelCatalog catalog;
   private final int maxNewTokensLimit;
   private final int maxSamplesLimit;
+  private final EvalRequestValidator contract;
 
   /**
    * @param maxNewTokensLimit largest {@code decoding.maxNewTokens} accepted (guards the worker against a request that
@@ -24,6 +32,12 @@ public final class RequestValidator {
    * @param maxSamplesLimit largest {@code numSamples} accepted
    */
   public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit) {
+    this(catalog, maxNewTokensLimit, maxSamplesLimit, RequestLimits.defaults());
+  }
+
+  /** As above, with the shared contract's limits (the same as the aggregator's). */
+  public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits) {
+    this.contract = new EvalRequestValidator(limits);
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     if (maxNewTokensLimit < 1 || maxSamplesLimit < 1) {
       throw new IllegalArgumentException("limits must be >= 1");
@@ -38,72 +52,47 @@ public final class RequestValidator {
    * @throws RejectedRequestException with the reason and a message naming what is wrong
    */
   public ValidatedRequest validate(String key, EvalRequest r) throws RejectedRequestException {
+    Validation v = contract.validate(key, r);
+    if (!v.isOk()) {
+      throw RejectedRequestException.contract(v.reason(), v.message());
+    }
     String id = r.getRequestId();
-    if (id == null || id.isEmpty()) {
-      throw invalid("requestId must not be empty");
-    }
-    if (!id.equals(key)) {
-      throw new RejectedRequestException(RejectReason.KEY_MISMATCH,
-          "record key '" + key + "' differs from requestId '" + id + "'");
-    }
     ModelSpec model = catalog.find(r.getModelVersion()).orElseThrow(() -> new RejectedRequestException(
-        RejectReason.UNKNOWN_MODEL_VERSION, "model version '" + r.getModelVersion() + "' of request " + id
+        DeadLetterReason.UNKNOWN_MODEL_VERSION, "model version '" + r.getModelVersion() + "' of request " + id
             + " is not configured on this worker (configured: " + String.join(", ", catalog.versions()) + ")"));
     int n = r.getNumSamples();
-    if (n < 1 || n > maxSamplesLimit) {
-      throw invalid("numSamples " + n + " of request " + id + " must be in [1, " + maxSamplesLimit + "]");
-    }
-    double alpha = r.getAlpha();
-    if (!(alpha > 0 && alpha <= 0.5)) {
-      throw invalid("alpha " + alpha + " of request " + id + " is outside (0, 0.5]");
+    if (n > maxSamplesLimit) {
+      throw new RejectedRequestException(DeadLetterReason.WORKER_LIMIT_EXCEEDED, "numSamples " + n + " of request "
+          + id + " exceeds this worker's limit " + maxSamplesLimit);
     }
     ScorerConfig sc = r.getScorer();
-    double tau = sc.getLeakThreshold();
-    if (!(tau >= 0 && tau <= 1)) {
-      throw invalid("leak threshold " + tau + " of request " + id + " is outside [0, 1]");
-    }
     List<String> prefixes = List.copyOf(sc.getStripPrefixes());
     ScorerSpec spec;
     try {
       spec = new ScorerSpec(sc.getMetric(), null, prefixes);
     } catch (IllegalArgumentException e) {
-      throw invalid("scorer of request " + id + ": " + e.getMessage());
-    }
-    if (r.getReferences().isEmpty()) {
-      throw invalid("request " + id + " has no references to score against");
+      throw RejectedRequestException.contract(DeadLetterReason.UNKNOWN_METRIC,
+          "scorer of request " + id + ": " + e.getMessage());
     }
     DecodingParams decoding = decoding(id, r.getDecoding());
-    return new ValidatedRequest(r, model, decoding, spec.build(), prefixes, tau);
+    return new ValidatedRequest(r, model, decoding, spec.build(), prefixes, sc.getLeakThreshold());
   }
 
   private DecodingParams decoding(String id, DecodingConfig d) throws RejectedRequestException {
     if (d.getMaxNewTokens() > maxNewTokensLimit) {
-      throw invalid("decoding.maxNewTokens " + d.getMaxNewTokens() + " of request " + id
-          + " exceeds this worker's limit " + maxNewTokensLimit);
+      throw new RejectedRequestException(DeadLetterReason.WORKER_LIMIT_EXCEEDED, "decoding.maxNewTokens "
+          + d.getMaxNewTokens() + " of request " + id + " exceeds this worker's limit " + maxNewTokensLimit);
     }
-    if (!(d.getTemperature() > 0) || Double.isInfinite(d.getTemperature())) {
-      // T = 0 would make every "sample" the greedy output: the bounds would describe a point mass, not the
-      // distribution the request claims to evaluate.
-      throw invalid("decoding.temperature " + d.getTemperature() + " of request " + id
-          + " must be a finite number > 0 (the greedy baseline is requested with drawGreedy)");
-    }
-    AdaptiveTemperature adaptive = null;
-    if (d.getAdaptiveTemperature()) {
-      double c = d.getAdaptiveTemperatureThreshold();
-      if (!(c > 0 && c <= 1)) {
-        throw invalid("decoding.adaptiveTemperatureThreshold " + c + " of request " + id + " is outside (0, 1]");
-      }
-      adaptive = AdaptiveTemperature.runningMean(c);
-    }
+    // temperature, topP, topK and the adaptive threshold were range-checked by the contract
+    AdaptiveTemperature adaptive = d.getAdaptiveTemperature()
+        ? AdaptiveTemperature.runningMean(d.getAdaptiveTemperatureThreshold()) : null;
     try {
       return DecodingParams.builder().optTemperature(d.getTemperature()).optTopP(d.getTopP())
           .optTopK(d.getTopK()).optMaxNewTokens(d.getMaxNewTokens()).optAdaptive(adaptive).build();
     } catch (IllegalArgumentException e) {
-      throw invalid("decoding of request " + id + ": " + e.getMessage());
+      // within the contract but not accepted by this worker's decoder: the worker's own refusal
+      throw new RejectedRequestException(DeadLetterReason.DECODING_OUT_OF_RANGE,
+          "decoding of request " + id + ": " + e.getMessage());
     }
-  }
-
-  private static RejectedRequestException invalid(String message) {
-    return new RejectedRequestException(RejectReason.INVALID_REQUEST, message);
   }
 }

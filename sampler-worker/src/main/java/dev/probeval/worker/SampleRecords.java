@@ -3,7 +3,9 @@ package dev.probeval.worker;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.core.scoring.PrefixStrippingScorer;
 import dev.probeval.model.backend.GeneratedSample;
 import java.nio.ByteBuffer;
@@ -29,7 +31,7 @@ public final class SampleRecords {
           + " for sample " + g.index() + " of request " + r.getRequestId() + "; scores must lie in [0, 1]");
     }
     double lp = g.modelLogprob();
-    return ScoredSample.newBuilder()
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
         .setSampleId(g.sampleId())
         .setRequestId(r.getRequestId())
         .setModelVersion(r.getModelVersion())
@@ -50,9 +52,38 @@ public final class SampleRecords {
         .build();
   }
 
+  /**
+   * The REJECTED notice of a request this worker refuses: keyed and identified like the request, reason and message
+   * set, the sample fields placeholders (index 0, score 0, no id) that no reader counts.
+   */
+  public static ScoredSample rejected(EvalRequest r, DeadLetterReason reason, String message, String workerId,
+      Instant producedAt) {
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
+        .setSampleId("")
+        .setRequestId(r.getRequestId())
+        .setModelVersion(r.getModelVersion())
+        .setPromptId(r.getPromptId())
+        .setSuite(r.getSuite())
+        .setSplit(r.getSplit())
+        .setSampleIndex(0)
+        .setKind(SampleKind.SAMPLED)
+        .setSeed(0)
+        .setScore(0)
+        .setLeaked(false)
+        .setTokenCount(0)
+        .setFinishReason(dev.probeval.avro.FinishReason.EOS)
+        .setWorkerId(workerId)
+        .setRecordType(ScoredRecordType.REJECTED)
+        .setRejectionReason(reason.code())
+        .setRejectionMessage(message.replace('\n', ' '))
+        .setProducedAt(producedAt)
+        .build();
+  }
+
   /** A dead letter keeping the input record's bytes unchanged. */
   public static DeadLetter deadLetter(String topic, int partition, long offset, byte[] key, byte[] value,
       String errorClass, String reason, Instant failedAt) {
+    // kept for tools that dead-letter by hand; the worker itself writes no dead letters (the aggregator owns them)
     return DeadLetter.newBuilder()
         .setSourceTopic(topic)
         .setSourcePartition(partition)

@@ -2,6 +2,7 @@ package dev.probeval.worker;
 
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.AdminBrokerProbe;
 import dev.probeval.serde.AvroClassSecurity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -46,6 +47,7 @@ public final class SamplerWorker implements AutoCloseable {
   private final WorkerClients clients;
   private final WorkerLoop loop;
   private final MetricsServer metricsServer;
+  private final AdminBrokerProbe probe;
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -71,18 +73,54 @@ public final class SamplerWorker implements AutoCloseable {
     }
     this.loop = new WorkerLoop(config, clients.consumer, clients.producer, serdes, models, metrics, listener);
     MetricsServer server = null;
+    AdminBrokerProbe brokerProbe = null;
     if (config.metricsPort() >= 0) {
       try {
+        brokerProbe = new AdminBrokerProbe(WorkerClients.adminProps(config));
+        WorkerHealth health = new WorkerHealth(healthSignals(), brokerProbe);
         server = new MetricsServer(config.metricsHost(), config.metricsPort(),
-            (PrometheusMeterRegistry) this.meterRegistry);
+            (PrometheusMeterRegistry) this.meterRegistry, health::current);
       } catch (RuntimeException e) {
+        if (brokerProbe != null) {
+          brokerProbe.close();
+        }
         clients.close(true);
         WorkerClients.Closing.quietly(serdes.resources()::close);
         throw e;
       }
     }
     this.metricsServer = server;
+    this.probe = brokerProbe;
     this.thread = new Thread(this::runLoop, "probeval-worker-" + config.workerId());
+  }
+
+  private WorkerHealth.Signals healthSignals() {
+    return new WorkerHealth.Signals() {
+      @Override
+      public boolean stopped() {
+        return stopped.getCount() == 0;
+      }
+
+      @Override
+      public Throwable failure() {
+        return failure;
+      }
+
+      @Override
+      public String phase() {
+        return loop.phase();
+      }
+
+      @Override
+      public int assignedPartitions() {
+        return loop.assignedPartitions();
+      }
+
+      @Override
+      public long nanosSinceLastPoll() {
+        return loop.nanosSinceLastPoll();
+      }
+    };
   }
 
   /** Starts a worker on its own thread, with a Prometheus registry of its own. */
@@ -184,6 +222,9 @@ public final class SamplerWorker implements AutoCloseable {
       WorkerClients.Closing.quietly(serdes.resources()::close);
       if (metricsServer != null) {
         WorkerClients.Closing.quietly(metricsServer::close);
+      }
+      if (probe != null) {
+        WorkerClients.Closing.quietly(probe::close);
       }
     } finally {
       running = false;

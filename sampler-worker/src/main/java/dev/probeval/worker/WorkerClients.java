@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.Producer;
@@ -72,6 +73,11 @@ final class WorkerClients implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, config.sessionTimeoutMs());
+    if (config.groupInstanceId() != null) {
+      // Static membership: a restarted worker with the same id takes its predecessor's place at once.
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupInstanceId());
+    }
     p.putAll(connectionProps(config));
     p.putAll(config.consumerConfig());
     // What exactly-once needs is not up to overrides.
@@ -107,7 +113,10 @@ final class WorkerClients implements AutoCloseable {
       Closing.quietly(() -> consumer.close(Duration.ZERO));
     } else {
       Closing.quietly(producer::close);
-      Closing.quietly(consumer::close);
+      // A clean stop leaves the group even as a static member, so its partitions move to the other workers now
+      // rather than after the session timeout; only a crash (abrupt) keeps the place for a restart with the same id.
+      Closing.quietly(() -> consumer.close(CloseOptions.groupMembershipOperation(
+          CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
     }
     clientMetrics.forEach(m -> Closing.quietly(m::close));
   }

@@ -32,6 +32,12 @@ public final class WorkerConfig {
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
   /** Default interface of the metrics endpoint. */
   public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
+  /**
+   * Default consumer {@code session.timeout.ms}: 15 s instead of the client's 45 s, so a worker that died without
+   * leaving the group (kill -9) is dropped sooner. With static membership (an explicit worker id) a restarted worker
+   * does not wait for it at all.
+   */
+  public static final int DEFAULT_SESSION_TIMEOUT_MS = 15_000;
   /** Metrics port meaning "serve no metrics endpoint" (the default). */
   public static final int NO_METRICS_PORT = -1;
 
@@ -44,6 +50,7 @@ public final class WorkerConfig {
   private final int chunkSize;
   private final int maxNewTokensLimit;
   private final int maxSamplesLimit;
+  private final dev.probeval.contract.RequestLimits requestLimits;
   private final Duration pollTimeout;
   private final Duration retryBackoff;
   private final int transactionTimeoutMs;
@@ -55,6 +62,8 @@ public final class WorkerConfig {
   private final String metricsHost;
   private final int metricsPort;
   private final boolean preloadModels;
+  private final String groupInstanceId;
+  private final int sessionTimeoutMs;
 
   private WorkerConfig(Builder b) {
     if (b.bootstrapServers == null) {
@@ -75,6 +84,7 @@ public final class WorkerConfig {
     this.chunkSize = b.chunkSize;
     this.maxNewTokensLimit = b.maxNewTokensLimit;
     this.maxSamplesLimit = b.maxSamplesLimit;
+    this.requestLimits = b.requestLimits;
     this.pollTimeout = b.pollTimeout;
     this.retryBackoff = b.retryBackoff;
     this.transactionTimeoutMs = b.transactionTimeoutMs;
@@ -86,6 +96,8 @@ public final class WorkerConfig {
     this.metricsHost = b.metricsHost;
     this.metricsPort = b.metricsPort;
     this.preloadModels = b.preloadModels;
+    this.groupInstanceId = b.workerId != null && b.staticMembership ? b.workerId : null;
+    this.sessionTimeoutMs = b.sessionTimeoutMs;
   }
 
   /** {@code <host>-<pid>}: unique per process, but not stable across restarts (see docs/worker.md). */
@@ -145,6 +157,14 @@ public final class WorkerConfig {
     return maxSamplesLimit;
   }
 
+  /**
+   * The shared request contract's limits (default {@code RequestLimits.defaults()}); must equal the aggregator's, since
+   * a request they reject is skipped here and dead-lettered there.
+   */
+  public dev.probeval.contract.RequestLimits requestLimits() {
+    return requestLimits;
+  }
+
   public Duration pollTimeout() {
     return pollTimeout;
   }
@@ -195,6 +215,20 @@ public final class WorkerConfig {
     return preloadModels;
   }
 
+  /**
+   * The consumer's {@code group.instance.id} (static membership): the worker id when one was given explicitly (a
+   * stable slot name) and static membership is on (default), else null (dynamic membership; the default worker id
+   * {@code <host>-<pid>} changes on every restart, so it would not help).
+   */
+  public String groupInstanceId() {
+    return groupInstanceId;
+  }
+
+  /** The consumer's {@code session.timeout.ms} (default {@value #DEFAULT_SESSION_TIMEOUT_MS}). */
+  public int sessionTimeoutMs() {
+    return sessionTimeoutMs;
+  }
+
   @Override
   public String toString() {
     return "WorkerConfig{bootstrap=" + bootstrapServers + ", group=" + groupId + ", worker=" + workerId + ", models="
@@ -212,6 +246,7 @@ public final class WorkerConfig {
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxNewTokensLimit = DEFAULT_MAX_NEW_TOKENS_LIMIT;
     private int maxSamplesLimit = DEFAULT_MAX_SAMPLES_LIMIT;
+    private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private int transactionTimeoutMs = DEFAULT_TRANSACTION_TIMEOUT_MS;
@@ -223,6 +258,8 @@ public final class WorkerConfig {
     private String metricsHost = DEFAULT_METRICS_HOST;
     private int metricsPort = NO_METRICS_PORT;
     private boolean preloadModels;
+    private boolean staticMembership = true;
+    private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
 
     /** Kafka's {@code bootstrap.servers}, for example {@code 127.0.0.1:9092}; required. */
     public Builder setBootstrapServers(String v) {
@@ -319,6 +356,12 @@ public final class WorkerConfig {
       return this;
     }
 
+    /** The shared request contract's limits (give the aggregator the same). */
+    public Builder optRequestLimits(dev.probeval.contract.RequestLimits v) {
+      this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
+      return this;
+    }
+
     /** Longest wait of one poll while idle (default {@link #DEFAULT_POLL_TIMEOUT}); must be positive. */
     public Builder optPollTimeout(Duration v) {
       if (v == null || v.isNegative() || v.isZero()) {
@@ -405,6 +448,27 @@ public final class WorkerConfig {
     /** Open every configured model at start, so a bad path fails the start and no request waits for a load. */
     public Builder optPreloadModels(boolean v) {
       this.preloadModels = v;
+      return this;
+    }
+
+    /**
+     * Whether an explicit worker id also becomes the consumer's {@code group.instance.id} (default true). Off: dynamic
+     * membership, as before static membership was introduced (used to measure the difference).
+     */
+    public Builder optStaticMembership(boolean v) {
+      this.staticMembership = v;
+      return this;
+    }
+
+    /**
+     * The consumer's {@code session.timeout.ms} (default {@value #DEFAULT_SESSION_TIMEOUT_MS}); the broker accepts
+     * 6000..1800000 by default.
+     */
+    public Builder optSessionTimeoutMs(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("session timeout must be >= 1 ms, got " + v);
+      }
+      this.sessionTimeoutMs = v;
       return this;
     }
 

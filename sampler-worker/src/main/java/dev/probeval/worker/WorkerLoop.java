@@ -2,10 +2,12 @@ package dev.probeval.worker;
 
 import dev.probeval.kafka.Topics;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.Producer;
@@ -41,6 +43,12 @@ final class WorkerLoop {
   private final WorkQueue work;
   private final Recovery recovery = new Recovery();
   private volatile boolean stopping;
+  /** What the loop is doing, for {@link WorkerHealth}: STARTING, LOADING_MODELS, JOINING, then RUNNING. */
+  private volatile String phase = "STARTING";
+  /** Partitions assigned by the last rebalance; -1 before the first. */
+  private volatile int assignedPartitions = -1;
+  /** {@link System#nanoTime()} when the last poll returned; 0 before the first. */
+  private volatile long lastPollNanos;
 
   WorkerLoop(WorkerConfig config, Consumer<byte[], byte[]> consumer, Producer<String, byte[]> producer,
       WorkerSerdes serdes, ModelCache models, WorkerMetrics metrics, ChunkListener listener) {
@@ -50,7 +58,8 @@ final class WorkerLoop {
     this.models = models;
     this.metrics = metrics;
     this.admission = new Admission(serdes.requests(),
-        new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit()), models);
+        new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit(),
+            config.requestLimits()), models);
     this.runner = new ChunkRunner(producer, consumer, serdes, models, config.workerId(), listener, metrics);
     this.work = new WorkQueue(metrics);
   }
@@ -58,12 +67,32 @@ final class WorkerLoop {
   /** Opens the models when preloading, initialises transactions (fencing a predecessor) and joins the group. */
   void start() throws Exception {
     if (config.preloadModels()) {
+      phase = "LOADING_MODELS";
       for (String version : config.catalog().versions()) {
         models.backend(version);
       }
     }
     producer.initTransactions();
-    consumer.subscribe(List.of(Topics.EVAL_REQUESTS.name()), new RebalanceHandler(consumer, work, recovery));
+    RebalanceHandler handler = new RebalanceHandler(consumer, work, recovery);
+    consumer.subscribe(List.of(Topics.EVAL_REQUESTS.name()), new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        handler.onPartitionsRevoked(partitions);
+      }
+
+      @Override
+      public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        handler.onPartitionsLost(partitions);
+      }
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        handler.onPartitionsAssigned(partitions);
+        assignedPartitions = consumer.assignment().size();
+        phase = "RUNNING";
+      }
+    });
+    phase = "JOINING";
     LOG.info("Sampler worker {} started: group {}, models {}", config.workerId(), config.groupId(),
         config.catalog().versions());
   }
@@ -89,6 +118,7 @@ final class WorkerLoop {
   void iterate() {
     try {
       ConsumerRecords<byte[], byte[]> records = consumer.poll(work.busy() ? Duration.ZERO : config.pollTimeout());
+      lastPollNanos = System.nanoTime();
       records.forEach(work::add);
       if (work.busy()) {
         consumer.pause(consumer.assignment());
@@ -110,6 +140,22 @@ final class WorkerLoop {
       }
       recover(e);
     }
+  }
+
+  /** STARTING, LOADING_MODELS (preloading), JOINING (subscribed, no assignment yet) or RUNNING. */
+  String phase() {
+    return phase;
+  }
+
+  /** Partitions assigned by the last rebalance (possibly 0 with more workers than partitions); -1 before it. */
+  int assignedPartitions() {
+    return assignedPartitions;
+  }
+
+  /** Nanoseconds since the last poll returned; -1 before the first. */
+  long nanosSinceLastPoll() {
+    long t = lastPollNanos;
+    return t == 0 ? -1 : System.nanoTime() - t;
   }
 
   /** Stops the loop after the current step; {@code poll} is woken by the caller. */
@@ -150,8 +196,13 @@ final class WorkerLoop {
     Admission.Decision d = admission.admit(rec);
     if (d instanceof Admission.Skip) {
       runner.commitOffsetOnly(tp, rec.offset() + 1);
+    } else if (d instanceof Admission.Ignore i) {
+      LOG.warn("Skipping {}/{}/{} ({}): {}; the aggregator dead-letters it", rec.topic(), rec.partition(),
+          rec.offset(), i.reason(), i.message());
+      metrics.countError(i.reason().name());
+      runner.commitOffsetOnly(tp, rec.offset() + 1);
     } else if (d instanceof Admission.Reject r) {
-      runner.deadLetter(rec, r.reason().errorClass(), r.message());
+      runner.reject(rec, r.request(), r.reason(), r.message());
     } else {
       ValidatedRequest vr = ((Admission.Accept) d).request();
       int resumeFrom = recovery.resumeIndex(tp, rec.offset(), vr);
@@ -167,7 +218,7 @@ final class WorkerLoop {
   private void processChunk(InFlight f) {
     Chunk chunk = f.nextChunk();
     switch (runner.runNext(f)) {
-      case DEAD_LETTERED -> work.endCurrent(false);
+      case REJECTED -> work.endCurrent(false);
       case COMMITTED -> {
         recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()));
         f.advance();

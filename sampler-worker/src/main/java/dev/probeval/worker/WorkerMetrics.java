@@ -1,5 +1,8 @@
 package dev.probeval.worker;
 
+import dev.probeval.contract.DeadLetterReason;
+import java.util.List;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,8 +55,9 @@ public final class WorkerMetrics {
         .description("Generated tokens per second over the last committed chunk").register(registry);
     Gauge.builder("probeval.worker.samples.per.second", lastSamplesPerSecond, a -> Double.longBitsToDouble(a.get()))
         .description("Samples per second over the last committed chunk").register(registry);
-    for (RejectReason r : RejectReason.values()) {
-      errorCounter(r.errorClass());
+    for (DeadLetterReason r : List.of(DeadLetterReason.UNKNOWN_MODEL_VERSION, DeadLetterReason.MODEL_UNAVAILABLE,
+        DeadLetterReason.WORKER_LIMIT_EXCEEDED, DeadLetterReason.GENERATION_FAILED, DeadLetterReason.SCORING_FAILED)) {
+      errorCounter(r.name());
     }
     errorCounter(KAFKA_ERROR);
   }
@@ -89,7 +93,7 @@ public final class WorkerMetrics {
 
   private Counter errorCounter(String kind) {
     return errors.computeIfAbsent(kind, k -> Counter.builder("probeval.worker.errors").tag("kind", k)
-        .description("Dead-lettered requests by reason, and retried Kafka failures").register(registry));
+        .description("Requests rejected or skipped, by reason code, and retried Kafka failures").register(registry));
   }
 
   /** Counts an error: a rejection reason's errorClass, or {@value #KAFKA_ERROR} for a failed, retried transaction. */

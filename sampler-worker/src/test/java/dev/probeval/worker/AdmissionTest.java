@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
-import dev.probeval.kafka.Topics;
+import dev.probeval.avro.ScoredRecordType;
+import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.serde.AvroDeserializationException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,10 +48,10 @@ class AdmissionTest {
   }
 
   @Test
-  void undeserializableBytesAreRejectedAsUndeserializable() {
+  void undeserializableBytesAreIgnoredForTheAggregatorToDeadLetter() {
     Admission.Decision d = admission(spec -> kafka.backend)
         .admit(record("req-bad", "not avro".getBytes(StandardCharsets.UTF_8)));
-    assertEquals(RejectReason.UNDESERIALIZABLE, assertInstanceOf(Admission.Reject.class, d).reason());
+    assertEquals(DeadLetterReason.UNDESERIALIZABLE, assertInstanceOf(Admission.Ignore.class, d).reason());
   }
 
   @Test
@@ -63,22 +64,27 @@ class AdmissionTest {
   }
 
   @Test
-  void invalidRequestsAreRejectedWithTheValidatorsReason() {
+  void contractViolationsAreIgnoredAndWorkerSideRefusalsRejected() {
     Admission a = admission(spec -> kafka.backend);
     EvalRequest zero = Requests.request("req-zero", MockKafka.MODEL, 0).build();
-    Admission.Reject r1 = assertInstanceOf(Admission.Reject.class, a.admit(record("req-zero", MockKafka.encode(zero))));
-    assertEquals(RejectReason.INVALID_REQUEST, r1.reason());
+    Admission.Ignore r1 = assertInstanceOf(Admission.Ignore.class, a.admit(record("req-zero", MockKafka.encode(zero))));
+    assertEquals(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, r1.reason());
     assertTrue(r1.message().contains("numSamples 0"), r1.message());
 
     EvalRequest other = Requests.request("req-model", "llama-70b", 3).build();
     Admission.Reject r2 = assertInstanceOf(Admission.Reject.class,
         a.admit(record("req-model", MockKafka.encode(other))));
-    assertEquals(RejectReason.UNKNOWN_MODEL_VERSION, r2.reason());
+    assertEquals(DeadLetterReason.UNKNOWN_MODEL_VERSION, r2.reason());
+    assertEquals("req-model", r2.request().getRequestId());
 
     EvalRequest keyed = Requests.request("req-key", MockKafka.MODEL, 3).build();
-    Admission.Reject r3 = assertInstanceOf(Admission.Reject.class,
+    Admission.Ignore r3 = assertInstanceOf(Admission.Ignore.class,
         a.admit(record("another-key", MockKafka.encode(keyed))));
-    assertEquals(RejectReason.KEY_MISMATCH, r3.reason());
+    assertEquals(DeadLetterReason.KEY_MISMATCH, r3.reason());
+
+    EvalRequest many = Requests.request("req-many", MockKafka.MODEL, 101).build();
+    Admission.Reject r4 = assertInstanceOf(Admission.Reject.class, a.admit(record("req-many", MockKafka.encode(many))));
+    assertEquals(DeadLetterReason.WORKER_LIMIT_EXCEEDED, r4.reason(), "within the contract, beyond this worker");
   }
 
   @Test
@@ -89,30 +95,43 @@ class AdmissionTest {
     EvalRequest r = Requests.request("req-ok", MockKafka.MODEL, 5).build();
     Admission.Reject rej = assertInstanceOf(Admission.Reject.class,
         admission(broken).admit(record("req-ok", MockKafka.encode(r))));
-    assertEquals(RejectReason.MODEL_UNAVAILABLE, rej.reason());
+    assertEquals(DeadLetterReason.MODEL_UNAVAILABLE, rej.reason());
     assertTrue(rej.message().contains("checkpoint truncated"), rej.message());
   }
 
   @Test
-  void loopDeadLettersAnInvalidRequestAndCommitsItsOffsetInTheSameTransaction() throws Exception {
+  void loopSkipsAnInvalidRequestWithoutADeadLetterCommittingItsOffset() throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-zero", MockKafka.MODEL, 0).build());
     kafka.addRequest(MockKafka.P0, 1, Requests.request("req-ok", MockKafka.MODEL, 1).build());
     MockKafka.drain(loop, 10);
 
-    List<DeadLetter> dls = kafka.committedDeadLetters();
-    assertEquals(1, dls.size());
-    DeadLetter dl = dls.get(0);
-    assertEquals("InvalidRequest", dl.getErrorClass());
-    assertEquals(0L, dl.getSourceOffset());
-    assertEquals("req-zero", StandardCharsets.UTF_8.decode(dl.getKey()).toString());
-    assertEquals(Topics.deadLetterKey(MockKafka.REQUESTS, 0, 0), kafka.producer.history().stream()
-        .filter(r -> r.topic().equals(Topics.DEAD_LETTERS.name())).findFirst().orElseThrow().key());
-    // Transaction 1: the dead letter with offset 1; transaction 2: the valid request's only chunk with offset 2.
+    assertTrue(kafka.committedDeadLetters().isEmpty(), "the aggregator writes this record's one dead letter");
+    // Transaction 1: offset 1 only; transaction 2: the valid request's only chunk with offset 2.
     assertEquals(List.of(new OffsetAndMetadata(1), new OffsetAndMetadata(2)), kafka.committedOffsets(MockKafka.P0));
     assertEquals(2, kafka.producer.commitCount());
     assertTrue(kafka.committedSamples().stream().allMatch(s -> s.getRequestId().equals("req-ok")));
-    assertEquals(1.0, kafka.metrics.errors("InvalidRequest"));
+    assertEquals(1.0, kafka.metrics.errors("NUM_SAMPLES_OUT_OF_RANGE"));
+  }
+
+  @Test
+  void loopEndsAnUnknownModelVersionWithARejectedRecordAndItsOffset() throws Exception {
+    WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
+    kafka.addRequest(MockKafka.P0, 0, Requests.request("req-model", "llama-70b", 3).build());
+    MockKafka.drain(loop, 10);
+
+    assertTrue(kafka.committedDeadLetters().isEmpty());
+    List<ScoredSample> out = kafka.committedSamples();
+    assertEquals(1, out.size());
+    ScoredSample notice = out.get(0);
+    assertEquals(ScoredRecordType.REJECTED, notice.getRecordType());
+    assertEquals("req-model", notice.getRequestId());
+    assertEquals("UNKNOWN_MODEL_VERSION", notice.getRejectionReason());
+    assertTrue(notice.getRejectionMessage().contains("llama-70b"), notice.getRejectionMessage());
+    assertEquals("req-model", kafka.producer.history().get(0).key());
+    assertEquals(List.of(new OffsetAndMetadata(1)), kafka.committedOffsets(MockKafka.P0));
+    assertTrue(kafka.backend.calls().isEmpty(), "no model time spent");
+    assertEquals(1.0, kafka.metrics.errors("UNKNOWN_MODEL_VERSION"));
   }
 
   @Test

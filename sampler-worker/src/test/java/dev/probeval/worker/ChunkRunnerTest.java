@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.core.ids.SampleIds;
@@ -84,7 +83,7 @@ class ChunkRunnerTest {
   }
 
   @Test
-  void generationFailureMidRequestDeadLettersItAndSaysWhichSamplesWereProduced() throws Exception {
+  void generationFailureMidRequestRejectsItAndSaysWhichSamplesWereProduced() throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-a", MockKafka.MODEL, 4).build());
     loop.iterate();
@@ -92,12 +91,15 @@ class ChunkRunnerTest {
     kafka.backend.failNext = new IllegalStateException("prompt exceeds the context");
     MockKafka.drain(loop, 5);
 
-    List<DeadLetter> dls = kafka.committedDeadLetters();
-    assertEquals(1, dls.size());
-    assertEquals("GenerationFailed", dls.get(0).getErrorClass());
-    assertTrue(dls.get(0).getReason().contains("samples before index 2 were produced"), dls.get(0).getReason());
+    assertTrue(kafka.committedDeadLetters().isEmpty());
+    List<ScoredSample> out = kafka.committedSamples();
+    ScoredSample notice = out.get(out.size() - 1);
+    assertEquals(dev.probeval.avro.ScoredRecordType.REJECTED, notice.getRecordType());
+    assertEquals("GENERATION_FAILED", notice.getRejectionReason());
+    assertTrue(notice.getRejectionMessage().contains("samples before index 2 were produced"),
+        notice.getRejectionMessage());
     assertEquals(new OffsetAndMetadata(1), kafka.committedOffsets(MockKafka.P0).get(1),
-        "the dead letter commits the offset past the request");
+        "the REJECTED notice commits the offset past the request");
     assertEquals(0, kafka.metrics.inFlight());
   }
 

@@ -3,6 +3,7 @@ package dev.probeval.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.http.Health;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -18,13 +19,15 @@ import org.junit.jupiter.api.Test;
 class MetricsServerTest {
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  final java.util.concurrent.atomic.AtomicReference<Health> health =
+      new java.util.concurrent.atomic.AtomicReference<>(Health.notReady("JOINING", java.util.Map.of()));
   PrometheusMeterRegistry registry;
   MetricsServer server;
 
   @BeforeEach
   void start() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    server = new MetricsServer("127.0.0.1", 0, registry);
+    server = new MetricsServer("127.0.0.1", 0, registry, health::get);
   }
 
   @AfterEach
@@ -54,11 +57,18 @@ class MetricsServerTest {
   }
 
   @Test
-  void healthAnswersUp() throws Exception {
-    HttpResponse<String> r = send("GET", "/health");
-    assertEquals(200, r.statusCode());
-    assertEquals("application/json", type(r));
-    assertEquals("{\"status\":\"UP\"}", r.body());
+  void healthRoutesAnswerLiveAndReadyFromTheWorkersHealth() throws Exception {
+    HttpResponse<String> joining = send("GET", "/health/ready");
+    assertEquals(503, joining.statusCode());
+    assertEquals("application/json", type(joining));
+    assertEquals("{\"state\":\"JOINING\",\"live\":true,\"ready\":false,\"details\":{}}", joining.body());
+    assertEquals(200, send("GET", "/health/live").statusCode());
+    assertEquals(503, send("GET", "/health").statusCode(), "/health is an alias of /health/ready");
+    health.set(Health.ready("RUNNING", java.util.Map.of()));
+    assertEquals(200, send("GET", "/health/ready").statusCode());
+    assertEquals(200, send("GET", "/health").statusCode());
+    health.set(Health.dead("FAILED", java.util.Map.of()));
+    assertEquals(503, send("GET", "/health/live").statusCode());
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.probeval.worker;
 
+import dev.probeval.contract.DeadLetterReason;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,16 +55,34 @@ class RequestValidatorTest {
   @Test
   void unknownModelVersionShouldNameTheVersionAndTheConfiguredOnes() {
     RejectedRequestException e = reject(b -> b.setModelVersion("m9"));
-    assertEquals(RejectReason.UNKNOWN_MODEL_VERSION, e.reason());
+    assertEquals(DeadLetterReason.UNKNOWN_MODEL_VERSION, e.reason());
+    assertFalse(e.contractViolation(), "the worker's own refusal: the request ends REJECTED");
     assertTrue(e.getMessage().contains("'m9'") && e.getMessage().contains("m1"), e.getMessage());
+  }
+
+  @Test
+  void shouldAcceptTheDocumentedExactMatchMetric() throws Exception {
+    EvalRequest r = Requests.request("r1", "m1", 3).setScorer(ScorerConfig.newBuilder().setMetric("exact_match")
+        .setLeakThreshold(0.5).setStripPrefixes(List.of()).build()).build();
+    assertEquals(1.0, validator.validate("r1", r).scorer().score("Paris", "paris"));
+  }
+
+  @Test
+  void shouldRefuseWhatIsBeyondThisWorkersOwnLimitsAsWorkerSide() {
+    RejectedRequestException e = reject(b -> b.setDecoding(Requests.decoding(257).build()));
+    assertEquals(DeadLetterReason.WORKER_LIMIT_EXCEEDED, e.reason());
+    assertFalse(e.contractViolation());
+    assertTrue(e.getMessage().contains("maxNewTokens 257"), e.getMessage());
+    assertEquals(DeadLetterReason.WORKER_LIMIT_EXCEEDED, reject(b -> b.setNumSamples(10_001)).reason());
   }
 
   @Test
   void keyMustEqualTheRequestId() {
     EvalRequest r = Requests.request("r1", "m1", 3).build();
     RejectedRequestException e = assertThrows(RejectedRequestException.class, () -> validator.validate("r2", r));
-    assertEquals(RejectReason.KEY_MISMATCH, e.reason());
-    assertEquals(RejectReason.KEY_MISMATCH,
+    assertEquals(DeadLetterReason.KEY_MISMATCH, e.reason());
+    assertTrue(e.contractViolation());
+    assertEquals(DeadLetterReason.MISSING_KEY,
         assertThrows(RejectedRequestException.class, () -> validator.validate(null, r)).reason());
   }
 
@@ -71,32 +92,29 @@ class RequestValidatorTest {
     List<Case> cases = List.of(
         new Case("numSamples 0", b -> b.setNumSamples(0)),
         new Case("numSamples -3", b -> b.setNumSamples(-3)),
-        new Case("numSamples 10001", b -> b.setNumSamples(10_001)),
+        new Case("numSamples 100001", b -> b.setNumSamples(100_001)),
         new Case("alpha 0.0", b -> b.setAlpha(0)),
         new Case("alpha 0.6", b -> b.setAlpha(0.6)),
         new Case("alpha NaN", b -> b.setAlpha(Double.NaN)),
-        new Case("unknown metric 'bleu'", b -> b.setScorer(ScorerConfig.newBuilder().setMetric("bleu")
+        new Case("scorer.metric 'bleu'", b -> b.setScorer(ScorerConfig.newBuilder().setMetric("bleu")
             .setLeakThreshold(0.5).setStripPrefixes(List.of()).build())),
-        new Case("leak threshold 1.5", b -> b.setScorer(ScorerConfig.newBuilder().setMetric("exact")
+        new Case("leakThreshold 1.5", b -> b.setScorer(ScorerConfig.newBuilder().setMetric("exact")
             .setLeakThreshold(1.5).setStripPrefixes(List.of()).build())),
-        new Case("prefix to strip must not be empty", b -> b.setScorer(ScorerConfig.newBuilder()
+        new Case("empty prefix", b -> b.setScorer(ScorerConfig.newBuilder()
             .setMetric("exact").setLeakThreshold(0.5).setStripPrefixes(List.of("")).build())),
-        new Case("no references", b -> b.setReferences(List.of())),
+        new Case("references of request r1 are empty", b -> b.setReferences(List.of())),
         new Case("temperature 0.0", b -> b.setDecoding(Requests.decoding(8).setTemperature(0).build())),
         new Case("temperature -1.0", b -> b.setDecoding(Requests.decoding(8).setTemperature(-1).build())),
-        new Case("top-p", b -> b.setDecoding(Requests.decoding(8).setTopP(0).build())),
-        new Case("top-p", b -> b.setDecoding(Requests.decoding(8).setTopP(1.5).build())),
-        new Case("top-k", b -> b.setDecoding(Requests.decoding(8).setTopK(-1).build())),
-        new Case("max new tokens", b -> b.setDecoding(Requests.decoding(0).build())),
-        new Case("maxNewTokens 257", b -> b.setDecoding(Requests.decoding(257).build())),
+        new Case("decoding.topP 0.0", b -> b.setDecoding(Requests.decoding(8).setTopP(0).build())),
+        new Case("decoding.topP 1.5", b -> b.setDecoding(Requests.decoding(8).setTopP(1.5).build())),
+        new Case("decoding.topK -1", b -> b.setDecoding(Requests.decoding(8).setTopK(-1).build())),
+        new Case("decoding.maxNewTokens 0", b -> b.setDecoding(Requests.decoding(0).build())),
         new Case("adaptiveTemperatureThreshold 0.0", b -> b.setDecoding(Requests.decoding(8)
             .setAdaptiveTemperature(true).setAdaptiveTemperatureThreshold(0).build())),
-        new Case("requestId must not be empty", b -> b.setRequestId("")));
+        new Case("key 'r1' differs from requestId ''", b -> b.setRequestId("")));
     for (Case c : cases) {
       RejectedRequestException e = reject(c.change());
-      if (!c.mustMention().startsWith("requestId")) {
-        assertEquals(RejectReason.INVALID_REQUEST, e.reason(), c.mustMention());
-      }
+      assertTrue(e.contractViolation(), c.mustMention() + ": the shared contract's, skipped by the worker");
       assertTrue(e.getMessage().contains(c.mustMention()), () -> "'" + e.getMessage() + "' should mention '"
           + c.mustMention() + "'");
     }

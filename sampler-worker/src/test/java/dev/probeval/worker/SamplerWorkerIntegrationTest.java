@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
+import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.EmbeddedKafka;
 import dev.probeval.core.ids.SampleIds;
@@ -239,7 +240,7 @@ class SamplerWorkerIntegrationTest {
   }
 
   @Test
-  void shouldDrawGreedyAndSamplesWithDeterministicIdsAndDeadLetterBadRequests() throws Exception {
+  void shouldDrawGreedyAndSamplesWithDeterministicIdsRejectUnknownModelsAndSkipBadRequests() throws Exception {
     SamplerWorker worker = start(config("w-basic").build(), ChunkListener.NONE);
     EvalRequest good = Requests.request("req-good", MODEL, 5).build();
     EvalRequest noGreedy = Requests.request("req-nogreedy", MODEL, 3).setDrawGreedy(false)
@@ -250,12 +251,17 @@ class SamplerWorkerIntegrationTest {
     produceRaw("req-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
 
     Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
-    samples.awaitUntil("6 + 3 samples", Duration.ofSeconds(120),
-        recs -> countFor(recs, "req-good") >= 6 && countFor(recs, "req-nogreedy") >= 3);
-    Reader<DeadLetter> dls = new Reader<>(Topics.DEAD_LETTERS, "read_committed");
-    dls.awaitUntil("3 dead letters", Duration.ofSeconds(60), recs -> recs.size() >= 3);
+    samples.awaitUntil("6 + 3 samples and 1 REJECTED notice", Duration.ofSeconds(120),
+        recs -> countFor(recs, "req-good") >= 6 && countFor(recs, "req-nogreedy") >= 3
+            && countFor(recs, "req-unknown-model") >= 1);
+    WorkerMetrics m = worker.metrics();
+    // contract violations are skipped (their offsets committed) without a dead letter: the aggregator owns those
+    await("bad records skipped", Duration.ofSeconds(60), () -> m.errors("NUM_SAMPLES_OUT_OF_RANGE") == 1.0
+        && m.errors("UNDESERIALIZABLE") == 1.0);
     samples.drain();
+    Reader<DeadLetter> dls = new Reader<>(Topics.DEAD_LETTERS, "read_committed");
     dls.drain();
+    assertTrue(dls.seen.isEmpty(), () -> "the worker writes no dead letters: " + dls.seen);
 
     List<ScoredSample> goodSamples = samples.values(r -> r.key().equals("req-good"));
     assertEquals(6, goodSamples.size(), "greedy + n = 5, each exactly once");
@@ -269,32 +275,20 @@ class SamplerWorkerIntegrationTest {
     assertEquals(Set.of(0, 1, 2), ng.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
     assertTrue(ng.stream().allMatch(s -> s.getText() == null), "texts only when logSampleTexts");
 
-    Map<String, DeadLetter> byKey = new HashMap<>();
-    for (ConsumerRecord<String, DeadLetter> r : dls.seen) {
-      byKey.put(new String(r.value().getKey().array(), StandardCharsets.UTF_8), r.value());
-      assertEquals(Topics.deadLetterKey(r.value().getSourceTopic(), r.value().getSourcePartition(),
-          r.value().getSourceOffset()), r.key());
-    }
-    assertEquals(Set.of("req-unknown-model", "req-zero-n", "req-garbage"), byKey.keySet());
-    DeadLetter unknown = byKey.get("req-unknown-model");
-    assertEquals("UnknownModelVersion", unknown.getErrorClass());
-    assertTrue(unknown.getReason().contains("'llama-70b'") && unknown.getReason().contains(MODEL),
-        unknown.getReason());
-    assertEquals(Topics.EVAL_REQUESTS.name(), unknown.getSourceTopic());
-    assertEquals("InvalidRequest", byKey.get("req-zero-n").getErrorClass());
-    assertTrue(byKey.get("req-zero-n").getReason().contains("numSamples 0"));
-    assertEquals("Undeserializable", byKey.get("req-garbage").getErrorClass());
-    assertEquals("not avro", new String(byKey.get("req-garbage").getValue().array(), StandardCharsets.UTF_8),
-        "the bad record's bytes are kept for inspection and replay");
+    List<ScoredSample> notices = samples.values(r -> r.key().equals("req-unknown-model"));
+    assertEquals(1, notices.size());
+    ScoredSample unknown = notices.get(0);
+    assertEquals(ScoredRecordType.REJECTED, unknown.getRecordType());
+    assertEquals("UNKNOWN_MODEL_VERSION", unknown.getRejectionReason());
+    assertTrue(unknown.getRejectionMessage().contains("'llama-70b'") && unknown.getRejectionMessage().contains(MODEL),
+        unknown.getRejectionMessage());
+    assertTrue(samples.values(r -> r.key().equals("req-zero-n") || r.key().equals("req-garbage")).isEmpty());
 
-    WorkerMetrics m = worker.metrics();
     await("metrics", Duration.ofSeconds(10), () -> m.inFlight() == 0);
     assertEquals(9.0, m.samples());
     assertEquals(goodSamples.stream().mapToInt(ScoredSample::getTokenCount).sum()
         + ng.stream().mapToInt(ScoredSample::getTokenCount).sum(), (long) m.tokens());
-    assertEquals(1.0, m.errors("UnknownModelVersion"));
-    assertEquals(1.0, m.errors("InvalidRequest"));
-    assertEquals(1.0, m.errors("Undeserializable"));
+    assertEquals(1.0, m.errors("UNKNOWN_MODEL_VERSION"));
     assertEquals(0.0, m.errors(WorkerMetrics.KAFKA_ERROR));
     assertTrue(worker.isRunning());
     assertTrue(worker.failure().isEmpty());
@@ -318,6 +312,11 @@ class SamplerWorkerIntegrationTest {
       assertTrue(body.contains(meter), "missing " + meter);
     }
     assertTrue(body.contains("probeval_worker_samples_total{kind=\"GREEDY\"} 1.0"), body);
+    HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + worker.metricsPort() + "/health/ready")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ready.statusCode(), ready.body());
+    assertTrue(ready.body().startsWith("{\"state\":\"RUNNING\",\"live\":true,\"ready\":true"), ready.body());
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.probeval.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -141,5 +143,24 @@ class WorkerConfigTest {
     assertEquals("SSL", seen.get("security.protocol"));
     assertEquals("mock:9092", seen.get("bootstrap.servers"));
     assertTrue(String.valueOf(seen.get("client.id")).contains("w-unit"));
+  }
+
+  @Test
+  void anExplicitWorkerIdIsTheGroupInstanceIdAndTheSessionTimeoutDefaultsTo15s() {
+    WorkerConfig c = kafka.config(2).build();
+    Map<String, Object> consumer = WorkerClients.consumerProps(c);
+    assertEquals(c.workerId(), consumer.get("group.instance.id"), "static membership from the stable worker id");
+    assertEquals(WorkerConfig.DEFAULT_SESSION_TIMEOUT_MS, consumer.get("session.timeout.ms"));
+    assertEquals(15_000, WorkerConfig.DEFAULT_SESSION_TIMEOUT_MS);
+
+    WorkerConfig dynamic = kafka.config(2).optStaticMembership(false).optSessionTimeoutMs(45_000).build();
+    assertFalse(WorkerClients.consumerProps(dynamic).containsKey("group.instance.id"));
+    assertEquals(45_000, WorkerClients.consumerProps(dynamic).get("session.timeout.ms"));
+
+    WorkerConfig defaultId = WorkerConfig.builder().setBootstrapServers("k:9092").setSchemaRegistryUrl("http://r")
+        .setModels(c.catalog()).build();
+    assertNull(defaultId.groupInstanceId(), "<host>-<pid> changes on restart: no static membership from it");
+    assertEquals("session timeout must be >= 1 ms, got 0", assertThrows(IllegalArgumentException.class,
+        () -> WorkerConfig.builder().optSessionTimeoutMs(0)).getMessage());
   }
 }

@@ -30,9 +30,12 @@ public final class Topics {
   public static final Topic<String, PromptBounds> PROMPT_BOUNDS = new Topic<>("probeval.prompt-bounds.v1",
       Serdes::String, PromptBounds.class, COMPACT, "request id");
 
-  /** Latest roll-up per (model version, suite, split); key = {@link #modelBoundsKey}; compacted. */
+  /**
+   * Latest roll-up per group (model version, suite, split, mode, alpha, suite size, decoding); key =
+   * {@link dev.probeval.contract.RollupKey}; compacted.
+   */
   public static final Topic<String, ModelVersionBounds> MODEL_BOUNDS = new Topic<>("probeval.model-bounds.v1",
-      Serdes::String, ModelVersionBounds.class, COMPACT, "modelVersion|suite|split");
+      Serdes::String, ModelVersionBounds.class, COMPACT, "modelVersion|suite|split|mode|alpha|suiteSize|decodingHash");
 
   /** Records a service could not process; key = {@link #deadLetterKey}; time-retained. */
   public static final Topic<String, DeadLetter> DEAD_LETTERS = new Topic<>("probeval.dead-letters.v1",

@@ -92,7 +92,7 @@ class ContractsTest {
     assertEquals("default", r.getSuite());
     assertEquals("all", r.getSplit());
     assertEquals(0.01, r.getAlpha());
-    assertEquals(BoundMode.CONBO, r.getBoundMode());
+    assertEquals(BoundMode.SOUND, r.getBoundMode());
     assertTrue(r.getDrawGreedy());
     assertFalse(r.getLogSampleTexts());
     assertEquals(List.of(), r.getReferences());
@@ -133,7 +133,7 @@ class ContractsTest {
       assertTrue(name.startsWith("dev.probeval.avro.") && name.lastIndexOf('.') == "dev.probeval.avro".length(),
           name + " is outside the contract namespace");
     }
-    assertEquals(11, named.size(), "named types: " + named);
+    assertEquals(12, named.size(), "named types: " + named);
   }
 
   @Test
@@ -150,7 +150,7 @@ class ContractsTest {
     assertEquals("r1", g.get("requestId").toString());
     assertEquals("default", g.get("suite").toString());
     assertEquals(0.01, g.get("alpha"));
-    assertEquals("CONBO", ((GenericEnumSymbol<?>) g.get("boundMode")).toString());
+    assertEquals("SOUND", ((GenericEnumSymbol<?>) g.get("boundMode")).toString());
     assertEquals(0.5, ((GenericRecord) g.get("scorer")).get("leakThreshold"));
     assertEquals(1_700_000_000_000L, g.get("createdAt"), "timestamp-millis is a long on the wire");
 
@@ -181,7 +181,7 @@ class ContractsTest {
     EvalRequest r = new SpecificDatumReader<EvalRequest>(old, EvalRequest.getClassSchema())
         .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
     assertEquals("r0", r.getRequestId());
-    assertEquals(BoundMode.CONBO, r.getBoundMode());
+    assertEquals(BoundMode.SOUND, r.getBoundMode());
     assertEquals(0.01, r.getAlpha());
     assertTrue(r.getDrawGreedy());
     assertEquals(128, r.getDecoding().getMaxNewTokens());

@@ -84,6 +84,7 @@ class SpecificAvroSerdeTest {
     zigzag(b, 0); // value: union branch 0 (null)
     avroString(b, "dev.probeval.serde.AvroDeserializationException");
     avroString(b, "unknown schema id 99 – naïve");
+    avroString(b, "UNKNOWN_SCHEMA_ID"); // reasonCode
     zigzag(b, 1_700_000_000_000L); // failedAt
 
     try (SpecificAvroDeserializer<DeadLetter> d = new SpecificAvroDeserializer<>(DeadLetter.class)) {
@@ -96,6 +97,7 @@ class SpecificAvroSerdeTest {
       assertNull(dl.getValue());
       assertEquals("dev.probeval.serde.AvroDeserializationException", dl.getErrorClass());
       assertEquals("unknown schema id 99 – naïve", dl.getReason());
+      assertEquals("UNKNOWN_SCHEMA_ID", dl.getReasonCode());
       assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), dl.getFailedAt());
     }
   }

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.http.ErrorShape;
+import dev.probeval.http.Health;
 import dev.probeval.http.HttpError;
 import dev.probeval.http.WebServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +42,16 @@ import org.apache.kafka.streams.state.HostInfo;
  *   <li>{@code GET /api/v1/models}: every model version with its roll-ups per suite and split
  *   <li>{@code GET /api/v1/models/{version}/bounds}: the roll-ups of one version (404 if unknown)
  *   <li>{@code GET /api/v1/models/{version}/prompts/{promptId}}: latest emitted bounds of every request for the prompt
- *   <li>{@code GET /api/v1/requests/{requestId}}: live bounds of one request, from its owner
- *   <li>{@code GET /metrics}: Prometheus text format; {@code GET /health}; {@code GET /}: a live dashboard page
+ *   <li>{@code GET /api/v1/requests/{requestId}}: live bounds of one request, from its owner; {@code status} is
+ *       {@code REJECTED}, with {@code rejectionReason} and {@code rejectionMessage}, when a worker refused it
+ *   <li>{@code GET /api/v1/models/{version}/prompts}: latest emitted bounds of every request of the version
+ *   <li>{@code GET /api/v1/events}: server-sent events for the dashboard, one {@code bounds} event whenever a
+ *       version's roll-ups change (see {@link DashboardEvents})
+ *   <li>{@code GET /metrics}: Prometheus text format
+ *   <li>{@code GET /health/live}, {@code GET /health/ready} and {@code GET /health} (alias of ready): see
+ *   {@link Health}; 200 or 503 with the state's name, from the supplier given to {@link #health}
+ *   <li>{@code GET /}: the live dashboard page, with its script and style under {@code /dashboard/} and uPlot under
+ *       {@code /webjars/} (both from the classpath)
  * </ul>
  * Path segments are URL-decoded, so a model version containing '/' is passed as %2F. Every error is
  * {@code {"error":"message"}} as {@code application/json}: 404 unknown path or key, 405 any method but GET, 502 an
@@ -59,16 +69,38 @@ public final class AggregatorHttpServer implements AutoCloseable {
   private volatile InteractiveQueries queries;
   private volatile HostInfo self;
   private volatile String state = "STARTING";
+  private volatile Supplier<Health> health = this::fromStateOnly;
+  private final DashboardEvents events;
+
+  /** Default interval at which the dashboard's event stream diffs the roll-up stores. */
+  public static final long DEFAULT_DASHBOARD_POLL_MS = 500;
 
   /** Binds {@code host:port} (0 picks a free port) and starts serving; queries answer 503 until {@link #attach}. */
   public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus) {
+    this(host, port, prometheus, DEFAULT_DASHBOARD_POLL_MS);
+  }
+
+  /**
+   * As {@link #AggregatorHttpServer(String, int, PrometheusMeterRegistry)}, the dashboard's event stream diffing the
+   * roll-up stores every {@code dashboardPollMs} while a page is open.
+   */
+  public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus, long dashboardPollMs) {
     this.prometheus = prometheus;
+    this.events = new DashboardEvents(JSON, this::allRollups, dashboardPollMs);
     this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.http = WebServer.builder("aggregator").host(host).port(port).jsonMapper(JSON)
         .errorShape(ErrorShape.MESSAGE)
         .mapException(InvalidStateStoreException.class, e -> new HttpError(503,
             "state stores not queryable right now (rebalancing or restoring): " + e.getMessage()))
         .routes(this::routes)
+        .configure(cfg -> {
+          cfg.staticFiles.enableWebjars();
+          cfg.staticFiles.add(sf -> {
+            sf.hostedPath = "/dashboard";
+            sf.directory = "/dev/probeval/aggregator/rest/dashboard";
+            sf.location = Location.CLASSPATH;
+          });
+        })
         .start();
   }
 
@@ -78,9 +110,23 @@ public final class AggregatorHttpServer implements AutoCloseable {
     this.self = self;
   }
 
-  /** The Streams state shown by /health. */
+  /** The Streams state, what the health routes show until {@link #health} gives them a fuller answer. */
   public void state(String state) {
     this.state = state;
+  }
+
+  /** Where the health routes get their answer from (the aggregator passes {@code AggregatorHealth::current}). */
+  public void health(Supplier<Health> health) {
+    this.health = java.util.Objects.requireNonNull(health, "health");
+  }
+
+  private Health fromStateOnly() {
+    String s = state;
+    Map<String, Object> d = Map.of("streamsState", s);
+    if (s.equals("RUNNING")) {
+      return Health.ready(s, d);
+    }
+    return s.equals("ERROR") || s.equals("NOT_RUNNING") ? Health.dead(s, d) : Health.notReady(s, d);
   }
 
   /** The bound port (the ephemeral one when started with port 0). */
@@ -97,11 +143,14 @@ public final class AggregatorHttpServer implements AutoCloseable {
     });
     r.get("/", this::dashboard);
     r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(prometheus.scrape()));
-    r.get("/health", ctx -> ctx.status(state.equals("RUNNING") ? 200 : 503).json(Map.of("state", state)));
+    Health.addRoutes(r, () -> health.get());
     r.get("/api/v1/models", ctx -> models(ctx, queries(), local(ctx)));
     r.get("/api/v1/models/{version}/bounds", ctx -> modelBounds(ctx, queries(), ctx.pathParam("version"), local(ctx)));
     r.get("/api/v1/models/{version}/prompts/{promptId}", ctx ->
         prompts(ctx, queries(), ctx.pathParam("version"), ctx.pathParam("promptId"), local(ctx)));
+    r.get("/api/v1/models/{version}/prompts", ctx -> versionPrompts(ctx, queries(), ctx.pathParam("version"),
+        local(ctx)));
+    r.sse("/api/v1/events", events::connect);
     r.get("/api/v1/requests/{requestId}", ctx -> request(ctx, queries(), ctx.pathParam("requestId"), local(ctx)));
   }
 
@@ -153,6 +202,28 @@ public final class AggregatorHttpServer implements AutoCloseable {
     ctx.json(m);
   }
 
+  /** Every roll-up of every instance (what the event stream diffs); throws while the stores are not queryable. */
+  private List<Map<String, Object>> allRollups() {
+    InteractiveQueries q = queries();
+    return gather(q, false, "/api/v1/models", "groups",
+        () -> q.localModelBounds().stream().map(AvroJson::toMap).toList());
+  }
+
+  private void versionPrompts(Context ctx, InteractiveQueries q, String version, boolean local) {
+    List<Map<String, Object>> all = new ArrayList<>(gather(q, local, "/api/v1/models/" + enc(version) + "/prompts",
+        "prompts", () -> q.localVersionPrompts(version).stream().map(AvroJson::toMap).toList()));
+    if (!local && all.isEmpty()) {
+      throw new HttpError(404, "no bounds for model version " + version);
+    }
+    all.sort(Comparator.comparing((Map<String, Object> g) -> (String) g.get("suite"))
+        .thenComparing(g -> (String) g.get("split")).thenComparing(g -> (String) g.get("promptId"))
+        .thenComparing(g -> (String) g.get("requestId")));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("modelVersion", version);
+    m.put("prompts", all);
+    ctx.json(m);
+  }
+
   private void prompts(Context ctx, InteractiveQueries q, String version, String promptId, boolean local) {
     List<Map<String, Object>> all = new ArrayList<>(gather(q, local,
         "/api/v1/models/" + enc(version) + "/prompts/" + enc(promptId), "prompts",
@@ -178,7 +249,15 @@ public final class AggregatorHttpServer implements AutoCloseable {
       return;
     }
     Optional<PromptBounds> pb = q.localRequestBounds(requestId, System.currentTimeMillis());
-    ctx.json(AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404, "unknown request " + requestId))));
+    Map<String, Object> body = AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404,
+        "unknown request " + requestId)));
+    q.localRequestRejection(requestId).ifPresent(r -> {
+      // terminal: a worker refused the request, no sample will come; pollers stop here
+      body.put("status", "REJECTED");
+      body.put("rejectionReason", r.reasonCode());
+      body.put("rejectionMessage", r.message());
+    });
+    ctx.json(body);
   }
 
   /** Relays the owner's answer (status and body) unchanged. */
@@ -253,6 +332,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
   /** Stops serving; requests in flight may finish first (see {@link WebServer#close()}). */
   @Override
   public void close() {
+    events.close();
     http.close();
   }
 }

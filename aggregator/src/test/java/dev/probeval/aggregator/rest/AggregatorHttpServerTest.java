@@ -27,6 +27,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Every route of the aggregator's HTTP API over real HTTP on an ephemeral port, with a fake
@@ -68,7 +69,95 @@ class AggregatorHttpServerTest {
     assertEquals(200, r.status);
     assertEquals("text/html;charset=utf-8", r.contentType.toLowerCase().replace(" ", ""));
     assertTrue(r.body.contains("<title>probeval aggregator</title>"), r.body);
-    assertTrue(r.body.contains("/api/v1/models"), "the page polls the models endpoint");
+    assertTrue(r.body.contains("/dashboard/dashboard.js"), "the page loads its script");
+  }
+
+  @Test
+  void dashboardAssetsAndTheVendoredPlotLibraryAreServedFromTheClasspath() throws Exception {
+    Reply js = get(server, "/dashboard/dashboard.js");
+    assertEquals(200, js.status);
+    assertTrue(js.contentType.contains("javascript"), js.contentType);
+    assertTrue(js.body.contains("/events") && js.body.contains("/models"), "the script reads the API");
+    Reply css = get(server, "/dashboard/dashboard.css");
+    assertEquals(200, css.status);
+    // The page names the uPlot files by version: they must be the ones the webjar on the classpath holds.
+    String page = get(server, "/").body;
+    for (String asset : List.of("uPlot.iife.min.js", "uPlot.min.css")) {
+      int at = page.indexOf("/webjars/uplot/");
+      assertTrue(at >= 0, "the page loads uPlot from the webjar");
+      String path = page.substring(at, page.indexOf('"', at));
+      path = path.substring(0, path.lastIndexOf('/') + 1) + asset;
+      Reply lib = get(server, path);
+      assertEquals(200, lib.status, path);
+      assertTrue(lib.body.length() > 1000, path + " has content");
+    }
+  }
+
+  @Test
+  void promptsOfAVersionAreListedSortedBySuiteSplitAndPromptThen404ForAnUnknownVersion() throws Exception {
+    queries.prompts.add(prompt("r2", "m1", "p2"));
+    queries.prompts.add(prompt("r1", "m1", "p1"));
+    queries.prompts.add(prompt("r3", "m2", "p1"));
+    FakeQueries otherQueries = otherInstance();
+    otherQueries.prompts.add(prompt("r0", "m1", "p0"));
+    Reply r = get(server, "/api/v1/models/m1/prompts");
+    assertEquals(200, r.status, r.body);
+    assertEquals(JSON_TYPE, r.contentType);
+    JsonNode ps = r.json().get("prompts");
+    assertEquals(3, ps.size(), r.body);
+    assertEquals("p0", ps.get(0).get("promptId").asText(), "the other instance's prompt, merged in order");
+    assertEquals("p1", ps.get(1).get("promptId").asText());
+    assertEquals("p2", ps.get(2).get("promptId").asText());
+    assertEquals(0.5, ps.get(1).get("mMu").asDouble());
+    Reply none = get(server, "/api/v1/models/m9/prompts");
+    assertEquals(404, none.status);
+    assertEquals("{\"error\":\"no bounds for model version m9\"}", none.body);
+  }
+
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void eventsSayHelloWithTheVersionsThenAnnounceAVersionWhoseRollUpsChange() throws Exception {
+    try (AggregatorHttpServer fast = new AggregatorHttpServer("127.0.0.1", 0, prometheus, 20)) {
+      HostInfo fastSelf = new HostInfo("127.0.0.1", fast.port());
+      FakeQueries q = new FakeQueries(fastSelf);
+      fast.attach(q, fastSelf);
+      q.models.add(model("m1", "tofu", "forget", 3));
+      HttpResponse<java.util.stream.Stream<String>> r = HTTP.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + fast.port() + "/api/v1/events")).header("Accept", "text/event-stream")
+          .GET().build(), HttpResponse.BodyHandlers.ofLines());
+      assertEquals(200, r.statusCode());
+      assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+      java.util.Iterator<String> lines = r.body().iterator();
+      String hello = dataAfter(lines, "event: hello");
+      assertTrue(hello.contains("\"versions\":[\"m1\"]"), hello);
+
+      q.models.add(model("m2", "tofu", "retain", 1));
+      // The first poll after connecting announces every version it sees (m1, and m2 if already there).
+      JsonNode changed = JSON.readTree(dataAfter(lines, "event: bounds"));
+      while (!changed.get("changed").toString().contains("\"m2\"")) {
+        changed = JSON.readTree(dataAfter(lines, "event: bounds"));
+      }
+      assertEquals("[\"m1\",\"m2\"]", changed.get("versions").toString(), changed.toString());
+
+      ModelVersionBounds updated = model("m1", "tofu", "forget", 4);
+      updated.setUpdatedAt(Instant.ofEpochMilli(2000));
+      q.models.set(0, updated);
+      JsonNode again = JSON.readTree(dataAfter(lines, "event: bounds"));
+      assertEquals("[\"m1\"]", again.get("changed").toString(), "only the version whose roll-up changed: " + again);
+      r.body().close();
+    }
+  }
+
+  /** The data line of the next event of the given kind. */
+  private static String dataAfter(java.util.Iterator<String> lines, String eventLine) {
+    while (lines.hasNext()) {
+      if (lines.next().equals(eventLine)) {
+        String data = lines.next();
+        assertTrue(data.startsWith("data: "), data);
+        return data.substring(6);
+      }
+    }
+    throw new AssertionError("stream ended before " + eventLine);
   }
 
   @Test
@@ -85,11 +174,29 @@ class AggregatorHttpServerTest {
     Reply starting = get(server, "/health");
     assertEquals(503, starting.status);
     assertEquals(JSON_TYPE, starting.contentType);
-    assertEquals("{\"state\":\"STARTING\"}", starting.body);
+    assertEquals("{\"state\":\"STARTING\",\"live\":true,\"ready\":false,\"details\":{\"streamsState\":"
+        + "\"STARTING\"}}", starting.body);
+    assertEquals(200, get(server, "/health/live").status, "starting is alive");
     server.state("RUNNING");
     Reply running = get(server, "/health");
     assertEquals(200, running.status);
-    assertEquals("{\"state\":\"RUNNING\"}", running.body);
+    assertEquals("RUNNING", JSON.readTree(running.body).get("state").asText());
+    assertEquals(200, get(server, "/health/ready").status);
+  }
+
+  @Test
+  void healthRoutesAnswerFromTheAttachedHealthNamingTheState() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<dev.probeval.http.Health> h = new java.util.concurrent.atomic
+        .AtomicReference<>(dev.probeval.http.Health.notReady("BROKER_UNREACHABLE", java.util.Map.of()));
+    server.state("RUNNING");
+    server.health(h::get);
+    Reply ready = get(server, "/health/ready");
+    assertEquals(503, ready.status, "RUNNING streams but no broker: not ready");
+    assertEquals("BROKER_UNREACHABLE", JSON.readTree(ready.body).get("state").asText());
+    assertEquals(200, get(server, "/health/live").status);
+    h.set(dev.probeval.http.Health.dead("ERROR", java.util.Map.of()));
+    assertEquals(503, get(server, "/health/live").status);
+    assertEquals("ERROR", JSON.readTree(get(server, "/health/live").body).get("state").asText());
   }
 
   @Test
@@ -144,7 +251,8 @@ class AggregatorHttpServerTest {
     assertEquals(200, r.status);
     assertEquals(JSON_TYPE, r.contentType);
     assertEquals("{\"modelVersion\":\"team/m@1\",\"groups\":[{\"modelVersion\":\"team/m@1\",\"suite\":\"tofu\","
-        + "\"split\":\"forget\",\"promptsSeen\":3,\"promptsFinal\":1,\"meanMMu\":0.5,\"suiteBound\":0.75,"
+        + "\"split\":\"forget\",\"alpha\":0.0,\"mode\":null,\"suiteSize\":null,\"decodingHash\":\"\","
+        + "\"complete\":false,\"promptsSeen\":3,\"promptsFinal\":1,\"meanMMu\":0.5,\"suiteBound\":0.75,"
         + "\"maxMBin\":0.25,\"hiddenLeakCount\":0,\"meanGreedyScore\":null,\"meanSampledScore\":0.4,"
         + "\"updatedAt\":1000}]}", r.body);
   }
@@ -191,6 +299,18 @@ class AggregatorHttpServerTest {
     Reply unknown = get(server, "/api/v1/requests/r9");
     assertEquals(404, unknown.status);
     assertEquals("{\"error\":\"unknown request r9\"}", unknown.body);
+  }
+
+  @Test
+  void requestAWorkerRefusedAnswersRejectedWithTheReason() throws Exception {
+    queries.prompts.add(prompt("r1", "m1", "p1"));
+    queries.rejections.put("r1", new InteractiveQueries.RequestRejection("UNKNOWN_MODEL_VERSION",
+        "model version 'm1' is not configured"));
+    Reply r = get(server, "/api/v1/requests/r1");
+    assertEquals(200, r.status);
+    assertEquals("REJECTED", r.json().get("status").asText());
+    assertEquals("UNKNOWN_MODEL_VERSION", r.json().get("rejectionReason").asText());
+    assertEquals("model version 'm1' is not configured", r.json().get("rejectionMessage").asText());
   }
 
   @Test
@@ -319,10 +439,13 @@ class AggregatorHttpServerTest {
   /** The seam's fake: lists filled by the test, this instance listed first, optional failure on every read. */
   static final class FakeQueries implements InteractiveQueries {
     final HostInfo self;
-    final List<ModelVersionBounds> models = new ArrayList<>();
-    final List<PromptBounds> prompts = new ArrayList<>();
+    // Copy-on-write: the dashboard's event thread reads them while a test adds to them.
+    final List<ModelVersionBounds> models = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<PromptBounds> prompts = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<HostInfo> instances = new ArrayList<>();
     final AtomicInteger localRequestReads = new AtomicInteger();
+    final java.util.Map<String, InteractiveQueries.RequestRejection> rejections =
+        new java.util.concurrent.ConcurrentHashMap<>();
     volatile HostInfo owner;
     volatile boolean ownerKnown = true;
     volatile RuntimeException failure;
@@ -359,10 +482,21 @@ class AggregatorHttpServerTest {
     }
 
     @Override
+    public List<PromptBounds> localVersionPrompts(String modelVersion) {
+      maybeFail();
+      return prompts.stream().filter(p -> p.getModelVersion().equals(modelVersion)).toList();
+    }
+
+    @Override
     public Optional<PromptBounds> localRequestBounds(String requestId, long nowMs) {
       maybeFail();
       localRequestReads.incrementAndGet();
       return prompts.stream().filter(p -> p.getRequestId().equals(requestId)).findFirst();
+    }
+
+    @Override
+    public Optional<RequestRejection> localRequestRejection(String requestId) {
+      return Optional.ofNullable(rejections.get(requestId));
     }
 
     @Override

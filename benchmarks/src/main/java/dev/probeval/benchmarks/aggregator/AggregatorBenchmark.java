@@ -239,7 +239,7 @@ public final class AggregatorBenchmark {
           if (producedAt != null) {
             producedAt.get(id)[s + 1] = now;
           }
-          sp.send(new ProducerRecord<>(Topics.SAMPLES.name(), id, ScoredSample.newBuilder()
+          sp.send(new ProducerRecord<>(Topics.SAMPLES.name(), id, ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
               .setSampleId(SampleIds.sampleId(id, s)).setRequestId(id).setModelVersion("bench-model-" + tag)
               .setPromptId("p" + i).setSuite("bench").setSplit(i % 2 == 0 ? "forget" : "retain").setSampleIndex(s)
               .setKind(SampleKind.SAMPLED).setSeed(s).setScore(score).setLeaked(score >= 0.5).setTokenCount(20)

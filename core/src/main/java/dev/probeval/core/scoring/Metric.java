@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 
 /**
  * The named scoring metrics, as they appear in requests and on the command line ({@code --metric rougeL_recall}).
- * {@code rougeL_recall} is TOFU's convention; {@code rougeL_f1} reproduces the paper's released demo.
+ * {@code rougeL_recall} is TOFU's convention; {@code rougeL_f1} reproduces the paper's released demo. A metric may
+ * have aliases: {@code exact_match} (the name the request contract documents) is {@code exact}.
  */
 enum Metric {
   ROUGE_L_RECALL("rougeL_recall", () -> new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.RECALL)),
@@ -17,16 +18,23 @@ enum Metric {
   ROUGE_1_RECALL("rouge1_recall", () -> new RougeScorer(Rouge.Variant.ROUGE_1, Rouge.Measure.RECALL)),
   ROUGE_1_PRECISION("rouge1_precision", () -> new RougeScorer(Rouge.Variant.ROUGE_1, Rouge.Measure.PRECISION)),
   ROUGE_1_F1("rouge1_f1", () -> new RougeScorer(Rouge.Variant.ROUGE_1, Rouge.Measure.F1)),
-  EXACT("exact", ExactMatchScorer::new),
+  EXACT("exact", ExactMatchScorer::new, "exact_match"),
   CONTAINS("contains", ContainsScorer::new),
   REGEX("regex", RegexScorer::new);
 
   private final String metricName;
   private final Supplier<Scorer> factory;
+  private final List<String> aliases;
 
-  Metric(String metricName, Supplier<Scorer> factory) {
+  Metric(String metricName, Supplier<Scorer> factory, String... aliases) {
     this.metricName = metricName;
     this.factory = factory;
+    this.aliases = List.of(aliases);
+  }
+
+  /** Other accepted names of this metric (for example {@code exact_match} for {@code exact}). */
+  public List<String> aliases() {
+    return aliases;
   }
 
   /** The external name, e.g. {@code rougeL_recall}. */
@@ -55,6 +63,11 @@ enum Metric {
       for (Metric m : values()) {
         if (m.metricName.toLowerCase(Locale.ROOT).equals(key)) {
           return m;
+        }
+        for (String alias : m.aliases) {
+          if (alias.toLowerCase(Locale.ROOT).equals(key)) {
+            return m;
+          }
         }
       }
     }

@@ -31,4 +31,23 @@ public final class Scorers {
   public static List<String> metricNames() {
     return Metric.names();
   }
+
+  /**
+   * The canonical name of a metric given by name or alias ({@code exact_match} → {@code exact}), case ignored.
+   *
+   * @throws IllegalArgumentException naming the valid metrics, if there is none
+   */
+  public static String canonicalName(String metric) {
+    return Metric.fromName(metric).metricName();
+  }
+
+  /** Whether {@code metric} names a known metric or alias. */
+  public static boolean isKnown(String metric) {
+    try {
+      Metric.fromName(metric);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
 }

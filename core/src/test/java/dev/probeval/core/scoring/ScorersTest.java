@@ -30,6 +30,16 @@ class ScorersTest {
   }
 
   @Test
+  void shouldAcceptExactMatchAsTheContractsNameOfExact() {
+    assertEquals("exact", Scorers.canonicalName("exact_match"));
+    assertEquals("exact", ScorerSpec.of("EXACT_MATCH").metric());
+    assertEquals(1.0, Scorers.create("exact_match").score("Paris", "paris"));
+    assertEquals(0.0, Scorers.create("exact_match").score("Paris, France", "Paris"));
+    assertTrue(Scorers.isKnown("exact_match"));
+    assertTrue(!Scorers.isKnown("bleu"));
+  }
+
+  @Test
   void shouldMatchExactlyAfterNormalisation() {
     Scorer exact = Scorers.create("exact");
     assertEquals(1.0, exact.score("  The Prix   Goncourt! ", "prix goncourt"));

@@ -70,7 +70,7 @@ class SerdeAgainstRegistryServerTest {
   }
 
   static ScoredSample sample(int i) {
-    return ScoredSample.newBuilder().setSampleId("s" + i).setRequestId("req-" + (i % 3)).setModelVersion("m@1")
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE).setSampleId("s" + i).setRequestId("req-" + (i % 3)).setModelVersion("m@1")
         .setPromptId("p").setSampleIndex(i).setKind(SampleKind.SAMPLED).setSeed(i).setScore(i / 10.0)
         .setLeaked(i >= 5).setTokenCount(3).setFinishReason(FinishReason.STOP)
         .setProducedAt(Instant.ofEpochMilli(1000L + i)).build();

@@ -1,0 +1,126 @@
+package dev.probeval.aggregator;
+
+import dev.probeval.http.Health;
+import dev.probeval.kafka.BrokerProbe;
+import dev.probeval.kafka.Topics;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+
+/**
+ * The aggregator's liveness and readiness, from three sources: the Kafka Streams state (told through
+ * {@link #onStateChange}), the state stores being restored (this class's {@link #restoreListener()}, registered as
+ * Streams' global restore listener) and a {@link BrokerProbe} (is the broker answering, do the input topics and the
+ * repartition topic exist).
+ *
+ * <p>Alive unless Streams failed for good ({@code ERROR}, or stopped: {@code NOT_RUNNING}). Ready only when Streams
+ * is {@code RUNNING}, nothing is restoring, the broker answers and the required topics exist. The state named in the
+ * answer is the first of: {@code ERROR} / {@code NOT_RUNNING} / {@code PENDING_SHUTDOWN}, {@code STARTING} (created,
+ * not started), {@code BROKER_UNREACHABLE}, {@code TOPICS_MISSING}, {@code RESTORING}, {@code REBALANCING},
+ * {@code RUNNING}.
+ */
+public final class AggregatorHealth {
+  private final BrokerProbe probe;
+  private final Set<String> requiredTopics;
+  private final Map<String, Long> restoring = new ConcurrentHashMap<>();
+  private volatile KafkaStreams.State streamsState = KafkaStreams.State.CREATED;
+  private volatile String lastError;
+
+  /** Health of an instance whose input topics are {@code requiredTopics}, with the broker asked through {@code probe}. */
+  public AggregatorHealth(BrokerProbe probe, Set<String> requiredTopics) {
+    this.probe = probe;
+    this.requiredTopics = Set.copyOf(requiredTopics);
+  }
+
+  /**
+   * The topics an aggregator with {@code applicationId} reads: requests, samples and its model roll-up repartition
+   * topic ({@code <application.id>-model-rollup-repartition}, created by Streams at its first rebalance).
+   */
+  public static Set<String> requiredTopics(String applicationId) {
+    return Set.of(Topics.EVAL_REQUESTS.name(), Topics.SAMPLES.name(),
+        applicationId + "-" + AggregatorTopology.MODEL_ROLLUP_REPARTITION + "-repartition");
+  }
+
+  /** Streams' new state. */
+  public void onStateChange(KafkaStreams.State now) {
+    this.streamsState = now;
+  }
+
+  /** The last stream-thread error, shown in the details. */
+  public void onThreadError(Throwable e) {
+    this.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  /** Counts the stores being restored (register it with {@code KafkaStreams#setGlobalStateRestoreListener}). */
+  public StateRestoreListener restoreListener() {
+    return new StateRestoreListener() {
+      @Override
+      public void onRestoreStart(TopicPartition tp, String store, long startingOffset, long endingOffset) {
+        restoring.put(store + "@" + tp, Math.max(0, endingOffset - startingOffset));
+      }
+
+      @Override
+      public void onBatchRestored(TopicPartition tp, String store, long batchEndOffset, long numRestored) {}
+
+      @Override
+      public void onRestoreEnd(TopicPartition tp, String store, long totalRestored) {
+        restoring.remove(store + "@" + tp);
+      }
+
+      @Override
+      public void onRestoreSuspended(TopicPartition tp, String store, long totalRestored) {
+        restoring.remove(store + "@" + tp);
+      }
+    };
+  }
+
+  /** The answer now (asks the probe, which caches, unless Streams is already failed or not started). */
+  public Health current() {
+    KafkaStreams.State s = streamsState;
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("streamsState", s.name());
+    if (lastError != null) {
+      d.put("lastError", lastError);
+    }
+    switch (s) {
+      case ERROR, PENDING_ERROR:
+        return Health.dead("ERROR", d);
+      case NOT_RUNNING:
+        return Health.dead("NOT_RUNNING", d);
+      case PENDING_SHUTDOWN:
+        return Health.notReady("PENDING_SHUTDOWN", d);
+      case CREATED:
+        return Health.notReady("STARTING", d);
+      default:
+        break;
+    }
+    BrokerProbe.Result r = probe.probe();
+    d.put("brokerReachable", r.reachable());
+    if (!r.reachable()) {
+      d.put("brokerError", r.error());
+      return Health.notReady("BROKER_UNREACHABLE", d);
+    }
+    Set<String> missing = new TreeSet<>(requiredTopics);
+    missing.removeAll(r.topics());
+    if (!missing.isEmpty()) {
+      d.put("missingTopics", List.copyOf(missing));
+      return Health.notReady("TOPICS_MISSING", d);
+    }
+    Map<String, Long> now = Map.copyOf(restoring);
+    if (!now.isEmpty()) {
+      d.put("restoringStores", new TreeSet<>(now.keySet()));
+      d.put("recordsToRestore", now.values().stream().mapToLong(Long::longValue).sum());
+      return Health.notReady("RESTORING", d);
+    }
+    if (s == KafkaStreams.State.RUNNING) {
+      return Health.ready("RUNNING", d);
+    }
+    return Health.notReady(s.name(), d);
+  }
+}

@@ -1,0 +1,250 @@
+package dev.probeval.app;
+
+import dev.probeval.avro.BoundMode;
+import dev.probeval.avro.EvalRequest;
+import dev.probeval.producer.ContractRequestCheck;
+import dev.probeval.producer.EvalRequestPublisher;
+import dev.probeval.producer.InputFormat;
+import dev.probeval.producer.InputParser;
+import dev.probeval.producer.LineError;
+import dev.probeval.producer.RequestCheck;
+import dev.probeval.producer.RequestTemplate;
+import dev.probeval.producer.Submission;
+import dev.probeval.serde.AvroSerdeConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probeval produce}: reads prompts (JSON lines or TOFU-style lines, files or standard input), builds one
+ * {@link EvalRequest} per prompt and model version, checks every one before sending anything, and publishes them
+ * through an idempotent producer. Prints the request ids sent, one per line (or writes them to {@code --output}).
+ */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+    description = {"Publish evaluation requests: one per input line and --model-version.",
+        "Every line is checked first; an invalid line is reported as FILE:LINE: reason and nothing is sent",
+        "(exit 2), unless --skip-invalid sends the valid ones and counts the rest.",
+        "Request ids derive from (model version, suite, split, prompt id, decoding, n, alpha, mode) unless a line",
+        "gives requestId, so re-submitting is harmless. Exit 0 sent, 1 the cluster or registry failed, 2 bad input."})
+final class ProduceCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin KafkaOptions kafka;
+  @Mixin SchemaRegistryOptions registry;
+
+  @Parameters(paramLabel = "FILE", arity = "0..*",
+      description = "Input files; '-' or none reads standard input.")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = "--format", paramLabel = "jsonl|tofu|auto", defaultValue = "auto",
+      description = "Input format: jsonl (contract fields prompt, references, promptId, ...), tofu (question, "
+          + "answer or reference, idx, split), auto = tofu when a line has 'question' (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(names = "--model-version", paramLabel = "VERSION", split = ",",
+      description = "Model version(s) every line is evaluated on (repeatable or comma-separated); without it "
+          + "each line needs modelVersion.")
+  List<String> modelVersions = new ArrayList<>();
+
+  @Option(names = "--suite", defaultValue = "default", paramLabel = "NAME",
+      description = "Suite of lines that do not name one (default: ${DEFAULT-VALUE}).")
+  String suite;
+
+  @Option(names = "--split", defaultValue = "all", paramLabel = "NAME",
+      description = "Split of lines that do not name one, e.g. forget or retain (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--suite-size", paramLabel = "N",
+      description = "Declared number of prompts per (version, suite, split); the roll-up reports completeness "
+          + "against it (default: not declared).")
+  Integer suiteSize;
+
+  @Option(names = {"-n", "--num-samples"}, defaultValue = "128", paramLabel = "N",
+      description = "Samples per request (default: ${DEFAULT-VALUE}).")
+  int n;
+
+  @Option(names = "--alpha", defaultValue = "0.01", paramLabel = "A",
+      description = "Failure probability of the bounds, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
+  double alpha;
+
+  @Option(names = "--mode", defaultValue = "sound", paramLabel = "conbo|sound|anytime",
+      description = "Bound mode (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+      description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
+      description = "Nucleus mass in (0, 1]; 1 = off (default: ${DEFAULT-VALUE}).")
+  double topP;
+
+  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Top-k; 0 = off (default).")
+  int topK;
+
+  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
+      description = "Generated tokens per output (default: ${DEFAULT-VALUE}).")
+  int maxNewTokens;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Base seed (default: 0).")
+  long seed;
+
+  @Option(names = "--adaptive-temperature", description = "Sample with adaptive temperature (paper-spec 4.4).")
+  boolean adaptive;
+
+  @Option(names = "--adaptive-threshold", defaultValue = "0.9", paramLabel = "C",
+      description = "Confidence threshold c_T of adaptive temperature (default: ${DEFAULT-VALUE}).")
+  double adaptiveThreshold;
+
+  @Option(names = "--metric", defaultValue = "rougeL_recall", paramLabel = "NAME",
+      description = "Scorer: rougeL_recall, rougeL_f1, rouge1_recall, exact_match (default: ${DEFAULT-VALUE}).")
+  String metric;
+
+  @Option(names = "--leak-threshold", defaultValue = "0.5", paramLabel = "TAU",
+      description = "Leak threshold tau in [0, 1] (default: ${DEFAULT-VALUE}).")
+  double leakThreshold;
+
+  @Option(names = "--strip-prefix", paramLabel = "TEXT",
+      description = "Prefix removed from outputs before scoring, repeatable (first match only).")
+  List<String> stripPrefixes = new ArrayList<>();
+
+  @Option(names = "--no-greedy", description = "Do not draw the greedy baseline (no hidden-leak flag).")
+  boolean noGreedy;
+
+  @Option(names = "--log-sample-texts", description = "Scored samples carry their generated text.")
+  boolean logSampleTexts;
+
+  @Option(names = "--attribute", paramLabel = "KEY=VALUE",
+      description = "Attribute added to every request (owner, ticket), repeatable.")
+  Map<String, String> attributes = new LinkedHashMap<>();
+
+  @Option(names = "--skip-invalid", description = "Send the valid lines; report and count the invalid ones.")
+  boolean skipInvalid;
+
+  @Option(names = "--dry-run", description = "Check and print the request ids without sending.")
+  boolean dryRun;
+
+  @Option(names = "--output", paramLabel = "FILE", description = "Write the request ids sent to FILE, not stdout.")
+  Path output;
+
+  /** Creates the publisher; tests replace it with one on a MockProducer. */
+  Supplier<EvalRequestPublisher> publisher = () -> {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("bootstrap.servers", kafka.bootstrapServers);
+    // Fail in seconds, not minutes, when the cluster is not there; --kafka-config can raise both.
+    c.put("max.block.ms", 15_000);
+    c.put("delivery.timeout.ms", 30_000);
+    c.put("request.timeout.ms", 10_000);
+    c.putAll(kafka.clientConfig());
+    return EvalRequestPublisher.connect(c, AvroSerdeConfig.forUrl(registry.url()));
+  };
+
+  @Override
+  public Integer call() throws IOException {
+    RequestTemplate template = template();
+    RequestCheck check = new ContractRequestCheck();
+    InputFormat f;
+    try {
+      f = InputFormat.parse(format);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--format: " + e.getMessage());
+    }
+    if (files.isEmpty()) {
+      files.add("-");
+    }
+    Instant now = Instant.now();
+    List<EvalRequest> requests = new ArrayList<>();
+    List<LineError> errors = new ArrayList<>();
+    int dups = 0;
+    for (String file : files) {
+      InputParser.Result parsed;
+      if (file.equals("-")) {
+        parsed = InputParser.parse(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+            "-", f);
+      } else {
+        try (BufferedReader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+          parsed = InputParser.parse(in, file, f);
+        } catch (NoSuchFileException e) {
+          throw new UsageException("input file not found: " + file);
+        }
+      }
+      Submission s = Submission.prepare(file, parsed, modelVersions, template, check, now);
+      requests.addAll(s.requests());
+      errors.addAll(s.errors());
+      dups += s.duplicates();
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    String name = spec.qualifiedName();
+    for (LineError e : errors) {
+      err.println(name + ": " + e);
+    }
+    long badLines = errors.stream().map(e -> e.source() + ":" + e.line()).distinct().count();
+    if (!errors.isEmpty() && !skipInvalid) {
+      err.println(name + ": " + badLines + " invalid line(s); nothing sent (--skip-invalid sends the valid ones)");
+      err.flush();
+      return 2;
+    }
+    if (requests.isEmpty()) {
+      throw new UsageException("no requests to send" + (badLines > 0 ? " (" + badLines + " invalid line(s) skipped)"
+          : " (the input has no prompt lines)"));
+    }
+    List<String> ids;
+    if (dryRun) {
+      ids = requests.stream().map(EvalRequest::getRequestId).toList();
+    } else {
+      try (EvalRequestPublisher p = publisher.get()) {
+        ids = p.publish(requests);
+      } catch (EvalRequestPublisher.PublishException e) {
+        throw new CommandFailure(e.getMessage() + " " + kafka.startContext(), e);
+      } catch (org.apache.kafka.common.KafkaException e) {
+        throw new CommandFailure("cannot send " + kafka.startContext() + ": " + e.getMessage()
+            + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""), e);
+      }
+    }
+    if (output != null) {
+      Files.write(output, ids, StandardCharsets.UTF_8);
+    } else {
+      PrintWriter out = spec.commandLine().getOut();
+      ids.forEach(out::println);
+      out.flush();
+    }
+    err.println(name + ": " + (dryRun ? "checked " : "sent ") + ids.size() + " request(s)"
+        + (badLines > 0 ? ", skipped " + badLines + " invalid line(s)" : "")
+        + (dups > 0 ? ", dropped " + dups + " duplicate(s)" : ""));
+    err.flush();
+    return 0;
+  }
+
+  private RequestTemplate template() {
+    BoundMode m;
+    try {
+      m = BoundMode.valueOf(mode.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--mode must be conbo, sound or anytime, got '" + mode + "'");
+    }
+    return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha).boundMode(m)
+        .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
+        .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
+        .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
+        .suiteSize(suiteSize).build();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.probeval.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class EvalRequestValidatorTest {
+  static {
+    dev.probeval.serde.AvroClassSecurity.trustProbevalClasses();
+  }
+
+  private final EvalRequestValidator validator = EvalRequestValidator.withDefaults();
+
+  static EvalRequest.Builder valid() {
+    return EvalRequest.newBuilder().setRequestId("r1").setModelVersion("m@1").setPromptId("p1")
+        .setPrompt("Who wrote X?").setReferences(List.of("Y")).setNumSamples(8)
+        .setCreatedAt(Instant.ofEpochMilli(1));
+  }
+
+  private Validation check(Consumer<EvalRequest.Builder> change) {
+    EvalRequest.Builder b = valid();
+    change.accept(b);
+    return validator.validate("r1", b.build());
+  }
+
+  private void assertRejected(DeadLetterReason reason, String field, Consumer<EvalRequest.Builder> change) {
+    Validation v = check(change);
+    assertEquals(reason, v.reason(), v.toString());
+    assertTrue(v.message().contains(field), v.message());
+    assertTrue(!v.message().contains("\n"), "one line: " + v.message());
+  }
+
+  @Test
+  void shouldAcceptAValidRequestAndTheExactMatchAlias() {
+    assertTrue(check(b -> {}).isOk());
+    assertTrue(check(b -> b.getScorerBuilder().setMetric("exact_match")).isOk());
+    assertTrue(check(b -> b.setNumSamples(RequestLimits.DEFAULT_MAX_NUM_SAMPLES).setAlpha(0.5)).isOk());
+    assertTrue(check(b -> b.setSuiteSize(40)).isOk());
+  }
+
+  @Test
+  void shouldNameEachViolationWithItsReasonCode() {
+    Validation keyed = validator.validate("other", valid().build());
+    assertEquals(DeadLetterReason.KEY_MISMATCH, keyed.reason());
+    assertEquals(DeadLetterReason.MISSING_KEY, validator.validate(null, valid().build()).reason());
+    assertRejected(DeadLetterReason.MISSING_FIELD, "modelVersion", b -> b.setModelVersion(""));
+    assertRejected(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, "numSamples 0", b -> b.setNumSamples(0));
+    assertRejected(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, "numSamples 2147483647",
+        b -> b.setNumSamples(Integer.MAX_VALUE));
+    assertRejected(DeadLetterReason.ALPHA_OUT_OF_RANGE, "alpha 0.7", b -> b.setAlpha(0.7));
+    assertRejected(DeadLetterReason.ALPHA_OUT_OF_RANGE, "alpha 0.0", b -> b.setAlpha(0.0));
+    assertRejected(DeadLetterReason.ALPHA_OUT_OF_RANGE, "alpha NaN", b -> b.setAlpha(Double.NaN));
+    assertRejected(DeadLetterReason.LEAK_THRESHOLD_OUT_OF_RANGE, "leakThreshold",
+        b -> b.getScorerBuilder().setLeakThreshold(1.5));
+    assertRejected(DeadLetterReason.UNKNOWN_METRIC, "bleu", b -> b.getScorerBuilder().setMetric("bleu"));
+    assertRejected(DeadLetterReason.MISSING_REFERENCES, "references", b -> b.setReferences(List.of()));
+    assertRejected(DeadLetterReason.TOO_MANY_REFERENCES, "65 entries",
+        b -> b.setReferences(Collections.nCopies(65, "a")));
+    assertRejected(DeadLetterReason.REFERENCE_TOO_LONG, "references[1]",
+        b -> b.setReferences(List.of("a", "x".repeat(RequestLimits.DEFAULT_MAX_REFERENCE_CHARS + 1))));
+    assertRejected(DeadLetterReason.PROMPT_TOO_LONG, "prompt",
+        b -> b.setPrompt("x".repeat(RequestLimits.DEFAULT_MAX_PROMPT_CHARS + 1)));
+    assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.temperature",
+        b -> b.getDecodingBuilder().setTemperature(0));
+    assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.topP",
+        b -> b.getDecodingBuilder().setTopP(1.2));
+    assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.topK",
+        b -> b.getDecodingBuilder().setTopK(-1));
+    assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.maxNewTokens",
+        b -> b.getDecodingBuilder().setMaxNewTokens(0));
+    assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.adaptiveTemperatureThreshold",
+        b -> b.getDecodingBuilder().setAdaptiveTemperature(true).setAdaptiveTemperatureThreshold(0));
+    assertRejected(DeadLetterReason.SUITE_SIZE_OUT_OF_RANGE, "suiteSize 0", b -> b.setSuiteSize(0));
+  }
+
+  @Test
+  void shouldApplyConfiguredLimits() {
+    EvalRequestValidator strict = new EvalRequestValidator(RequestLimits.defaults().withMaxNumSamples(4)
+        .withMaxPromptChars(3).withMaxNewTokens(16));
+    assertEquals(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, strict.validate("r1", valid().build()).reason());
+    assertTrue(strict.validate("r1", valid().setNumSamples(4).setPrompt("abc")
+        .setDecoding(valid().getDecodingBuilder().setMaxNewTokens(16).build()).build()).isOk());
+    assertThrows(IllegalArgumentException.class, () -> RequestLimits.defaults().withMaxNumSamples(0));
+  }
+
+  @Test
+  void shouldDocumentEveryReasonCodeInTheDeadLetterSchema() {
+    String doc = DeadLetter.getClassSchema().getField("reasonCode").doc();
+    List<String> missing = new ArrayList<>();
+    for (DeadLetterReason r : DeadLetterReason.values()) {
+      if (!doc.contains(r.code())) {
+        missing.add(r.code());
+      }
+    }
+    assertEquals(List.of(), missing, "codes missing from DeadLetter.reasonCode's doc");
+    assertEquals(DeadLetterReason.UNSPECIFIED,
+        DeadLetterReason.fromCode(DeadLetter.getClassSchema().getField("reasonCode").defaultVal().toString()));
+    assertEquals(DeadLetterReason.UNSPECIFIED, DeadLetterReason.fromCode("NEWER_CODE"));
+  }
+}
