@@ -7,23 +7,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A validated completions (or chat completions) request: the prompt, the number of choices, the decoding
- * parameters, the seed (null: a random one), whether to return log-probabilities and whether to stream. Every
- * invalid field is an {@link OpenAiError} naming it.
+ * A validated completions (or chat completions) request: the model name (null: the served one), the prompt, the
+ * number of choices, the decoding parameters, the seed (null: a random one), how many log-probabilities to return
+ * per token (-1: none; 0: the chosen token's only; k: also the k most likely), whether to stream and whether a
+ * streamed response ends with a usage chunk. Every invalid field is an {@link OpenAiError} naming it.
  */
-record CompletionRequest(String model, String prompt, int n, DecodingParams decoding, Long seed, boolean logprobs,
-    boolean stream) {
-  /** The most choices one call may ask for. */
-  static final int MAX_N = 1024;
+record CompletionRequest(String model, String prompt, int n, DecodingParams decoding, Long seed, int logprobs,
+    boolean stream, boolean streamUsage) {
   /** OpenAI's default {@code max_tokens} for the completions API. */
   static final int DEFAULT_MAX_TOKENS = 16;
+  /** The most stop strings one call may give (OpenAI allows 4; vLLM more). */
+  static final int MAX_STOPS = 16;
 
-  static CompletionRequest parse(JsonNode body, boolean chat) {
+  boolean wantsLogprobs() {
+    return logprobs >= 0;
+  }
+
+  static CompletionRequest parse(JsonNode body, boolean chat, OpenAiServer.Limits limits) {
     if (body == null || !body.isObject()) {
       throw OpenAiError.invalid(null, "the request body must be a JSON object");
     }
     ObjectNode o = (ObjectNode) body;
-    String model = text(o, "model", true);
+    String model = text(o, "model", false);
     String prompt = chat ? chatPrompt(o) : prompt(o);
     if (bool(o, "echo")) {
       throw OpenAiError.invalid("echo", "echo is not supported: the response carries the continuation only");
@@ -40,8 +45,8 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       throw OpenAiError.invalid("logit_bias", "logit_bias is not supported");
     }
     int n = integer(o, "n", 1);
-    if (n < 1 || n > MAX_N) {
-      throw OpenAiError.invalid("n", "n must be in 1.." + MAX_N + ", got " + n);
+    if (n < 1 || n > limits.maxN()) {
+      throw OpenAiError.invalid("n", "n must be in 1.." + limits.maxN() + " (the server's --max-n), got " + n);
     }
     if (o.hasNonNull("best_of") && integer(o, "best_of", n) != n) {
       throw OpenAiError.invalid("best_of", "best_of is not supported (only equal to n)");
@@ -60,8 +65,9 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
     }
     String tokensField = chat && o.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
     int maxTokens = integer(o, tokensField, DEFAULT_MAX_TOKENS);
-    if (maxTokens < 1) {
-      throw OpenAiError.invalid(tokensField, tokensField + " must be >= 1, got " + maxTokens);
+    if (maxTokens < 1 || maxTokens > limits.maxTokens()) {
+      throw OpenAiError.invalid(tokensField, tokensField + " must be in 1.." + limits.maxTokens()
+          + " (the server's --max-tokens), got " + maxTokens);
     }
     List<String> stop = stop(o);
     Long seed = null;
@@ -72,28 +78,44 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       }
       seed = s.asLong();
     }
-    boolean logprobs;
+    int logprobs;
+    int maxTop = limits.maxLogprobs();
     if (chat) {
-      logprobs = bool(o, "logprobs");
+      boolean want = bool(o, "logprobs");
       int top = integer(o, "top_logprobs", 0);
-      if (top != 0) {
-        throw OpenAiError.invalid("top_logprobs", "top_logprobs is not supported (only 0)");
+      if (top < 0 || top > maxTop) {
+        throw OpenAiError.invalid("top_logprobs", "top_logprobs must be in 0.." + maxTop + " (the server's "
+            + "--max-logprobs), got " + top);
       }
+      if (top > 0 && !want) {
+        throw OpenAiError.invalid("top_logprobs", "top_logprobs needs logprobs: true");
+      }
+      logprobs = want ? top : -1;
     } else {
-      int lp = o.hasNonNull("logprobs") ? integer(o, "logprobs", 0) : -1;
-      if (lp > 1) {
-        throw OpenAiError.invalid("logprobs", "logprobs must be 0 or 1: only the chosen token's log-probability "
-            + "is returned, got " + lp);
+      logprobs = -1;
+      if (o.hasNonNull("logprobs")) {
+        logprobs = integer(o, "logprobs", 0);
+        if (logprobs < 0 || logprobs > maxTop) {
+          throw OpenAiError.invalid("logprobs", "logprobs must be in 0.." + maxTop + " (the server's "
+              + "--max-logprobs), got " + logprobs);
+        }
       }
-      if (lp < -1) {
-        throw OpenAiError.invalid("logprobs", "logprobs must be 0 or 1, got " + lp);
-      }
-      logprobs = lp >= 0;
     }
     boolean stream = bool(o, "stream");
+    boolean streamUsage = false;
+    JsonNode so = o.get("stream_options");
+    if (so != null && !so.isNull()) {
+      if (!so.isObject()) {
+        throw OpenAiError.invalid("stream_options", "stream_options must be an object");
+      }
+      if (!stream) {
+        throw OpenAiError.invalid("stream_options", "stream_options is only allowed with stream: true");
+      }
+      streamUsage = bool((ObjectNode) so, "include_usage");
+    }
     DecodingParams decoding = DecodingParams.builder().optTemperature(temperature).optTopP(topP)
         .optTopK(Math.max(topK, 0)).optMaxNewTokens(maxTokens).optStopStrings(stop).build();
-    return new CompletionRequest(model, prompt, n, decoding, seed, logprobs, stream);
+    return new CompletionRequest(model, prompt, n, decoding, seed, logprobs, stream, streamUsage);
   }
 
   private static String prompt(ObjectNode o) {
@@ -113,7 +135,7 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
     return p.asText();
   }
 
-  /** One message: its content as the prompt; several: "role: content" lines and a closing "assistant: ". */
+  /** The chat template: see {@link OpenAiServer}. */
   private static String chatPrompt(ObjectNode o) {
     JsonNode m = o.get("messages");
     if (m == null || !m.isArray() || m.isEmpty()) {
@@ -124,7 +146,8 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
     for (int i = 0; i < m.size(); i++) {
       JsonNode msg = m.get(i);
       if (!msg.isObject() || !msg.path("role").isTextual() || !msg.path("content").isTextual()) {
-        throw OpenAiError.invalid("messages[" + i + "]", "each message needs a string role and string content");
+        throw OpenAiError.invalid("messages[" + i + "]", "each message needs a string role and a string content "
+            + "(content parts are not supported)");
       }
       roles.add(msg.get("role").asText());
       contents.add(msg.get("content").asText());
@@ -161,6 +184,9 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       if (x.isEmpty()) {
         throw OpenAiError.invalid("stop", "stop strings must be non-empty");
       }
+    }
+    if (out.size() > MAX_STOPS) {
+      throw OpenAiError.invalid("stop", "at most " + MAX_STOPS + " stop strings, got " + out.size());
     }
     return out;
   }
