@@ -63,15 +63,24 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    OpenAiServer.Limits limits = Cli.build(() -> new OpenAiServer.Limits(maxN, maxTokens, maxLogprobs));
-    Resolved r = resolve(model, tokenizer);
-    String name = modelName != null ? modelName : r.defaultName();
-    if (name.isBlank()) {
+    if (maxN < 1) {
+      throw new UsageException("--max-n must be >= 1, got " + maxN);
+    }
+    if (maxTokens < 1) {
+      throw new UsageException("--max-tokens must be >= 1, got " + maxTokens);
+    }
+    if (maxLogprobs < 0) {
+      throw new UsageException("--max-logprobs must be >= 0, got " + maxLogprobs);
+    }
+    OpenAiServer.Limits limits = new OpenAiServer.Limits(maxN, maxTokens, maxLogprobs);
+    if (port < 0 || port > 65535) {
+      throw new UsageException("--port: port must be in 0..65535, got " + port);
+    }
+    if (modelName != null && modelName.isBlank()) {
       throw new UsageException("--model-name must not be empty");
     }
-    if (port < 0 || port > 65535) {
-      throw new UsageException("--port must be in 0..65535, got " + port);
-    }
+    Resolved r = resolve(model, tokenizer);
+    String name = modelName != null ? modelName : r.defaultName();
     Cli.requireFreePort(host, port, "--port");
     CausalLm lm = open(r);
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
