@@ -48,6 +48,11 @@ final class WorkerPath implements AutoCloseable {
   private final KafkaConsumer<String, ScoredSample> consumer;
 
   WorkerPath(Path model, Path tokenizer, int chunkSize) {
+    this(new ModelSpec("bench", model, tokenizer), chunkSize);
+  }
+
+  /** A worker serving version {@code bench} as {@code spec} says (a local model, or an HTTP endpoint). */
+  WorkerPath(ModelSpec spec, int chunkSize) {
     kafka = EmbeddedKafka.builder().build();
     registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
     serde = AvroSerdeConfig.forUrl(registry.url());
@@ -56,7 +61,7 @@ final class WorkerPath implements AutoCloseable {
     }
     WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
         .setSchemaRegistryUrl(registry.url())
-        .setModels(ModelCatalog.of(List.of(new ModelSpec("bench", model, tokenizer))))
+        .setModels(ModelCatalog.of(List.of(spec)))
         .optChunkSize(chunkSize).optPollTimeout(Duration.ofMillis(50)).build();
     worker = SamplerWorker.start(cfg);
     producer = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
