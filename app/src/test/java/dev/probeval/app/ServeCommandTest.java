@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.model.gpt.GptConfig;
+import dev.probeval.model.gpt.GptModel;
 import dev.probeval.testsupport.SharedDir;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -87,7 +89,19 @@ class ServeCommandTest {
 
   @Test
   void aServedDirectoryShouldAnswerUnderItsNameAndStopOnInterrupt() throws Exception {
-    Path dir = SharedDir.require("models/stories260K");
+    serveAndAsk(SharedDir.require("models/stories260K"), "stories260K");
+  }
+
+  @Test
+  void aSmallGptDirectoryAsTheLabWritesItShouldBeServedToo() throws Exception {
+    Path version = tmp.resolve("ga-s5");
+    try (GptModel gpt = GptModel.create(GptConfig.byteLevel(64, 32, 1, 2), 3)) {
+      gpt.save(version);
+    }
+    serveAndAsk(version, "ga-s5");
+  }
+
+  private void serveAndAsk(Path dir, String name) throws Exception {
     CommandLine cl = ProbevalCli.commandLine();
     SharedWriter out = new SharedWriter();
     StringWriter err = new StringWriter();
@@ -96,8 +110,8 @@ class ServeCommandTest {
     CompletableFuture<Integer> code = new CompletableFuture<>();
     Thread main = new Thread(() -> code.complete(cl.execute("serve", "--model", dir.toString(), "--port", "0")));
     main.start();
-    Pattern ready = Pattern.compile("probeval serve: stories260K \\(.*\\) on (http://127\\.0\\.0\\.1:\\d+)/v1; "
-        + "Ctrl-C to stop");
+    Pattern ready = Pattern.compile("probeval serve: " + Pattern.quote(name)
+        + " \\(.*\\) on (http://127\\.0\\.0\\.1:\\d+)/v1; Ctrl-C to stop");
     Matcher m = ready.matcher("");
     for (int i = 0; i < 600 && !m.find(); i++) {
       assertTrue(main.isAlive(), "serve exited early: " + err);
@@ -110,9 +124,9 @@ class ServeCommandTest {
     HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).build(),
         HttpResponse.BodyHandlers.ofString());
     JsonNode j = new ObjectMapper().readTree(models.body());
-    assertEquals("stories260K", j.get("data").get(0).get("id").asText());
+    assertEquals(name, j.get("data").get(0).get("id").asText());
     HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"stories260K\",\"prompt\":\"Mom said\",\"seed\":1,"
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + name + "\",\"prompt\":\"Mom said\",\"seed\":1,"
             + "\"max_tokens\":8}")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, c.statusCode(), c.body());
     main.interrupt();

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that runs the model. Calls wait in a queue; each turn takes every waiting call, groups those with
+ * The one thread that runs the model. Calls wait in a queue; each turn takes every waiting call (after a short
+ * {@linkplain #gather gathering} of those still arriving), groups those with
  * the same prompt tokens and decoding parameters, and decodes each group as one {@link SamplingEngine} batch (at most
  * {@code maxBatchRows} rows; a call is never split). Rows are seeded per row and the engine's samples do not depend
  * on the batch they are drawn in, so merging changes only the speed: many concurrent one-sample calls (the HTTP
@@ -34,6 +35,11 @@ final class BatchingDecoder implements AutoCloseable {
       return new Key(Arrays.stream(j.prompt()).boxed().toList(), j.params());
     }
   }
+
+  /** Quiet time after the last arrival that ends the gathering of a batch. */
+  static final long QUIET_MS = 5;
+  /** The longest a batch waits for more calls before it starts. */
+  static final long MAX_GATHER_MS = 50;
 
   private final SamplingEngine engine;
   private final int maxBatchRows;
@@ -74,6 +80,7 @@ final class BatchingDecoder implements AutoCloseable {
         }
         pending.add(first);
         queue.drainTo(pending);
+        gather(pending);
         for (List<Job> group : groups(pending)) {
           run(group);
         }
@@ -89,6 +96,24 @@ final class BatchingDecoder implements AutoCloseable {
     }
     pending.forEach(j -> j.result().completeExceptionally(new IllegalStateException("the server is shutting down")));
     failPending();
+  }
+
+  /**
+   * Waits a little for calls still arriving: as long as another one comes within {@link #QUIET_MS} of the last, up
+   * to {@link #MAX_GATHER_MS} in all or a full batch. Clients that send their calls together (a worker's concurrent
+   * per-sample calls, answered together when their batch ends) so land in one batch instead of the first few
+   * starting a batch alone and the rest waiting for it; a lone call pays {@link #QUIET_MS} once.
+   */
+  private void gather(List<Job> pending) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_GATHER_MS);
+    while (rows(pending) < maxBatchRows && System.nanoTime() < until) {
+      Job next = queue.poll(QUIET_MS, TimeUnit.MILLISECONDS);
+      if (next == null) {
+        return;
+      }
+      pending.add(next);
+      queue.drainTo(pending);
+    }
   }
 
   /** Mergeable jobs together, in order of their first arrival, each group at most maxBatchRows rows. */

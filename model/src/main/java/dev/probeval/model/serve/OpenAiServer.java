@@ -29,7 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A local model behind OpenAI's completions API: {@code GET /v1/models}, {@code POST /v1/completions} and
- * {@code POST /v1/chat/completions}. Every call decodes its {@code n} choices as one batch on the
+ * {@code POST /v1/chat/completions} (and {@code GET /health}, 200 once started, as vLLM has). Every call decodes its {@code n} choices as one batch on the
  * {@link SamplingEngine}; one decoder thread runs the model, and concurrent calls with the same prompt and decoding
  * parameters are merged into one batch (see {@link BatchingDecoder}), which changes their speed, never their text.
  *
@@ -105,6 +105,7 @@ public final class OpenAiServer implements AutoCloseable {
       this.server = WebServer.builder("serve").host(b.host).port(b.port).jsonMapper(mapper)
           .errorShape(OpenAiError.SHAPE).maxRequestBytes(8L << 20).maxThreads(b.maxThreads)
           .routes(r -> {
+            r.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
             r.get("/v1/models", this::models);
             r.get("/v1/models/{model}", this::oneModel);
             r.post("/v1/completions", ctx -> complete(ctx, false));
@@ -345,7 +346,7 @@ public final class OpenAiServer implements AutoCloseable {
       int prev = last;
       for (int t = 0; t < pieces.length; t++) {
         ObjectNode m = tops.addObject();
-        for (int j = 0; j < k; j++) {
+        for (int j = 0; j < Math.min(k, s.topTokenIds()[t].length); j++) {
           String alt = tokenString(s.topTokenIds()[t][j], prev);
           if (!m.has(alt)) {
             m.put(alt, s.topTokenLogprobs()[t][j]);
@@ -366,7 +367,7 @@ public final class OpenAiServer implements AutoCloseable {
       ObjectNode e = content.addObject().put("token", pieces[t]).put("logprob", s.tokenModelLogprobs()[t]);
       bytes(e, pieces[t]);
       ArrayNode tops = e.putArray("top_logprobs");
-      for (int j = 0; j < k; j++) {
+      for (int j = 0; j < Math.min(k, s.topTokenIds()[t].length); j++) {
         String alt = tokenString(s.topTokenIds()[t][j], prev);
         ObjectNode a = tops.addObject().put("token", alt).put("logprob", s.topTokenLogprobs()[t][j]);
         bytes(a, alt);

@@ -110,6 +110,7 @@ class OpenAiServerTest {
     assertTrue(m.get("created").isIntegralNumber());
     assertEquals(model.maxContext(), m.get("max_model_len").asInt());
     assertEquals(200, get("/v1/models/stories260K").status());
+    assertEquals("UP", get("/health").json().get("status").asText());
     Reply missing = get("/v1/models/gpt-4");
     assertEquals(404, missing.status());
     assertEquals("model_not_found", missing.json().get("error").get("code").asText());
