@@ -336,10 +336,11 @@ public final class HttpBackend implements SamplingBackend {
       d.stopStrings().forEach(stop::add);
     }
     o.put("seed", c.seed());
+    // The chosen tokens' log-probabilities only (no alternatives): the token count and logProbability need no more.
     if (endpoint.chat()) {
       o.put("logprobs", true);
     } else {
-      o.put("logprobs", 1);
+      o.put("logprobs", 0);
     }
     o.put("stream", false);
     try {
