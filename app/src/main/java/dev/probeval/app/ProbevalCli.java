@@ -10,7 +10,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the {@code probeval} command line: one picocli subcommand per job (bound, score, sample,
- * run the broker, the registry, the aggregator, the worker, the demo).
+ * run the broker, the registry, the aggregator, the worker, the demo, serve a model).
  *
  * <p>Exit codes follow the project convention: 0 success, 1 runtime failure, 2 bad input or usage. Every error is one
  * line on stderr that starts with the command's name ({@code probeval aggregate: ...}); a parse error adds where to
@@ -28,6 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       BrokerCommand.class,
       RegistryCommand.class,
       SampleCommand.class,
+      ServeCommand.class,
       AggregateCommand.class,
       WorkerCommand.class,
       LabCommand.class, EvaluateOfflineCommand.class,
@@ -87,8 +88,8 @@ public final class ProbevalCli implements Callable<Integer> {
 
   /**
    * Picocli's own strategy, except that arguments left over are an error even when {@code --help} was given: without
-   * this, {@code probeval serve --help} printed the top-level usage and exited 0, so a script could not tell that
-   * {@code serve} does not exist.
+   * this, {@code probeval frobnicate --help} printed the top-level usage and exited 0, so a script could not tell that
+   * {@code frobnicate} does not exist.
    */
   private static int execute(ParseResult parseResult) {
     for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
@@ -108,7 +109,7 @@ public final class ProbevalCli implements Callable<Integer> {
       List<String> unmatched = u.getUnmatched();
       List<String> suggestions = u.getSuggestions();
       if (cmd.getCommandSpec().parent() == null && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
-        // The full list beats picocli's guess (which offers "worker" for "serve").
+        // The full list beats picocli's guess (which offers "worker" for "server").
         message = "unknown command '" + unmatched.get(0) + "'; the commands are "
             + String.join(", ", cmd.getSubcommands().keySet());
       } else if (!suggestions.isEmpty()) {

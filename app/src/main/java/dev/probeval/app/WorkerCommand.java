@@ -42,7 +42,9 @@ final class WorkerCommand implements Callable<Integer> {
   List<String> models = new ArrayList<>();
 
   @Option(names = "--models-file", paramLabel = "FILE",
-      description = "File with one VERSION=PATH[,tokenizer=PATH] per line (# comments; paths relative to the file).")
+      description = "File with one VERSION=PATH[,tokenizer=PATH] per line (# comments; paths relative to the file), "
+          + "or VERSION=URL[,model=NAME][,apiKeyEnv=VAR][,chat=true][,maxConcurrency=N][,timeout=D]... for a model "
+          + "behind an OpenAI-compatible server (vLLM, probeval serve); see README.")
   Path modelsFile;
 
   @Option(names = "--chunk-size", defaultValue = "" + WorkerConfig.DEFAULT_CHUNK_SIZE, paramLabel = "N",
@@ -162,6 +164,13 @@ final class WorkerCommand implements Callable<Integer> {
    */
   private static void checkFiles(ModelSpec s) {
     String model = "model " + s.version() + ": ";
+    if (s.isHttp()) {
+      String var = s.endpoint().apiKeyEnv();
+      if (var != null && (System.getenv(var) == null || System.getenv(var).isBlank())) {
+        throw new UsageException(model + "environment variable " + var + " (apiKeyEnv) is not set");
+      }
+      return;
+    }
     if (!Files.exists(s.path())) {
       throw new UsageException(model + s.path() + " not found");
     }

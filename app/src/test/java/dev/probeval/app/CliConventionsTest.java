@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class CliConventionsTest {
   private static final List<String> COMMANDS =
-      List.of("demo", "bounds", "score", "broker", "registry", "sample", "aggregate", "worker");
+      List.of("demo", "bounds", "score", "broker", "registry", "sample", "serve", "aggregate", "worker");
 
   /** The shared options (as picocli prints them) and the commands that have them. */
   private static final Map<String, Set<String>> SHARED = Map.of(
@@ -120,9 +120,9 @@ class CliConventionsTest {
 
   @Test
   void anUnknownCommandShouldBeAnErrorEvenWithHelp() {
-    CliResult r = CliResult.run("serve", "--help");
+    CliResult r = CliResult.run("frobnicate", "--help");
     assertEquals(2, r.code());
-    assertTrue(r.errLine().startsWith("probeval: unknown command 'serve'; the commands are demo, bounds"), r.err());
+    assertTrue(r.errLine().startsWith("probeval: unknown command 'frobnicate'; the commands are demo, bounds"), r.err());
     assertEquals("", r.out(), "no top-level usage on stdout");
 
     CliResult extra = CliResult.run("bounds", "--help", "nonsense", "more");

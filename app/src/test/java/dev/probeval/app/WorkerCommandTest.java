@@ -93,6 +93,33 @@ class WorkerCommandTest {
   }
 
   @Test
+  void endpointEntriesShouldReachTheCatalogAndTheirErrorsShouldBeUsageErrors() throws IOException {
+    Path f = dir.resolve("models.txt");
+    Files.writeString(f, "# local and served\nv1=" + model() + "\nqwen=http://vllm:8000/v1,model=qwen2.5,chat=true,"
+        + "maxConcurrency=16,timeout=120s\n");
+    WorkerCommand cmd = new WorkerCommand();
+    AtomicReference<WorkerConfig> seen = new AtomicReference<>();
+    cmd.starter = config -> {
+      seen.set(config);
+      return new RunningService("fake worker up", () -> { }, CompletableFuture.completedFuture(null));
+    };
+    CliResult ok = CliResult.run(CliResult.with(WorkerCommand.class, cmd), "worker", "--models-file", f.toString());
+    assertEquals(0, ok.code(), ok.err());
+    var qwen = seen.get().catalog().find("qwen").orElseThrow();
+    assertTrue(qwen.isHttp());
+    assertEquals("qwen2.5", qwen.endpoint().model());
+    assertEquals(16, qwen.endpoint().maxConcurrency());
+
+    CliResult bad = CliResult.run("worker", "--model", "q=http://vllm:8000,timeout=soon");
+    assertEquals(2, bad.code());
+    assertTrue(bad.errLine().contains("model entry for q: endpoint option timeout"), bad.err());
+    CliResult unset = CliResult.run("worker", "--model", "q=http://vllm:8000,apiKeyEnv=PROBEVAL_SURELY_UNSET_KEY_42");
+    assertEquals(2, unset.code());
+    assertEquals("probeval worker: model q: environment variable PROBEVAL_SURELY_UNSET_KEY_42 (apiKeyEnv) is not set",
+        unset.errLine());
+  }
+
+  @Test
   void kafkaConfigAndConnectionOptionsShouldReachTheWorkerConfig() throws IOException {
     WorkerCommand cmd = new WorkerCommand();
     AtomicReference<WorkerConfig> seen = new AtomicReference<>();

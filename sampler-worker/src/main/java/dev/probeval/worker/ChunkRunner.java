@@ -7,6 +7,8 @@ import dev.probeval.kafka.Topics;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.backend.SamplingBackend;
+import dev.probeval.worker.http.EndpointUnavailableException;
+import dev.probeval.worker.http.HttpEndpoint;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,8 +42,18 @@ final class ChunkRunner {
     /** Committed the request's last chunk. */
     COMPLETED,
     /** Drawing or scoring failed: a REJECTED record was produced and the offset committed past the request. */
-    REJECTED
+    REJECTED,
+    /**
+     * The model's endpoint is unavailable: nothing was produced or committed; the same chunk is tried again at
+     * {@link InFlight#retryAtNanos()} (until the endpoint's outage deadline, after which the request is REJECTED).
+     */
+    DEFERRED
   }
+
+  /** The outage deadline of a backend that is not an HTTP endpoint but reports one unavailable. */
+  static final Duration DEFAULT_OUTAGE_DEADLINE = HttpEndpoint.DEFAULT_OUTAGE_DEADLINE;
+  /** The pause before such a backend's chunk is tried again. */
+  static final Duration DEFAULT_OUTAGE_RETRY = HttpEndpoint.DEFAULT_MAX_RETRY_BACKOFF;
 
   private final Producer<String, byte[]> producer;
   private final Consumer<?, ?> consumer;
@@ -71,6 +83,9 @@ final class ChunkRunner {
     List<ScoredSample> samples;
     try {
       samples = drawAndScore(vr, chunk);
+      f.endOutage();
+    } catch (EndpointUnavailableException e) {
+      return deferOrReject(f, chunk, e);
     } catch (RejectedRequestException e) {
       LOG.warn("Request {} failed at chunk {} (samples {}..{}): {}", vr.requestId(), chunk.ordinal(),
           chunk.firstIndex(), chunk.endIndex() - 1, e.getMessage());
@@ -96,6 +111,43 @@ final class ChunkRunner {
     return chunk.last() ? Outcome.COMPLETED : Outcome.COMMITTED;
   }
 
+  /**
+   * The endpoint is down: schedule the same chunk again (nothing was produced, the committed offset and progress are
+   * unchanged, so a crash or rebalance meanwhile loses nothing either), or, once the outage has lasted the
+   * endpoint's deadline, end the request REJECTED with {@link DeadLetterReason#ENDPOINT_UNAVAILABLE}.
+   */
+  private Outcome deferOrReject(InFlight f, Chunk chunk, EndpointUnavailableException e) {
+    ValidatedRequest vr = f.request;
+    HttpEndpoint ep = vr.model().endpoint();
+    Duration deadline = ep != null ? ep.outageDeadline() : DEFAULT_OUTAGE_DEADLINE;
+    Duration pause = ep != null ? ep.maxRetryBackoff() : DEFAULT_OUTAGE_RETRY;
+    if (e.retryAfter() != null && e.retryAfter().compareTo(pause) > 0) {
+      pause = e.retryAfter();
+    }
+    long now = System.nanoTime();
+    long down = f.outageStarted(now);
+    Duration lasted = Duration.ofNanos(now - down);
+    if (lasted.compareTo(deadline) >= 0) {
+      String msg = "the model's endpoint stayed unavailable for " + lasted.toSeconds() + " s (outage deadline "
+          + deadline.toSeconds() + " s) at samples " + chunk.firstIndex() + ".." + (chunk.endIndex() - 1)
+          + " of request " + vr.requestId() + ": " + e.getMessage()
+          + (chunk.firstIndex() > 0 ? " (samples before index " + chunk.firstIndex() + " were produced)" : "");
+      LOG.warn("Request {}: {}", vr.requestId(), msg);
+      reject(f.record, vr.request(), DeadLetterReason.ENDPOINT_UNAVAILABLE, msg);
+      return Outcome.REJECTED;
+    }
+    Duration left = deadline.minus(lasted);
+    if (pause.compareTo(left) > 0) {
+      pause = left;
+    }
+    f.retryAt(now + pause.toNanos());
+    metrics.chunkDeferred();
+    LOG.warn("Request {} chunk {} (samples {}..{}) deferred {} ms, the endpoint is down for {} s of a {} s deadline: {}",
+        vr.requestId(), chunk.ordinal(), chunk.firstIndex(), chunk.endIndex() - 1, pause.toMillis(),
+        lasted.toSeconds(), deadline.toSeconds(), e.getMessage());
+    return Outcome.DEFERRED;
+  }
+
   /** The offset a chunk commits: past the request after its last chunk, else on it with the progress made. */
   static OffsetAndMetadata offsetFor(InFlight f, Chunk chunk) {
     if (chunk.last()) {
@@ -118,6 +170,8 @@ final class ChunkRunner {
     try {
       generated = backend.generate(new GenerationRequest(vr.requestId(), vr.request().getPrompt(),
           chunk.firstIndex(), chunk.count(), vr.decoding(), vr.baseSeed(), chunk.includeGreedy()));
+    } catch (EndpointUnavailableException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new RejectedRequestException(DeadLetterReason.GENERATION_FAILED, "generating samples "
           + chunk.firstIndex() + ".." + (chunk.endIndex() - 1) + " of request " + vr.requestId() + " with "

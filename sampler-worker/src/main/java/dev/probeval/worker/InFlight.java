@@ -29,6 +29,34 @@ final class InFlight {
     return next;
   }
 
+  /** When the current outage of the model's endpoint began ({@link System#nanoTime()}); 0: none. */
+  private long outageSince;
+  /** Not before this {@link System#nanoTime()} is the next chunk drawn (after an outage); 0: now. */
+  private long retryAt;
+
+  /** The outage's start, set to {@code now} if none is running. */
+  long outageStarted(long now) {
+    if (outageSince == 0) {
+      outageSince = now == 0 ? 1 : now;
+    }
+    return outageSince;
+  }
+
+  /** A chunk was drawn: the endpoint is up. */
+  void endOutage() {
+    outageSince = 0;
+    retryAt = 0;
+  }
+
+  void retryAt(long nanos) {
+    retryAt = nanos;
+  }
+
+  /** Nanoseconds until the next chunk may be drawn (0 or less: now). */
+  long nanosUntilRetry(long now) {
+    return retryAt == 0 ? 0 : retryAt - now;
+  }
+
   /** The chunk drawn last committed. */
   void advance() {
     next++;

@@ -17,11 +17,18 @@ public final class ModelCache implements AutoCloseable {
   private final ModelCatalog catalog;
   private final BackendFactory factory;
   private final Map<String, SamplingBackend> open = new LinkedHashMap<>();
+  private final io.micrometer.core.instrument.MeterRegistry registry;
   private boolean closed;
 
   public ModelCache(ModelCatalog catalog, BackendFactory factory) {
+    this(catalog, factory, null);
+  }
+
+  /** A cache whose backends report to {@code registry} (may be null). */
+  public ModelCache(ModelCatalog catalog, BackendFactory factory, io.micrometer.core.instrument.MeterRegistry registry) {
     this.catalog = catalog;
     this.factory = factory;
+    this.registry = registry;
   }
 
   public ModelCatalog catalog() {
@@ -45,7 +52,7 @@ public final class ModelCache implements AutoCloseable {
     ModelSpec spec = catalog.find(version).orElseThrow(() -> new IllegalArgumentException(
         "model version '" + version + "' is not configured on this worker"));
     long t0 = System.nanoTime();
-    b = factory.open(spec);
+    b = factory.open(spec, registry);
     LOG.info("Opened model {} ({}) in {} ms", version, b.describe(), (System.nanoTime() - t0) / 1_000_000);
     open.put(version, b);
     return b;

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.probeval.worker.http.HttpEndpoint;
 
 /**
  * The model versions a worker serves, each mapped to a configured path. Only these paths are ever opened: a request
@@ -16,7 +17,8 @@ import java.util.Optional;
  *
  * <p>One entry reads {@code VERSION=PATH[,tokenizer=PATH]} — the form of the {@code --model} option and of each line
  * of a models file (blank lines and lines starting with {@code #} are skipped; relative paths resolve against the
- * file's directory). The version is everything before the first {@code =}, so it may contain {@code :} and
+ * file's directory) — or, for a model behind an OpenAI-compatible server, {@code VERSION=URL[,key=value]...} with
+ * the {@link HttpEndpoint} options (only the URLs configured here are ever called). The version is everything before the first {@code =}, so it may contain {@code :} and
  * {@code /} but not {@code =}.
  */
 public final class ModelCatalog {
@@ -56,6 +58,10 @@ public final class ModelCatalog {
     }
     String version = s.substring(0, eq).strip();
     String rest = s.substring(eq + 1);
+    String lower = rest.strip().toLowerCase(java.util.Locale.ROOT);
+    if (lower.startsWith("http://") || lower.startsWith("https://")) {
+      return parseEndpoint(entry, version, rest.strip());
+    }
     String path = rest;
     String tokenizer = null;
     int comma = rest.lastIndexOf(",tokenizer=");
@@ -71,6 +77,32 @@ public final class ModelCatalog {
       throw new IllegalArgumentException("model entry '" + entry + "' must read VERSION=PATH[,tokenizer=PATH]");
     }
     return new ModelSpec(version, resolve(baseDir, path), tokenizer == null ? null : resolve(baseDir, tokenizer));
+  }
+
+  /** {@code VERSION=URL[,key=value]...}: an OpenAI-compatible endpoint (see {@link HttpEndpoint}). */
+  private static ModelSpec parseEndpoint(String entry, String version, String rest) {
+    if (version.isEmpty()) {
+      throw new IllegalArgumentException("model entry '" + entry + "' must read VERSION=URL[,key=value]...");
+    }
+    String[] parts = rest.split(",");
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].strip();
+      int at = p.indexOf('=');
+      if (at <= 0) {
+        throw new IllegalArgumentException("model entry for " + version + ": endpoint option '" + p
+            + "' must read key=value");
+      }
+      if (options.put(p.substring(0, at).strip(), p.substring(at + 1).strip()) != null) {
+        throw new IllegalArgumentException("model entry for " + version + ": endpoint option '"
+            + p.substring(0, at).strip() + "' is given twice");
+      }
+    }
+    try {
+      return ModelSpec.http(version, HttpEndpoint.parse(version, parts[0], options));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("model entry for " + version + ": " + e.getMessage(), e);
+    }
   }
 
   /** Reads a models file: one {@code VERSION=PATH[,tokenizer=PATH]} per line, {@code #} comments. */

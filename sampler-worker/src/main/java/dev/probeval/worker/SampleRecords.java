@@ -49,6 +49,7 @@ public final class SampleRecords {
         .setLogProbability(Double.isFinite(lp) ? lp : null)
         .setWorkerId(workerId)
         .setProducedAt(producedAt)
+        .setReproducible(g.reproducible())
         .build();
   }
 

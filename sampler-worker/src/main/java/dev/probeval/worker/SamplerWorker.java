@@ -60,7 +60,7 @@ public final class SamplerWorker implements AutoCloseable {
     AvroClassSecurity.trustProbevalClasses();
     this.meterRegistry = meterRegistry != null ? meterRegistry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.metrics = new WorkerMetrics(this.meterRegistry);
-    this.models = new ModelCache(config.catalog(), config.backendFactory());
+    this.models = new ModelCache(config.catalog(), config.backendFactory(), this.meterRegistry);
     if (config.metricsPort() >= 0 && !(this.meterRegistry instanceof PrometheusMeterRegistry)) {
       throw new IllegalArgumentException("a metrics endpoint needs a PrometheusMeterRegistry");
     }

@@ -242,7 +242,7 @@ public final class WorkerConfig {
     private String groupId = DEFAULT_GROUP_ID;
     private String workerId;
     private ModelCatalog catalog;
-    private BackendFactory backendFactory = BackendFactory.djl();
+    private BackendFactory backendFactory = BackendFactory.standard();
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxNewTokensLimit = DEFAULT_MAX_NEW_TOKENS_LIMIT;
     private int maxSamplesLimit = DEFAULT_MAX_SAMPLES_LIMIT;
@@ -320,7 +320,7 @@ public final class WorkerConfig {
       return this;
     }
 
-    /** How models are opened (default {@link BackendFactory#djl()}). */
+    /** How models are opened (default {@link BackendFactory#standard()}). */
     public Builder optBackendFactory(BackendFactory f) {
       if (f == null) {
         throw new IllegalArgumentException("backend factory must not be null");

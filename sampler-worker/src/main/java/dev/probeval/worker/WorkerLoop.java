@@ -117,7 +117,7 @@ final class WorkerLoop {
    */
   void iterate() {
     try {
-      ConsumerRecords<byte[], byte[]> records = consumer.poll(work.busy() ? Duration.ZERO : config.pollTimeout());
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
       lastPollNanos = System.nanoTime();
       records.forEach(work::add);
       if (work.busy()) {
@@ -140,6 +140,20 @@ final class WorkerLoop {
       }
       recover(e);
     }
+  }
+
+  /**
+   * Zero while there is work to do now; the idle poll timeout without work; while the request in flight waits for its
+   * endpoint to come back, the time left of that wait (at most the idle poll timeout), so the loop neither spins nor
+   * stops polling.
+   */
+  private Duration pollTimeout() {
+    if (!work.busy()) {
+      return config.pollTimeout();
+    }
+    InFlight f = work.current();
+    long wait = f == null ? 0 : f.nanosUntilRetry(System.nanoTime());
+    return wait <= 0 ? Duration.ZERO : Duration.ofNanos(Math.min(wait, config.pollTimeout().toNanos()));
   }
 
   /** STARTING, LOADING_MODELS (preloading), JOINING (subscribed, no assignment yet) or RUNNING. */
@@ -180,7 +194,9 @@ final class WorkerLoop {
   private void step() {
     InFlight current = work.current();
     if (current != null) {
-      processChunk(current);
+      if (current.nanosUntilRetry(System.nanoTime()) <= 0) {
+        processChunk(current);
+      }
       return;
     }
     ConsumerRecord<byte[], byte[]> rec = work.pollQueued();
@@ -219,6 +235,9 @@ final class WorkerLoop {
     Chunk chunk = f.nextChunk();
     switch (runner.runNext(f)) {
       case REJECTED -> work.endCurrent(false);
+      case DEFERRED -> {
+        // nothing committed: the same chunk is drawn again once its endpoint's pause is over
+      }
       case COMMITTED -> {
         recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()));
         f.advance();

@@ -11,11 +11,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The worker's Micrometer meters. Rates (tokens/s, samples/s) come from the counters ({@code rate()} in PromQL); the
- * two {@code .per.second} gauges give the throughput of the last committed chunk for a quick look.
+ * The worker's Micrometer meters. Counters only for throughput: Prometheus computes tokens/s and samples/s with
+ * {@code rate(probeval_worker_tokens_total[1m])} (a gauge of the last chunk's rate misled: it showed a chunk's burst,
+ * not the rate over time). An HTTP backend adds its own counters ({@code probeval_worker_http_*}).
  */
 public final class WorkerMetrics {
   /** Error kind of a Kafka failure that aborted a transaction (the work is retried, nothing is dead-lettered). */
@@ -30,8 +30,7 @@ public final class WorkerMetrics {
   private final Counter chunks;
   private final Timer chunkDuration;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicLong lastTokensPerSecond = new AtomicLong(Double.doubleToLongBits(0));
-  private final AtomicLong lastSamplesPerSecond = new AtomicLong(Double.doubleToLongBits(0));
+  private final Counter chunksDeferred;
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
 
   public WorkerMetrics(MeterRegistry registry) {
@@ -51,12 +50,12 @@ public final class WorkerMetrics {
         .description("Wall time of one chunk: generate, score, produce, commit").register(registry);
     Gauge.builder("probeval.worker.requests.in.flight", inFlight, AtomicInteger::get)
         .description("Requests started and not yet completed").register(registry);
-    Gauge.builder("probeval.worker.tokens.per.second", lastTokensPerSecond, a -> Double.longBitsToDouble(a.get()))
-        .description("Generated tokens per second over the last committed chunk").register(registry);
-    Gauge.builder("probeval.worker.samples.per.second", lastSamplesPerSecond, a -> Double.longBitsToDouble(a.get()))
-        .description("Samples per second over the last committed chunk").register(registry);
+    chunksDeferred = Counter.builder("probeval.worker.chunks.deferred")
+        .description("Chunks put off because the model's endpoint was unavailable (tried again later)")
+        .register(registry);
     for (DeadLetterReason r : List.of(DeadLetterReason.UNKNOWN_MODEL_VERSION, DeadLetterReason.MODEL_UNAVAILABLE,
-        DeadLetterReason.WORKER_LIMIT_EXCEEDED, DeadLetterReason.GENERATION_FAILED, DeadLetterReason.SCORING_FAILED)) {
+        DeadLetterReason.WORKER_LIMIT_EXCEEDED, DeadLetterReason.GENERATION_FAILED,
+        DeadLetterReason.ENDPOINT_UNAVAILABLE, DeadLetterReason.SCORING_FAILED)) {
       errorCounter(r.name());
     }
     errorCounter(KAFKA_ERROR);
@@ -86,9 +85,15 @@ public final class WorkerMetrics {
     greedy.increment(greedyCount);
     tokens.increment(tokenCount);
     chunkDuration.record(took);
-    double secs = Math.max(took.toNanos(), 1) / 1e9;
-    lastTokensPerSecond.set(Double.doubleToLongBits(tokenCount / secs));
-    lastSamplesPerSecond.set(Double.doubleToLongBits((sampledCount + greedyCount) / secs));
+  }
+
+  void chunkDeferred() {
+    chunksDeferred.increment();
+  }
+
+  /** Chunks deferred so far because their endpoint was unavailable. */
+  public double chunksDeferred() {
+    return chunksDeferred.count();
   }
 
   private Counter errorCounter(String kind) {

@@ -51,6 +51,30 @@ class ChunkRunnerTest {
   }
 
   @Test
+  void anUnavailableEndpointDefersTheChunkWithNothingProducedOrCommittedAndKeepsTheRequest() throws Exception {
+    WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
+    kafka.addRequest(MockKafka.P0, 0, Requests.request("req-a", MockKafka.MODEL, 4).build());
+    loop.iterate(); // poll, admit
+    loop.iterate(); // chunk 0 commits
+    assertEquals(1, kafka.producer.commitCount());
+
+    kafka.backend.failNext = new dev.probeval.worker.http.EndpointUnavailableException("http://h:1/v1", "HTTP 503",
+        null, null);
+    loop.iterate(); // chunk 1: the endpoint is down
+    assertEquals(1, kafka.producer.commitCount(), "nothing committed");
+    assertFalse(kafka.producer.transactionInFlight(), "no transaction was opened");
+    assertTrue(kafka.producer.uncommittedRecords().isEmpty());
+    assertEquals(1.0, kafka.metrics.chunksDeferred());
+    assertEquals(0.0, kafka.metrics.errors("ENDPOINT_UNAVAILABLE"), "not rejected before the outage deadline");
+    assertEquals("req-a", loop.work().current().request.requestId(), "the request stays in flight");
+    assertEquals(1, loop.work().current().nextOrdinal(), "at the same chunk");
+    int calls = kafka.backend.calls().size();
+    loop.iterate(); // within the pause: polls, does not call the backend again
+    assertEquals(calls, kafka.backend.calls().size());
+    assertEquals(List.of(-1, 0, 1), kafka.committedSamples().stream().map(ScoredSample::getSampleIndex).toList());
+  }
+
+  @Test
   void failedCommitAbortsTheChunksTransactionAndRedrawsItFromTheCommittedProgress() throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     EvalRequest r = Requests.request("req-a", MockKafka.MODEL, 4).build();

@@ -62,6 +62,11 @@ public enum DeadLetterReason {
   WORKER_LIMIT_EXCEEDED,
   /** Worker side: the backend failed while generating. */
   GENERATION_FAILED,
+  /**
+   * Worker side: the model's serving endpoint (HTTP sampler backend) stayed unreachable, timed out, rate-limited or
+   * failed with 5xx past the endpoint's outage deadline; the chunks committed before the outage stay counted.
+   */
+  ENDPOINT_UNAVAILABLE,
   /** Worker side: the scorer failed on an output. */
   SCORING_FAILED,
   /** Written by a producer before reason codes existed (the DeadLetter schema's default). */

@@ -14,9 +14,15 @@ package dev.probeval.model.sampling;
  *     steps (as Hugging Face's {@code compute_transition_scores} reports); end token included
  * @param modelLogprob Σ log p_t(token_t) under the untempered, untruncated model distribution
  * @param adaptive adaptive-temperature statistics, or null when adaptive temperature was off
+ * @param tokenModelLogprobs log p_t(token_t) of each generated token under the untempered model distribution, in
+ *     order; they sum, left to right, to exactly {@code modelLogprob}
+ * @param topTokenIds per step, the most likely token ids of the untempered model distribution, most likely first;
+ *     null unless asked for
+ * @param topTokenLogprobs their log-probabilities, aligned with {@code topTokenIds}; null unless asked for
  */
 public record Sample(int index, boolean greedy, long seed, int[] tokens, String text, FinishReason finish,
-    double logprob, double modelLogprob, AdaptiveStats adaptive) {
+    double logprob, double modelLogprob, AdaptiveStats adaptive, double[] tokenModelLogprobs,
+    int[][] topTokenIds, double[][] topTokenLogprobs) {
 
   /** Number of generated tokens (end token included). */
   public int tokenCount() {

@@ -59,6 +59,32 @@ public final class SamplingEngine {
 
   /** Generates one sample per row for an already tokenized prompt (non-empty). */
   public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows) {
+    return generate(prompt, params, rows, 0, null);
+  }
+
+  /**
+   * Receives each token as soon as a row has chosen it, on the decoding thread, before the next forward pass: a
+   * server streams from here. It must be quick and must not throw.
+   */
+  @FunctionalInterface
+  public interface TokenListener {
+    /**
+     * @param row the row's position in the {@code rows} list
+     * @param token the token chosen (an end token included)
+     */
+    void onToken(int row, int token);
+  }
+
+  /**
+   * {@link #generate(int[], DecodingParams, List)} that also records, per step, the {@code topLogprobs} most likely
+   * tokens of the untempered model distribution ({@link Sample#topTokenIds()}, 0 = none) and reports each token to
+   * {@code listener} (null = none). Neither changes which tokens are drawn.
+   */
+  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs,
+      TokenListener listener) {
+    if (topLogprobs < 0) {
+      throw new IllegalArgumentException("topLogprobs must be >= 0, got " + topLogprobs);
+    }
     if (prompt.length == 0) {
       throw new IllegalArgumentException("the prompt must contain at least one token");
     }
@@ -74,7 +100,7 @@ public final class SamplingEngine {
     int budget = Math.min(params.maxNewTokens(), model.maxContext() - prompt.length + 1);
     RowState[] states = new RowState[rows.size()];
     for (int r = 0; r < states.length; r++) {
-      states[r] = new RowState(rows.get(r), budget);
+      states[r] = new RowState(rows.get(r), budget, Math.min(topLogprobs, vocab));
     }
     try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(call)) {
       cache.reserve(prompt.length + budget);
@@ -100,6 +126,9 @@ public final class SamplingEngine {
         for (int j = 0; j < activeCount; j++) {
           RowState s = states[active[j]];
           next[j] = s.step(logits, j * vocab, vocab, params, prompt[prompt.length - 1]);
+          if (listener != null) {
+            listener.onToken(active[j], next[j]);
+          }
           keep[j] = s.finish == null;
           if (keep[j]) {
             kept++;
@@ -139,6 +168,10 @@ public final class SamplingEngine {
     final int budget;
     final SplittableRandom rng;
     final int[] tokens;
+    final double[] tokenModelLogprobs;
+    final int topK;
+    final int[][] topIds;
+    final double[][] topLps;
     int count;
     double logprob;
     double modelLogprob;
@@ -148,11 +181,39 @@ public final class SamplingEngine {
     FinishReason finish;
     String stoppedText;
 
-    RowState(Row row, int budget) {
+    RowState(Row row, int budget, int topK) {
       this.row = row;
       this.budget = budget;
       this.rng = new SplittableRandom(row.seed());
       this.tokens = new int[budget];
+      this.tokenModelLogprobs = new double[budget];
+      this.topK = topK;
+      this.topIds = topK > 0 ? new int[budget][] : null;
+      this.topLps = topK > 0 ? new double[budget][] : null;
+    }
+
+    /** The {@link #topK} most likely tokens of this step, most likely first (ties: lower id first). */
+    private void recordTop(float[] logits, int off, int vocab, double lse) {
+      int[] ids = new int[topK];
+      double[] lps = new double[topK];
+      int filled = 0;
+      for (int v = 0; v < vocab; v++) {
+        float x = logits[off + v];
+        if (filled == topK && x <= logits[off + ids[filled - 1]]) {
+          continue;
+        }
+        int pos = filled < topK ? filled++ : topK - 1;
+        while (pos > 0 && logits[off + ids[pos - 1]] < x) {
+          ids[pos] = ids[pos - 1];
+          pos--;
+        }
+        ids[pos] = v;
+      }
+      for (int i = 0; i < topK; i++) {
+        lps[i] = logits[off + ids[i]] - lse;
+      }
+      topIds[count] = ids;
+      topLps[count] = lps;
     }
 
     /** Chooses this row's next token from its logits; sets {@link #finish} when the sample ends. */
@@ -180,7 +241,12 @@ public final class SamplingEngine {
         logprob += Math.log(q[token]);
         sampledSteps++;
       }
-      modelLogprob += logits[off + token] - lse;
+      if (topK > 0) {
+        recordTop(logits, off, vocab, lse);
+      }
+      double tokenLp = logits[off + token] - lse;
+      modelLogprob += tokenLp;
+      tokenModelLogprobs[count] = tokenLp;
       tokens[count++] = token;
       if (isEnd(token)) {
         finish = FinishReason.EOS;
@@ -221,7 +287,9 @@ public final class SamplingEngine {
       if (a != null) {
         stats = new AdaptiveStats(a.threshold(), a.statistic(), greedySteps, sampledSteps, sumTop / count);
       }
-      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats);
+      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats,
+          Arrays.copyOf(tokenModelLogprobs, count), topIds == null ? null : Arrays.copyOf(topIds, count),
+          topLps == null ? null : Arrays.copyOf(topLps, count));
     }
   }
 

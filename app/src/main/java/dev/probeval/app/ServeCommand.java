@@ -1,0 +1,178 @@
+package dev.probeval.app;
+
+import dev.probeval.model.CausalLm;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.gpt.GptModel;
+import dev.probeval.model.serve.OpenAiServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probeval serve}: a local model (llama2.c checkpoint or small-GPT / lab version directory) behind an
+ * OpenAI-compatible HTTP API ({@link OpenAiServer}) until interrupted.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve a local model through OpenAI's completions API until interrupted.",
+        "GET /v1/models, POST /v1/completions, POST /v1/chat/completions; all n choices of a call decode as one "
+            + "batch, choice 0 of a call with seed S is seeded with S itself."})
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = "llama2.c checkpoint (.bin), a directory holding one checkpoint and its vocabulary, or a "
+          + "small-GPT / lab version directory (with manifest.json)")
+  Path model;
+
+  @Option(names = "--tokenizer", paramLabel = "PATH",
+      description = "llama2.c vocabulary file (default: tokenizer.bin beside the checkpoint, or the one tok*.bin)")
+  Path tokenizer;
+
+  @Option(names = "--model-name", paramLabel = "NAME",
+      description = "the name clients pass as \"model\" (default: the checkpoint's file name without .bin, or the "
+          + "directory's name)")
+  String modelName;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8000",
+      description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--max-n", defaultValue = "256", paramLabel = "N",
+      description = "most choices (n) one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
+  int maxN;
+
+  @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "M",
+      description = "largest max_tokens one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
+  int maxTokens;
+
+  @Option(names = "--max-logprobs", defaultValue = "20", paramLabel = "K",
+      description = "most top log-probabilities per token (logprobs / top_logprobs) (default: ${DEFAULT-VALUE})")
+  int maxLogprobs;
+
+  @Override
+  public Integer call() {
+    if (maxN < 1) {
+      throw new UsageException("--max-n must be >= 1, got " + maxN);
+    }
+    if (maxTokens < 1) {
+      throw new UsageException("--max-tokens must be >= 1, got " + maxTokens);
+    }
+    if (maxLogprobs < 0) {
+      throw new UsageException("--max-logprobs must be >= 0, got " + maxLogprobs);
+    }
+    OpenAiServer.Limits limits = new OpenAiServer.Limits(maxN, maxTokens, maxLogprobs);
+    if (port < 0 || port > 65535) {
+      throw new UsageException("--port: port must be in 0..65535, got " + port);
+    }
+    if (modelName != null && modelName.isBlank()) {
+      throw new UsageException("--model-name must not be empty");
+    }
+    Resolved r = resolve(model, tokenizer);
+    String name = modelName != null ? modelName : r.defaultName();
+    Cli.requireFreePort(host, port, "--port");
+    CausalLm lm = open(r);
+    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
+      OpenAiServer server;
+      try {
+        server = OpenAiServer.builder(lm).modelName(name).host(host).port(port).limits(limits).start();
+      } catch (RuntimeException e) {
+        lm.close();
+        throw e;
+      }
+      return RunningService.closedOnRequest("probeval serve: " + name + " (" + lm.describe() + ") on "
+          + server.url() + "/v1; Ctrl-C to stop", () -> {
+            try {
+              server.close();
+            } finally {
+              lm.close();
+            }
+          });
+    });
+  }
+
+  /** The files to open and the name to serve them under. */
+  record Resolved(Path checkpoint, Path tokenizer, String defaultName) {}
+
+  /**
+   * Where the model is: a small-GPT directory as is; a directory without a manifest must hold one llama2.c
+   * checkpoint (a {@code .bin} not named {@code tok*.bin}) and, unless given, its vocabulary ({@code tokenizer.bin}
+   * or the one {@code tok*.bin}); a file is a checkpoint whose vocabulary is given or {@code tokenizer.bin} beside it.
+   */
+  static Resolved resolve(Path model, Path tokenizer) {
+    if (!Files.exists(model)) {
+      throw new UsageException("model not found: " + model);
+    }
+    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
+      throw new UsageException("tokenizer not found: " + tokenizer);
+    }
+    String dirName = model.toAbsolutePath().normalize().getFileName().toString();
+    if (Files.isDirectory(model)) {
+      if (GptModel.isModelDirectory(model)) {
+        if (tokenizer != null) {
+          throw new UsageException("--model " + model + " is a small-GPT directory, which carries its tokenizer: "
+              + "drop --tokenizer");
+        }
+        return new Resolved(model, null, dirName);
+      }
+      List<Path> bins = list(model);
+      List<Path> checkpoints = bins.stream().filter(p -> !isVocabulary(p)).toList();
+      if (checkpoints.size() != 1) {
+        throw new UsageException("--model " + model + " has no manifest.json and " + checkpoints.size()
+            + " llama2.c checkpoints (.bin); name the checkpoint file instead");
+      }
+      Path tok = tokenizer;
+      if (tok == null) {
+        List<Path> vocabularies = bins.stream().filter(ServeCommand::isVocabulary).toList();
+        Path named = model.resolve("tokenizer.bin");
+        if (Files.isRegularFile(named)) {
+          tok = named;
+        } else if (vocabularies.size() == 1) {
+          tok = vocabularies.get(0);
+        } else {
+          throw new UsageException("--model " + model + " holds " + vocabularies.size() + " vocabulary files "
+              + "(tok*.bin); pass --tokenizer PATH");
+        }
+      }
+      return new Resolved(checkpoints.get(0), tok, dirName);
+    }
+    Path tok = tokenizer != null ? tokenizer : model.resolveSibling("tokenizer.bin");
+    if (!Files.isRegularFile(tok)) {
+      throw new UsageException("llama2.c checkpoint " + model + " needs its vocabulary: pass --tokenizer PATH (or put "
+          + "tokenizer.bin beside the checkpoint)");
+    }
+    return new Resolved(model, tok, dirName.endsWith(".bin") ? dirName.substring(0, dirName.length() - 4) : dirName);
+  }
+
+  private static boolean isVocabulary(Path p) {
+    String n = p.getFileName().toString();
+    return n.startsWith("tok");
+  }
+
+  private static List<Path> list(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".bin")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static CausalLm open(Resolved r) {
+    try {
+      return Models.open(r.checkpoint(), r.tokenizer());
+    } catch (IOException | RuntimeException e) {
+      throw new UsageException("cannot open model " + r.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.probeval.benchmarks.serve;
+
+import dev.probeval.model.CausalLm;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.serve.OpenAiServer;
+import dev.probeval.worker.ModelCatalog;
+import dev.probeval.worker.ModelSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Issue 13's HTTP-path line: the worker end to end (request on the topic → scored samples committed, {@link
+ * WorkerPath}) with the in-process DJL backend versus the HTTP sampler backend against {@code probeval serve}
+ * ({@link OpenAiServer} on loopback, in this process, over the same model), on the same requests and seeds. The HTTP
+ * backend sends one call per sample (n = 1, the sample's in-process seed) with {@code maxConcurrency} in flight; the
+ * server merges concurrent calls of one prompt into one batch. Target: the HTTP path at ≥ 0.8× the in-process one.
+ * The samples must be the same texts; the benchmark counts the matches.
+ *
+ * <p>Usage: {@code HttpWorkerBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [chunk] [maxConcurrency]}.
+ */
+public final class HttpWorkerBenchmark {
+  private static final String[] OPENERS = {"Once upon a time", "Tim and his dog", "Mom said", "There was a big tree",
+      "Lily wanted to", "The sun was hot", "One day, a little bird", "Sam found a box", "The cat sat on",
+      "Anna had a red ball"};
+  private static final long BASE_SEED = 2024;
+
+  private HttpWorkerBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path model = Path.of(args[0]);
+    Path tok = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null;
+    int n = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+    int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+    int queue = args.length > 4 ? Integer.parseInt(args[4]) : 20;
+    int chunk = args.length > 5 ? Integer.parseInt(args[5]) : 128;
+    int concurrency = args.length > 6 ? Integer.parseInt(args[6]) : 128;
+    try (CausalLm lm = Models.open(model, tok);
+        OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
+            .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
+            .maxThreads(Math.max(64, concurrency + 8)).start()) {
+      System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
+          + "chunk %d, HTTP maxConcurrency %d, cores %d, java %s%n%n", lm.describe(), n, newTokens, queue, chunk,
+          concurrency, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+      ModelSpec http = ModelCatalog.parseEntry("bench=" + server.url() + ",model=bench,maxConcurrency=" + concurrency
+          + ",timeout=600s", null);
+      List<ServeBenchmark.Req> one = List.of(new ServeBenchmark.Req("one-0", OPENERS[0]));
+      List<ServeBenchmark.Req> many = new ArrayList<>();
+      for (int r = 0; r < queue; r++) {
+        many.add(new ServeBenchmark.Req("queue-" + r, OPENERS[r % OPENERS.length] + " (" + r + ")"));
+      }
+      System.out.println("| requests | path | samples | tokens | seconds | samples/s | tokens/s | × in-process worker "
+          + "| same texts |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
+      try (WorkerPath local = new WorkerPath(model, tok, chunk);
+          WorkerPath remote = new WorkerPath(http, chunk)) {
+        local.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), Math.min(n, 16), newTokens, BASE_SEED);
+        remote.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), Math.min(n, 16), newTokens, BASE_SEED);
+        for (List<ServeBenchmark.Req> reqs : List.of(one, many)) {
+          ServeBenchmark.Result a = local.run(reqs, n, newTokens, BASE_SEED);
+          row(reqs.size(), "worker end to end, in-process DJL backend", a, a, "—");
+          ServeBenchmark.Result b = remote.run(reqs, n, newTokens, BASE_SEED);
+          row(reqs.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call)", b, a,
+              same(a, b) + " / " + b.samples());
+        }
+      }
+    }
+  }
+
+  private static void row(int requests, String path, ServeBenchmark.Result r, ServeBenchmark.Result base,
+      String same) {
+    System.out.printf("| %d | %s | %d | %d | %.2f | %.0f | %.0f | %.2f | %s |%n", requests, path, r.samples(),
+        r.tokens(), r.seconds(), r.samples() / r.seconds(), r.tokens() / r.seconds(), base.seconds() / r.seconds(),
+        same);
+  }
+
+  private static long same(ServeBenchmark.Result a, ServeBenchmark.Result b) {
+    long same = 0;
+    for (int r = 0; r < a.texts().size(); r++) {
+      for (int i = 0; i < a.texts().get(r).size(); i++) {
+        if (a.texts().get(r).get(i).equals(b.texts().get(r).get(i))) {
+          same++;
+        }
+      }
+    }
+    return same;
+  }
+}

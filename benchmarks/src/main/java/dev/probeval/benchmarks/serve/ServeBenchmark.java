@@ -1,0 +1,229 @@
+package dev.probeval.benchmarks.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.probeval.core.ids.SampleIds;
+import dev.probeval.model.CausalLm;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.sampling.DecodingParams;
+import dev.probeval.model.sampling.Sample;
+import dev.probeval.model.sampling.SamplingEngine;
+import dev.probeval.model.serve.OpenAiServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Issue 13's in-process comparison: the same requests (n samples × m new tokens each, same model, same seeds, same
+ * process) drawn by the {@link SamplingEngine} alone and through {@code probeval serve} ({@link OpenAiServer} on
+ * loopback, real HTTP): one call with {@code n} per request, and one call per sample (n = 1, seed = the sample's
+ * in-process seed) with C concurrent calls, the way the HTTP sampler backend seeds. Each case runs for one request
+ * and for a queue of Q requests (distinct prompts and request ids). Per-sample calls must reproduce the engine's
+ * samples token for token; the benchmark counts the matches.
+ *
+ * With a chunk size, the worker end to end ({@link WorkerPath}: request on the topic → scored samples committed)
+ * runs on the same requests too.
+ *
+ * <p>Usage: {@code ServeBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [concurrency,...] [reps]
+ * [workerChunk, 0 = no worker]}.
+ */
+public final class ServeBenchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String[] OPENERS = {"Once upon a time", "Tim and his dog", "Mom said", "There was a big tree",
+      "Lily wanted to", "The sun was hot", "One day, a little bird", "Sam found a box", "The cat sat on",
+      "Anna had a red ball", "It was a rainy day", "Ben liked to run", "The little girl saw", "A boy named Tom",
+      "In the park, there", "The dog was happy", "Sue and her mom", "The big bear", "At night, the moon",
+      "The fish swam"};
+  private static final long BASE_SEED = 2024;
+
+  private ServeBenchmark() {}
+
+  record Req(String id, String prompt) {}
+
+  record Result(double seconds, long samples, long tokens, List<List<String>> texts) {}
+
+  public static void main(String[] args) throws Exception {
+    Path model = Path.of(args[0]);
+    Path tok = args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null;
+    int n = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+    int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+    int queue = args.length > 4 ? Integer.parseInt(args[4]) : 20;
+    List<Integer> concurrency = new ArrayList<>();
+    for (String c : (args.length > 5 ? args[5] : "16,128").split(",")) {
+      concurrency.add(Integer.parseInt(c.strip()));
+    }
+    int reps = args.length > 6 ? Integer.parseInt(args[6]) : 1;
+    int chunk = args.length > 7 ? Integer.parseInt(args[7]) : 0;
+    DecodingParams p = DecodingParams.builder().optTemperature(1.0).optTopP(0.9).optMaxNewTokens(newTokens).build();
+    try (CausalLm lm = Models.open(model, tok);
+        OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
+            .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
+            .maxThreads(Math.max(64, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1) + 8)).start()) {
+      System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
+          + "cores %d, java %s, best of %d%n%n", lm.describe(), n, newTokens, queue,
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), reps);
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      SamplingEngine engine = new SamplingEngine(lm);
+      // Distinct request ids everywhere: the worker path must see each request once.
+      List<Req> one = List.of(new Req("one-0", OPENERS[0]));
+      List<Req> many = new ArrayList<>();
+      for (int r = 0; r < queue; r++) {
+        many.add(new Req("queue-" + r, OPENERS[r % OPENERS.length]));
+      }
+      WorkerPath worker = chunk > 0 ? new WorkerPath(model, tok, chunk) : null;
+      if (worker != null) {
+        worker.run(List.of(new Req("warm-worker", "Warm up")), Math.min(n, 16), newTokens, BASE_SEED);
+      }
+      // Warm-up: JIT, native kernels, HTTP connections.
+      engine(engine, List.of(new Req("warm", "Warm up")), Math.min(n, 16), p);
+      perCall(http, server, List.of(new Req("warm", "Warm up")), Math.min(n, 16), newTokens);
+      perSample(http, server, List.of(new Req("warm", "Warm up")), Math.min(n, 16), newTokens, 8);
+
+      System.out.println("| requests | path | calls | samples | tokens | seconds | samples/s | tokens/s | × engine "
+          + "| same tokens as engine |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+      for (List<Req> reqs : List.of(one, many)) {
+        Result base = best(reps, () -> engine(engine, reqs, n, p));
+        row(reqs.size(), "engine alone (one batched call per request)", reqs.size(), base, base, null);
+        Result call = best(reps, () -> perCall(http, server, reqs, n, newTokens));
+        row(reqs.size(), "serve, one call per request (n = " + n + ", seed = request's)", reqs.size(), call, base,
+            "n/a (rows seeded from the call's seed)");
+        for (int c : concurrency) {
+          Result s = best(reps, () -> perSample(http, server, reqs, n, newTokens, c));
+          row(reqs.size(), "serve, one call per sample (n = 1, seed = sample's), " + c + " concurrent",
+              reqs.size() * n, s, base, same(base, s) + " / " + s.samples());
+        }
+        if (worker != null) {
+          // Once per request set: the worker sees each request id once (a redelivered id is not drawn again).
+          Result w = worker.run(reqs, n, newTokens, BASE_SEED);
+          row(reqs.size(), "worker end to end (embedded broker, chunk " + chunk + ", scored, committed)",
+              reqs.size(), w, base, same(base, w) + " / " + w.samples());
+        }
+      }
+      if (worker != null) {
+        worker.close();
+      }
+    }
+  }
+
+  interface Run {
+    Result run() throws Exception;
+  }
+
+  private static Result best(int reps, Run r) throws Exception {
+    Result best = null;
+    for (int i = 0; i < reps; i++) {
+      Result x = r.run();
+      best = best == null || x.seconds() < best.seconds() ? x : best;
+    }
+    return best;
+  }
+
+  private static void row(int requests, String path, int calls, Result r, Result base, String same) {
+    System.out.printf("| %d | %s | %d | %d | %d | %.2f | %.0f | %.0f | %.2f | %s |%n", requests, path, calls,
+        r.samples(), r.tokens(), r.seconds(), r.samples() / r.seconds(), r.tokens() / r.seconds(),
+        base.seconds() / r.seconds(), same == null ? "—" : same);
+  }
+
+  private static long same(Result a, Result b) {
+    long same = 0;
+    for (int r = 0; r < a.texts().size(); r++) {
+      for (int i = 0; i < a.texts().get(r).size(); i++) {
+        if (a.texts().get(r).get(i).equals(b.texts().get(r).get(i))) {
+          same++;
+        }
+      }
+    }
+    return same;
+  }
+
+  private static Result engine(SamplingEngine engine, List<Req> reqs, int n, DecodingParams p) {
+    long t0 = System.nanoTime();
+    long tokens = 0;
+    List<List<String>> texts = new ArrayList<>();
+    for (Req r : reqs) {
+      List<Sample> out = engine.generate(r.prompt(), p, SamplingEngine.rowsFor(n, BASE_SEED, r.id(), false));
+      List<String> t = new ArrayList<>();
+      for (Sample s : out) {
+        tokens += s.tokenCount();
+        t.add(s.text());
+      }
+      texts.add(t);
+    }
+    return new Result((System.nanoTime() - t0) / 1e9, (long) reqs.size() * n, tokens, texts);
+  }
+
+  private static ObjectNode body(String prompt, int n, long seed, int newTokens) {
+    return JSON.createObjectNode().put("model", "bench").put("prompt", prompt).put("n", n).put("seed", seed)
+        .put("max_tokens", newTokens).put("temperature", 1.0).put("top_p", 0.9);
+  }
+
+  private static JsonNode post(HttpClient http, OpenAiServer server, ObjectNode body) throws IOException,
+      InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/completions"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  /** The requests one after another, each one call with all n choices. */
+  private static Result perCall(HttpClient http, OpenAiServer server, List<Req> reqs, int n, int newTokens)
+      throws Exception {
+    long t0 = System.nanoTime();
+    long tokens = 0;
+    List<List<String>> texts = new ArrayList<>();
+    for (Req r : reqs) {
+      JsonNode j = post(http, server, body(r.prompt(), n, SampleIds.sampleSeed(BASE_SEED, r.id(), 0), newTokens));
+      tokens += j.get("usage").get("completion_tokens").asLong();
+      List<String> t = new ArrayList<>();
+      j.get("choices").forEach(c -> t.add(c.get("text").asText()));
+      texts.add(t);
+    }
+    return new Result((System.nanoTime() - t0) / 1e9, (long) reqs.size() * n, tokens, texts);
+  }
+
+  /** Every sample of every request its own call, at most {@code concurrency} in flight. */
+  private static Result perSample(HttpClient http, OpenAiServer server, List<Req> reqs, int n, int newTokens,
+      int concurrency) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    try {
+      long t0 = System.nanoTime();
+      List<List<Future<JsonNode>>> futures = new ArrayList<>();
+      for (Req r : reqs) {
+        List<Future<JsonNode>> f = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          ObjectNode b = body(r.prompt(), 1, SampleIds.sampleSeed(BASE_SEED, r.id(), i), newTokens);
+          f.add(pool.submit(() -> post(http, server, b)));
+        }
+        futures.add(f);
+      }
+      long tokens = 0;
+      List<List<String>> texts = new ArrayList<>();
+      for (List<Future<JsonNode>> f : futures) {
+        List<String> t = new ArrayList<>();
+        for (Future<JsonNode> x : f) {
+          JsonNode j = x.get();
+          tokens += j.get("usage").get("completion_tokens").asLong();
+          t.add(j.get("choices").get(0).get("text").asText());
+        }
+        texts.add(t);
+      }
+      return new Result((System.nanoTime() - t0) / 1e9, (long) reqs.size() * n, tokens, texts);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

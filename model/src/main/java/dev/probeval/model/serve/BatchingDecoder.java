@@ -1,0 +1,194 @@
+package dev.probeval.model.serve;
+
+import dev.probeval.model.sampling.DecodingParams;
+import dev.probeval.model.sampling.Sample;
+import dev.probeval.model.sampling.SamplingEngine;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that runs the model. Calls wait in a queue; each turn takes every waiting call (after a short
+ * {@linkplain #gather gathering} of those still arriving), groups those with
+ * the same prompt tokens and decoding parameters, and decodes each group as one {@link SamplingEngine} batch (at most
+ * {@code maxBatchRows} rows; a call is never split). Rows are seeded per row and the engine's samples do not depend
+ * on the batch they are drawn in, so merging changes only the speed: many concurrent one-sample calls (the HTTP
+ * backend's per-sample seeding) cost about what one call with their n costs.
+ */
+final class BatchingDecoder implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchingDecoder.class);
+
+  /** One call's rows and where its results go; {@code listener} (nullable) gets its own row positions. */
+  record Job(int[] prompt, DecodingParams params, List<SamplingEngine.Row> rows, int topLogprobs,
+      SamplingEngine.TokenListener listener, CompletableFuture<List<Sample>> result) {}
+
+  /** What makes calls mergeable into one batch. */
+  private record Key(List<Integer> prompt, DecodingParams params) {
+    static Key of(Job j) {
+      return new Key(Arrays.stream(j.prompt()).boxed().toList(), j.params());
+    }
+  }
+
+  /** Quiet time after the last arrival that ends the gathering of a batch. */
+  static final long QUIET_MS = 5;
+  /** The longest a batch waits for more calls before it starts. */
+  static final long MAX_GATHER_MS = 50;
+
+  private final SamplingEngine engine;
+  private final int maxBatchRows;
+  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean closed;
+
+  BatchingDecoder(SamplingEngine engine, int maxBatchRows, String name) {
+    this.engine = engine;
+    this.maxBatchRows = maxBatchRows;
+    this.thread = new Thread(this::loop, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Queues a call; the future fails with the engine's exception, or {@link IllegalStateException} once closed. */
+  CompletableFuture<List<Sample>> submit(int[] prompt, DecodingParams params, List<SamplingEngine.Row> rows,
+      int topLogprobs, SamplingEngine.TokenListener listener) {
+    CompletableFuture<List<Sample>> f = new CompletableFuture<>();
+    if (closed) {
+      f.completeExceptionally(new IllegalStateException("the server is shutting down"));
+      return f;
+    }
+    queue.add(new Job(prompt, params, rows, topLogprobs, listener, f));
+    if (closed) {
+      failPending();
+    }
+    return f;
+  }
+
+  private void loop() {
+    List<Job> pending = new ArrayList<>();
+    while (!closed) {
+      try {
+        Job first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        pending.add(first);
+        queue.drainTo(pending);
+        gather(pending);
+        for (List<Job> group : groups(pending)) {
+          run(group);
+        }
+        pending.clear();
+      } catch (InterruptedException e) {
+        break;
+      } catch (RuntimeException | Error e) {
+        // run() completes its own futures; this is a bug in grouping: fail what is left rather than hang them.
+        LOG.error("serve decoder failed", e);
+        pending.forEach(j -> j.result().completeExceptionally(e));
+        pending.clear();
+      }
+    }
+    pending.forEach(j -> j.result().completeExceptionally(new IllegalStateException("the server is shutting down")));
+    failPending();
+  }
+
+  /**
+   * Waits a little for calls still arriving: as long as another one comes within {@link #QUIET_MS} of the last, up
+   * to {@link #MAX_GATHER_MS} in all or a full batch. Clients that send their calls together (a worker's concurrent
+   * per-sample calls, answered together when their batch ends) so land in one batch instead of the first few
+   * starting a batch alone and the rest waiting for it; a lone call pays {@link #QUIET_MS} once.
+   */
+  private void gather(List<Job> pending) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_GATHER_MS);
+    while (rows(pending) < maxBatchRows && System.nanoTime() < until) {
+      Job next = queue.poll(QUIET_MS, TimeUnit.MILLISECONDS);
+      if (next == null) {
+        return;
+      }
+      pending.add(next);
+      queue.drainTo(pending);
+    }
+  }
+
+  /** Mergeable jobs together, in order of their first arrival, each group at most maxBatchRows rows. */
+  private List<List<Job>> groups(List<Job> jobs) {
+    Map<Key, List<List<Job>>> byKey = new LinkedHashMap<>();
+    for (Job j : jobs) {
+      List<List<Job>> batches = byKey.computeIfAbsent(Key.of(j), k -> new ArrayList<>());
+      List<Job> last = batches.isEmpty() ? null : batches.get(batches.size() - 1);
+      if (last == null || rows(last) + j.rows().size() > maxBatchRows) {
+        last = new ArrayList<>();
+        batches.add(last);
+      }
+      last.add(j);
+    }
+    List<List<Job>> out = new ArrayList<>();
+    byKey.values().forEach(out::addAll);
+    return out;
+  }
+
+  private static int rows(List<Job> jobs) {
+    return jobs.stream().mapToInt(j -> j.rows().size()).sum();
+  }
+
+  private void run(List<Job> group) {
+    List<SamplingEngine.Row> rows = new ArrayList<>();
+    int[] owner = new int[rows(group)];
+    int[] local = new int[owner.length];
+    int top = 0;
+    for (int g = 0; g < group.size(); g++) {
+      Job j = group.get(g);
+      for (int r = 0; r < j.rows().size(); r++) {
+        owner[rows.size()] = g;
+        local[rows.size()] = r;
+        rows.add(j.rows().get(r));
+      }
+      top = Math.max(top, j.topLogprobs());
+    }
+    boolean anyListener = group.stream().anyMatch(j -> j.listener() != null);
+    SamplingEngine.TokenListener fanOut = !anyListener ? null : (row, token) -> {
+      SamplingEngine.TokenListener l = group.get(owner[row]).listener();
+      if (l != null) {
+        l.onToken(local[row], token);
+      }
+    };
+    Job first = group.get(0);
+    List<Sample> samples;
+    try {
+      samples = engine.generate(first.prompt(), first.params(), rows, top, fanOut);
+    } catch (RuntimeException | Error e) {
+      group.forEach(j -> j.result().completeExceptionally(e));
+      return;
+    }
+    int at = 0;
+    for (Job j : group) {
+      j.result().complete(List.copyOf(samples.subList(at, at + j.rows().size())));
+      at += j.rows().size();
+    }
+  }
+
+  private void failPending() {
+    Job j;
+    while ((j = queue.poll()) != null) {
+      j.result().completeExceptionally(new IllegalStateException("the server is shutting down"));
+    }
+  }
+
+  /** Stops after the batch in progress; waiting calls fail. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    failPending();
+  }
+}
