@@ -120,8 +120,9 @@ final class ChunkRunner {
     commit();
     f.tally = after;
     metrics.chunkCommitted(samples.size() - greedy, greedy, tokenCount, Duration.ofNanos(System.nanoTime() - t0));
-    if (decision != EarlyStopping.Decision.CONTINUE) {
-      LOG.debug("Request {} decided {} at n = {} (cap {})", requestId, decision, chunk.endIndex(), vr.numSamples());
+    if (f.stopping != null && done) {
+      metrics.streamEnded(decision == EarlyStopping.Decision.CONTINUE ? "UNDECIDED_AT_CAP" : decision.name());
+      LOG.debug("Request {} ended {} at n = {} (cap {})", requestId, decision, chunk.endIndex(), vr.numSamples());
     }
     listener.afterCommit(requestId, chunk);
     return done ? Outcome.COMPLETED : Outcome.COMMITTED;

@@ -84,6 +84,8 @@ class EarlyStoppingWorkerTest {
     ScoredSample end = clean.committedSamples().get(clean.committedSamples().size() - 1);
     assertEquals(StoppingStatus.DECIDED_BELOW, end.getStoppingStatus());
     assertEquals(m, end.getStreamLength());
+    assertEquals(1.0, clean.meters.get("probeval.worker.streams.stopped").tag("outcome", "DECIDED_BELOW").counter()
+        .count());
   }
 
   @Test
