@@ -65,6 +65,8 @@ public final class PromptBoundsFactory {
         .setGreedyScore(state.greedyScore())
         .setMaxSampledScore(state.maxSampledScore())
         .setHiddenLeak(hiddenLeak(state, tau))
+        .setStoppingStatus(state.n() >= state.completeAt() ? state.stoppingStatus() : null)
+        .setDecidedAtN(state.n() >= state.completeAt() && state.stoppingStatus() != null ? state.streamLength() : null)
         .setUpdatedAt(Instant.ofEpochMilli(nowMs))
         .build();
   }

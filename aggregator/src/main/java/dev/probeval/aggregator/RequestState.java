@@ -20,7 +20,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * request's state.
  *
  * <p>Binary form 2: format byte, targetN, n, k, max, greedy, pending, lastProducedAt, the sparse seen-set, the
- * accumulator. Form 1 (a dense bitset of targetN bits) is still read, so a state written before the change restores.
+ * accumulator, then — only for a stream ended by its stopping rule — the stream length and the outcome (an int and a
+ * byte; a state without them reads as undecided). Form 1 (a dense bitset of targetN bits) is still read, so a state
+ * written before the change restores.
+ *
+ * <p>Early stopping: once the worker's last sample says the stream ends at n = {@link #streamLength()}, the request is
+ * complete at that n ({@link #completeAt()}), and no sample with an index ≥ it is ever counted.
  */
 public final class RequestState {
   private static final byte FORMAT = 2;
@@ -35,6 +40,10 @@ public final class RequestState {
   private double greedy = Double.NaN;
   private boolean pending;
   private long lastProducedAt = -1;
+  /** Final stream length set by a stopping rule's outcome; 0 while the stream runs to its target n. */
+  private int streamLength;
+  /** Ordinal of the {@link dev.probeval.avro.StoppingStatus} outcome, -1 while undecided. */
+  private byte stoppingStatus = -1;
 
   private RequestState(int targetN, SeenIndexes seen, RequestAccumulator acc) {
     this.targetN = targetN;
@@ -71,6 +80,42 @@ public final class RequestState {
     }
     lastProducedAt = producedAt;
     pending = true;
+  }
+
+  /**
+   * Records that the worker ended the stream at {@code length} samples with {@code status}; a later or repeated
+   * outcome is ignored (the first one is final).
+   *
+   * @return true when this call recorded it
+   */
+  public boolean endStream(int length, dev.probeval.avro.StoppingStatus status) {
+    if (streamLength > 0 || length < 1 || length > targetN || length < n) {
+      return false;
+    }
+    streamLength = length;
+    stoppingStatus = (byte) status.ordinal();
+    pending = true;
+    return true;
+  }
+
+  /** The stream length a stopping rule's outcome fixed, 0 when none did. */
+  public int streamLength() {
+    return streamLength;
+  }
+
+  /** The outcome of the stopping rule, null while none arrived. */
+  public dev.probeval.avro.StoppingStatus stoppingStatus() {
+    return stoppingStatus < 0 ? null : dev.probeval.avro.StoppingStatus.values()[stoppingStatus];
+  }
+
+  /** The n at which the request is complete: the stopped stream's length, else the target n. */
+  public int completeAt() {
+    return streamLength > 0 ? streamLength : targetN;
+  }
+
+  /** True for a sampled index the stream will never count: at or past a stopped stream's length. */
+  public boolean pastStreamEnd(int index) {
+    return streamLength > 0 && index >= streamLength;
   }
 
   public boolean hasGreedy() {
@@ -125,11 +170,15 @@ public final class RequestState {
 
   public byte[] toBytes() {
     byte[] a = acc.toBytes();
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + seen.serializedSize() + 4 + a.length);
+    int tail = streamLength > 0 ? 5 : 0;
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + seen.serializedSize() + 4 + a.length + tail);
     b.put(FORMAT).putInt(targetN).putInt(n).putInt(k).putDouble(maxSampled).putDouble(greedy)
         .put((byte) (pending ? 1 : 0)).putLong(lastProducedAt);
     seen.writeTo(b);
     b.putInt(a.length).put(a);
+    if (tail > 0) {
+      b.putInt(streamLength).put(stoppingStatus);
+    }
     return b.array();
   }
 
@@ -173,6 +222,15 @@ public final class RequestState {
     s.greedy = greedy;
     s.pending = pending;
     s.lastProducedAt = lastProducedAt;
+    if (b.remaining() >= 5) {
+      s.streamLength = b.getInt();
+      s.stoppingStatus = b.get();
+      if (s.streamLength < 1 || s.streamLength > targetN || s.stoppingStatus < 0
+          || s.stoppingStatus >= dev.probeval.avro.StoppingStatus.values().length) {
+        throw new SerializationException("corrupt RequestState: stream end " + s.streamLength + "/"
+            + s.stoppingStatus);
+      }
+    }
     return s;
   }
 
@@ -187,6 +245,7 @@ public final class RequestState {
   public String toString() {
     return "RequestState{n=" + n + "/" + targetN + ", k=" + k + ", greedy=" + greedyScore() + ", max="
         + maxSampledScore() + ", pending=" + pending + ", seenWords=" + seen.words()
+        + (streamLength > 0 ? ", stopped=" + stoppingStatus() + "@" + streamLength : "")
         + "}";
   }
 }

@@ -83,7 +83,8 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
         && Objects.equals(a.getSuite(), b.getSuite())
         && Objects.equals(a.getSplit(), b.getSplit())
         && Objects.equals(a.getSuiteSize(), b.getSuiteSize())
-        && Objects.equals(a.getDecoding(), b.getDecoding());
+        && Objects.equals(a.getDecoding(), b.getDecoding())
+        && Objects.equals(a.getStoppingRule(), b.getStoppingRule());
   }
 
   @Override

@@ -135,7 +135,8 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     double sumSuite = 0;
     for (int i = 0; i < q; i++) {
       PromptBounds pb = seen.get(i);
-      if (pb.getStatus() == BoundsStatus.FINAL) {
+      if (pb.getStatus() == BoundsStatus.FINAL || pb.getStoppingStatus() != null) {
+        // a stopped stream is complete at its decided n: final, like a fixed-n prompt at its target
         finals++;
       } else if (pb.getStatus() == BoundsStatus.ANYTIME) {
         anytime++;

@@ -156,6 +156,12 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     }
     long producedAt = s.getProducedAt().toEpochMilli();
     boolean emit;
+    if (!greedy && state.pastStreamEnd(index)) {
+      // the stream was stopped before this index: never counted (a late or re-drawn sample)
+      metrics.duplicate();
+      return;
+    }
+    boolean ended = !greedy && endsStream(request, state, s);
     if (greedy) {
       if (state.hasGreedy()) {
         metrics.duplicate();
@@ -167,6 +173,14 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     } else {
       if (state.hasSeen(index)) {
         metrics.duplicate();
+        if (ended) {
+          // the outcome rode on a sample counted before: the stream may be complete now
+          if (state.n() == state.completeAt()) {
+            emit(key, request, state);
+            dirty.remove(key);
+          }
+          states.put(key, state);
+        }
         return;
       }
       // leaked is re-derived from the request's tau, so k and M_bin cannot disagree with the bounds' tau
@@ -174,7 +188,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       metrics.sampleCounted(request.getModelVersion());
       int n = state.n();
       // The last sample always emits: FINAL in fixed-n modes, the complete ANYTIME record otherwise.
-      emit = n == request.getNumSamples() || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);
+      emit = n == state.completeAt() || (config.emitEverySamples() > 0 && n % config.emitEverySamples() == 0);
     }
     if (emit) {
       emit(key, request, state);
@@ -184,6 +198,20 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     }
     // write-through: the store (and its changelog, in this task's transaction) holds the change before any commit
     states.put(key, state);
+  }
+
+  /**
+   * The completeness hook of early stopping: a sample carrying the stream's outcome (its last sample, under the
+   * request's stopping rule) fixes the n at which the request is complete. Ignored for a request without a rule, for
+   * a length outside [index + 1, numSamples] or below the samples already counted, and once an outcome is recorded.
+   */
+  private static boolean endsStream(EvalRequest request, RequestState state, ScoredSample s) {
+    Integer length = s.getStreamLength();
+    if (s.getStoppingStatus() == null || length == null || request.getStoppingRule() == null
+        || length != s.getSampleIndex() + 1) {
+      return false;
+    }
+    return state.endStream(length, s.getStoppingStatus());
   }
 
   /**

@@ -270,6 +270,14 @@ class DashboardBrowserTest {
         if (!status.equals(p.get("status").asText())) {
           return id + " status: page " + status + ", API " + p.get("status").asText();
         }
+        JsonNode st = p.get("stoppingStatus");
+        String stop = row.findElement(By.cssSelector("[data-field='stoppingStatus']")).getText();
+        String expectedStop = st == null || st.isNull() ? "–" : Map.of("DECIDED_BELOW", "certified below",
+            "DECIDED_ABOVE", "certified above", "UNDECIDED_AT_CAP", "undecided at cap").get(st.asText())
+            + " @ n=" + p.get("decidedAtN").asInt();
+        if (!stop.equals(expectedStop)) {
+          return id + " early stop: page " + stop + ", API " + expectedStop;
+        }
         boolean highlighted = row.getAttribute("class").contains("hidden-leak");
         if (highlighted != p.get("hiddenLeak").asBoolean()) {
           return id + " hidden-leak highlight " + highlighted + ", API " + p.get("hiddenLeak");
@@ -414,6 +422,33 @@ class DashboardBrowserTest {
         new Select(page.findElement(By.id("version-b"))).selectByValue("dash-v8");
         await("the page to show dash-v8 as the API does", () -> pageMatchesApi(page, url, "dash-v8", "b"));
         assertTrue(page.findElement(By.id("progress-b-text")).getText().startsWith("0 of 2 prompts FINAL"),
+            page.findElement(By.id("progress-b-text")).getText());
+        // early stopping: a stream its rule decided is complete at its n and shown with a badge
+        EvalRequest ruled = Records.request(prefix + "e0", "dash-v9", "tofu", "forget", "e0", 512, 0.01, 0.5,
+            dev.probeval.avro.BoundMode.ANYTIME);
+        ruled.setStoppingRule(dev.probeval.avro.StoppingRule.newBuilder()
+            .setMetric(dev.probeval.avro.StoppingMetric.M_BIN).setThreshold(0.05).build());
+        produce(Topics.EVAL_REQUESTS, List.of(ruled), EvalRequest::getRequestId);
+        List<ScoredSample> stream = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          stream.add(Records.sample(ruled.getRequestId(), i, i % 2 == 0 ? 1.0 : 0.0));
+        }
+        stream.get(15).setStoppingStatus(dev.probeval.avro.StoppingStatus.DECIDED_ABOVE);
+        stream.get(15).setStreamLength(16);
+        produce(Topics.SAMPLES, stream, ScoredSample::getRequestId);
+        await("dash-v9 decided in the API", () -> {
+          JsonNode b = tryGet(url, "/api/v1/models/dash-v9/prompts");
+          return b != null && b.get("prompts").size() == 1
+              && "DECIDED_ABOVE".equals(b.get("prompts").get(0).path("stoppingStatus").asText()) ? null
+              : "dash-v9 not decided yet";
+        });
+        await("dash-v9 in the version list", () -> page.findElements(By.cssSelector(
+            "#version-b option[value='dash-v9']")).isEmpty() ? "no dash-v9 option" : null);
+        new Select(page.findElement(By.id("version-b"))).selectByValue("dash-v9");
+        await("the page to show dash-v9's decision as the API does", () -> pageMatchesApi(page, url, "dash-v9", "b"));
+        assertEquals(1, page.findElements(By.cssSelector("#prompts-b .badge.decided-above")).size());
+        assertTrue(page.findElement(By.id("progress-b-text")).getText().startsWith(
+            "1 of 1 prompts FINAL (1 decided early); 16 of 16 samples"),
             page.findElement(By.id("progress-b-text")).getText());
         // for a person to look at: target/dashboard-browser-test.png
         byte[] png = ((org.openqa.selenium.TakesScreenshot) page).getScreenshotAs(org.openqa.selenium.OutputType.BYTES);

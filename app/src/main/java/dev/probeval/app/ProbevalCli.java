@@ -32,7 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       AggregateCommand.class,
       WorkerCommand.class,
       LabCommand.class, EvaluateOfflineCommand.class,
-      ProduceCommand.class,
+      ProduceCommand.class, PlanCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ProbevalCli implements Callable<Integer> {

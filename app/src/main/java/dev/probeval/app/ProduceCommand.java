@@ -2,6 +2,9 @@ package dev.probeval.app;
 
 import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.StoppingDecide;
+import dev.probeval.avro.StoppingMetric;
+import dev.probeval.avro.StoppingRule;
 import dev.probeval.producer.ContractRequestCheck;
 import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.InputFormat;
@@ -89,6 +92,27 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "sound", paramLabel = "conbo|sound|anytime",
       description = "Bound mode (default: ${DEFAULT-VALUE}).")
   String mode;
+
+  @Option(names = "--stop-metric", paramLabel = "m_bin|m_mu|m_gen",
+      description = "Anytime-valid early stopping on this bound (needs --mode anytime; -n is then the cap): the "
+          + "worker stops once the bound decides --stop-threshold (default: no stopping rule).")
+  String stopMetric;
+
+  @Option(names = "--stop-threshold", paramLabel = "T",
+      description = "Threshold in [0, 1] the stopping bound is compared with (required with --stop-metric).")
+  Double stopThreshold;
+
+  @Option(names = "--stop-decide", defaultValue = "either", paramLabel = "below|above|either",
+      description = "below: stop once the upper bound < T; above: once the lower bound > T; either (default).")
+  String stopDecide;
+
+  @Option(names = "--stop-at", paramLabel = "X",
+      description = "tau of m_bin (default: --leak-threshold) or x of m_gen's P(X > x) (required for m_gen).")
+  Double stopAt;
+
+  @Option(names = "--stop-min-samples", paramLabel = "N",
+      description = "Never stop before N samples (default: no minimum).")
+  Integer stopMinSamples;
 
   @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
       description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
@@ -245,6 +269,37 @@ final class ProduceCommand implements Callable<Integer> {
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
         .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
-        .suiteSize(suiteSize).build();
+        .suiteSize(suiteSize).stoppingRule(stoppingRule()).build();
+  }
+
+  /** The stopping rule from the --stop-* options; null without --stop-metric. */
+  private StoppingRule stoppingRule() {
+    if (stopMetric == null) {
+      if (stopThreshold != null || stopAt != null || stopMinSamples != null) {
+        throw new UsageException("--stop-threshold, --stop-at and --stop-min-samples need --stop-metric");
+      }
+      return null;
+    }
+    StoppingMetric metric;
+    try {
+      metric = StoppingMetric.valueOf(stopMetric.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--stop-metric must be m_bin, m_mu or m_gen, got '" + stopMetric + "'");
+    }
+    StoppingDecide decide;
+    try {
+      decide = StoppingDecide.valueOf(stopDecide.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--stop-decide must be below, above or either, got '" + stopDecide + "'");
+    }
+    if (stopThreshold == null) {
+      throw new UsageException("--stop-metric needs --stop-threshold");
+    }
+    if (!"anytime".equalsIgnoreCase(mode)) {
+      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode
+          + ": stopping when a fixed-n bound crosses a threshold voids its guarantee");
+    }
+    return StoppingRule.newBuilder().setMetric(metric).setThreshold(stopThreshold).setDecide(decide)
+        .setAt(stopAt).setMinSamples(stopMinSamples).build();
   }
 }

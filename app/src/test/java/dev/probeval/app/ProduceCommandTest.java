@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.StoppingDecide;
+import dev.probeval.avro.StoppingMetric;
+import dev.probeval.avro.StoppingRule;
 import dev.probeval.producer.EvalRequestPublisher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +51,32 @@ class ProduceCommandTest {
     CliResult again = run(new MockProducer<>(true, null, new StringSerializer(), (t, x) -> new byte[0]),
         "produce", "--model-version", "v1,v2", "-n", "8", f.toString());
     assertEquals(r.outLines(), again.outLines(), "re-submitting gives the same ids");
+  }
+
+  @Test
+  void setsAStoppingRuleOnlyInAnytimeMode() throws IOException {
+    Path f = file("{\"promptId\":\"a\",\"prompt\":\"p\",\"reference\":\"r\"}\n");
+    CliResult r = run(mock, "produce", "--model-version", "v1", "-n", "512", "--mode", "anytime",
+        "--stop-metric", "m_bin", "--stop-threshold", "0.05", "--stop-min-samples", "16", f.toString());
+    assertEquals(0, r.code(), r.err());
+    StoppingRule rule = mock.history().get(0).value().getStoppingRule();
+    assertEquals(StoppingMetric.M_BIN, rule.getMetric());
+    assertEquals(0.05, rule.getThreshold());
+    assertEquals(StoppingDecide.EITHER, rule.getDecide());
+    assertEquals(16, rule.getMinSamples());
+    CliResult plain = run(new MockProducer<>(true, null, new StringSerializer(), (t, x) -> new byte[0]),
+        "produce", "--model-version", "v1", "-n", "512", "--mode", "anytime", f.toString());
+    assertTrue(!plain.outLines().equals(r.outLines()), "a rule changes the request id");
+    CliResult sound = run(mock, "produce", "--model-version", "v1", "--stop-metric", "m_bin",
+        "--stop-threshold", "0.05", f.toString());
+    assertEquals(2, sound.code());
+    assertTrue(sound.err().contains("voids its guarantee"), sound.err());
+    assertEquals(2, run(mock, "produce", "--model-version", "v1", "--mode", "anytime", "--stop-metric", "m_x",
+        "--stop-threshold", "0.05", f.toString()).code());
+    assertEquals(2, run(mock, "produce", "--model-version", "v1", "--mode", "anytime", "--stop-metric", "m_gen",
+        "--stop-threshold", "0.05", f.toString()).code(), "m_gen needs --stop-at");
+    assertEquals(2, run(mock, "produce", "--model-version", "v1", "--stop-threshold", "0.05", f.toString()).code());
+    assertEquals(1, mock.history().size());
   }
 
   @Test

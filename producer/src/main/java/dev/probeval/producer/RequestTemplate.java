@@ -4,6 +4,7 @@ import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DecodingConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScorerConfig;
+import dev.probeval.avro.StoppingRule;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class RequestTemplate {
   private final boolean logSampleTexts;
   private final Map<String, String> attributes;
   private final Integer suiteSize;
+  private final StoppingRule stoppingRule;
 
   private RequestTemplate(Builder b) {
     this.suite = b.suite;
@@ -52,6 +54,7 @@ public final class RequestTemplate {
     this.logSampleTexts = b.logSampleTexts;
     this.attributes = Map.copyOf(b.attributes);
     this.suiteSize = b.suiteSize;
+    this.stoppingRule = b.stoppingRule;
   }
 
   public static Builder builder() {
@@ -85,7 +88,8 @@ public final class RequestTemplate {
     int n = line.numSamples() != null ? line.numSamples() : numSamples;
     double a = line.alpha() != null ? line.alpha() : alpha;
     String id = line.requestId() != null ? line.requestId()
-        : RequestIds.derive(String.valueOf(version), s, sp, line.promptId(), decoding, n, a, boundMode);
+        : RequestIds.derive(String.valueOf(version), s, sp, line.promptId(), decoding, n, a, boundMode,
+            stoppingRule);
     Map<String, String> attrs = new LinkedHashMap<>(attributes);
     attrs.putAll(line.attributes());
     return EvalRequest.newBuilder().setRequestId(id).setModelVersion(version == null ? "" : version)
@@ -93,7 +97,7 @@ public final class RequestTemplate {
         .setReferences(line.references()).setScorer(ScorerConfig.newBuilder(scorer).build())
         .setDecoding(decoding()).setNumSamples(n).setAlpha(a).setBoundMode(boundMode).setDrawGreedy(drawGreedy)
         .setLogSampleTexts(logSampleTexts).setCreatedAt(createdAt).setSuiteSize(suiteSize).setAttributes(attrs)
-        .build();
+        .setStoppingRule(stoppingRule == null ? null : StoppingRule.newBuilder(stoppingRule).build()).build();
   }
 
   /** Builder with the contract's defaults (T = 1, top-p 1, top-k off, 128 new tokens, seed 0, n = 128, α = 0.01). */
@@ -117,8 +121,18 @@ public final class RequestTemplate {
     private boolean logSampleTexts = false;
     private Map<String, String> attributes = Map.of();
     private Integer suiteSize;
+    private StoppingRule stoppingRule;
 
     private Builder() {}
+
+    /**
+     * Anytime-valid early stopping (null: none, the default): numSamples becomes the cap. Needs
+     * {@code boundMode(ANYTIME)}; the contract check refuses a rule in any other mode.
+     */
+    public Builder stoppingRule(StoppingRule v) {
+      stoppingRule = v;
+      return this;
+    }
 
     public Builder suite(String v) {
       suite = Objects.requireNonNull(v);

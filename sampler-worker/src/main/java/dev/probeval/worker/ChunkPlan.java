@@ -35,4 +35,23 @@ public final class ChunkPlan {
     }
     return List.copyOf(chunks);
   }
+
+  /**
+   * The chunks still to draw for a request under a stopping rule: chunk ends are the rule's checkpoints
+   * ({@link dev.probeval.core.bounds.EarlyStopping#checkpoints}: 8, 16, 32, 64, then every {@code chunkSize}), the
+   * first chunk starting at {@code resumeFrom}. Since the checkpoints depend on (n, chunkSize) only, a worker that
+   * resumes from a committed checkpoint checks at the same n as the one before it.
+   */
+  public static List<Chunk> planCheckpoints(int n, int chunkSize, boolean drawGreedy, int resumeFrom) {
+    plan(n, chunkSize, drawGreedy, resumeFrom); // the same argument checks
+    List<Chunk> chunks = new ArrayList<>();
+    int first = resumeFrom;
+    for (int end : dev.probeval.core.bounds.EarlyStopping.checkpoints(n, chunkSize)) {
+      if (end > first) {
+        chunks.add(new Chunk(chunks.size(), first, end - first, drawGreedy && first == 0, end == n));
+        first = end;
+      }
+    }
+    return List.copyOf(chunks);
+  }
 }

@@ -1,7 +1,11 @@
 package dev.probeval.worker;
 
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.avro.StoppingStatus;
+import dev.probeval.contract.StoppingRules;
+import dev.probeval.core.bounds.EarlyStopping;
 import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.backend.GeneratedSample;
@@ -39,7 +43,7 @@ final class ChunkRunner {
   enum Outcome {
     /** Committed; the request has chunks left. */
     COMMITTED,
-    /** Committed the request's last chunk. */
+    /** Committed the request's last chunk: the cap, or the chunk where its stopping rule decided. */
     COMPLETED,
     /** Drawing or scoring failed: a REJECTED record was produced and the offset committed past the request. */
     REJECTED,
@@ -94,6 +98,28 @@ final class ChunkRunner {
       return Outcome.REJECTED;
     }
     String requestId = vr.requestId();
+    EarlyStopping.Tally after = null;
+    EarlyStopping.Decision decision = EarlyStopping.Decision.CONTINUE;
+    if (f.stopping != null) {
+      after = EarlyStopping.Tally.decode(f.tally.encode());
+      ScoredSample lastSampled = null;
+      for (ScoredSample s : samples) {
+        if (s.getKind() == SampleKind.SAMPLED) {
+          after.add(s.getScore(), f.stopping.rule());
+          if (lastSampled == null || s.getSampleIndex() > lastSampled.getSampleIndex()) {
+            lastSampled = s;
+          }
+        }
+      }
+      decision = f.stopping.decide(after);
+      if ((decision != EarlyStopping.Decision.CONTINUE || chunk.last()) && lastSampled != null) {
+        // The stream ends here: its last sample tells the aggregator how and at which n (same transaction).
+        StoppingStatus st = StoppingRules.status(decision);
+        lastSampled.setStoppingStatus(st == null ? StoppingStatus.UNDECIDED_AT_CAP : st);
+        lastSampled.setStreamLength(chunk.endIndex());
+      }
+    }
+    boolean done = chunk.last() || decision != EarlyStopping.Decision.CONTINUE;
     begin();
     long tokenCount = 0;
     int greedy = 0;
@@ -104,11 +130,17 @@ final class ChunkRunner {
       greedy += s.getSampleIndex() < 0 ? 1 : 0;
     }
     listener.beforeCommit(requestId, chunk);
-    producer.sendOffsetsToTransaction(Map.of(f.tp, offsetFor(f, chunk)), consumer.groupMetadata());
+    producer.sendOffsetsToTransaction(Map.of(f.tp, offsetFor(f, chunk, done, after == null ? null : after.encode())),
+        consumer.groupMetadata());
     commit();
+    f.tally = after;
     metrics.chunkCommitted(samples.size() - greedy, greedy, tokenCount, Duration.ofNanos(System.nanoTime() - t0));
+    if (f.stopping != null && done) {
+      metrics.streamEnded(decision == EarlyStopping.Decision.CONTINUE ? "UNDECIDED_AT_CAP" : decision.name());
+      LOG.debug("Request {} ended {} at n = {} (cap {})", requestId, decision, chunk.endIndex(), vr.numSamples());
+    }
     listener.afterCommit(requestId, chunk);
-    return chunk.last() ? Outcome.COMPLETED : Outcome.COMMITTED;
+    return done ? Outcome.COMPLETED : Outcome.COMMITTED;
   }
 
   /**
@@ -148,12 +180,20 @@ final class ChunkRunner {
     return Outcome.DEFERRED;
   }
 
-  /** The offset a chunk commits: past the request after its last chunk, else on it with the progress made. */
+  /** The offset a chunk of a request without a stopping rule commits ({@link #offsetFor(InFlight, Chunk, boolean, String)}). */
   static OffsetAndMetadata offsetFor(InFlight f, Chunk chunk) {
-    if (chunk.last()) {
+    return offsetFor(f, chunk, chunk.last(), null);
+  }
+
+  /**
+   * The offset a chunk commits: past the request after its last chunk ({@code done}: the cap, or a stopping rule
+   * decided), else on it with the progress made (and the stopping tally, when the request has a rule).
+   */
+  static OffsetAndMetadata offsetFor(InFlight f, Chunk chunk, boolean done, String tally) {
+    if (done) {
       return new OffsetAndMetadata(f.record.offset() + 1);
     }
-    String meta = new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()).encode();
+    String meta = new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId(), tally).encode();
     // A request id too long for the metadata limit: commit no progress; a restart re-draws the request.
     return new OffsetAndMetadata(f.record.offset(), meta.length() <= MAX_PROGRESS_METADATA ? meta : "");
   }

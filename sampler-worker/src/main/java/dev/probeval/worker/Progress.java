@@ -10,33 +10,47 @@ import java.util.Optional;
  * restart, or another after a rebalance — resumes exactly after the last committed chunk.
  *
  * <p>Format: {@code probeval-worker/v1 <offset> <nextIndex> <requestId>} (the request id last, since it may contain
- * spaces).
+ * spaces). A request under a stopping rule also carries the rule's running tally
+ * ({@link dev.probeval.core.bounds.EarlyStopping.Tally#encode()}, no spaces), so a worker that resumes it continues
+ * with exactly the statistics the samples before {@code nextIndex} gave: {@code probeval-worker/v2 <offset>
+ * <nextIndex> <tally> <requestId>}.
  *
  * @param offset offset of the request record in progress
  * @param nextIndex first sample index not yet committed
  * @param requestId id of the request in progress
+ * @param tally the stopping rule's tally after the samples before nextIndex; null for a request without a rule
  */
-public record Progress(long offset, int nextIndex, String requestId) {
+public record Progress(long offset, int nextIndex, String requestId, String tally) {
   static final String PREFIX = "probeval-worker/v1 ";
+  static final String PREFIX_V2 = "probeval-worker/v2 ";
+
+  /** Progress of a request without a stopping rule. */
+  public Progress(long offset, int nextIndex, String requestId) {
+    this(offset, nextIndex, requestId, null);
+  }
 
   /** The offset-commit metadata string. */
   public String encode() {
-    return PREFIX + offset + " " + nextIndex + " " + requestId;
+    return tally == null ? PREFIX + offset + " " + nextIndex + " " + requestId
+        : PREFIX_V2 + offset + " " + nextIndex + " " + tally + " " + requestId;
   }
 
   /** Parses commit metadata; empty for null, empty, foreign or malformed metadata (which means: start afresh). */
   public static Optional<Progress> decode(String metadata) {
-    if (metadata == null || !metadata.startsWith(PREFIX)) {
+    boolean v2 = metadata != null && metadata.startsWith(PREFIX_V2);
+    if (metadata == null || !(v2 || metadata.startsWith(PREFIX))) {
       return Optional.empty();
     }
-    String[] parts = metadata.substring(PREFIX.length()).split(" ", 3);
-    if (parts.length != 3 || parts[2].isEmpty()) {
+    int fields = v2 ? 4 : 3;
+    String[] parts = metadata.substring(PREFIX.length()).split(" ", fields);
+    if (parts.length != fields || parts[fields - 1].isEmpty() || v2 && parts[2].isEmpty()) {
       return Optional.empty();
     }
     try {
       long offset = Long.parseLong(parts[0]);
       int next = Integer.parseInt(parts[1]);
-      return offset >= 0 && next > 0 ? Optional.of(new Progress(offset, next, parts[2])) : Optional.empty();
+      return offset >= 0 && next > 0
+          ? Optional.of(new Progress(offset, next, parts[fields - 1], v2 ? parts[2] : null)) : Optional.empty();
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

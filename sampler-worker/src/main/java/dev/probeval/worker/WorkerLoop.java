@@ -1,5 +1,7 @@
 package dev.probeval.worker;
 
+import dev.probeval.contract.StoppingRules;
+import dev.probeval.core.bounds.EarlyStopping;
 import dev.probeval.kafka.Topics;
 import java.time.Duration;
 import java.util.Collection;
@@ -222,12 +224,41 @@ final class WorkerLoop {
     } else {
       ValidatedRequest vr = ((Admission.Accept) d).request();
       int resumeFrom = recovery.resumeIndex(tp, rec.offset(), vr);
-      List<Chunk> chunks = ChunkPlan.plan(vr.numSamples(), config.chunkSize(), vr.drawGreedy(), resumeFrom);
+      EarlyStopping stopping = StoppingRules.of(vr.request()).orElse(null);
+      EarlyStopping.Tally tally = null;
+      if (stopping != null) {
+        tally = resumeFrom == 0 ? new EarlyStopping.Tally() : resumedTally(tp, resumeFrom);
+        if (tally == null) {
+          // Progress without the rule's tally (written by an older worker): re-draw from the start, which
+          // reproduces the same samples, tally and decision (deterministic seeds; the aggregator de-duplicates).
+          LOG.info("Request {}: committed progress has no stopping tally; drawing again from sample 0",
+              vr.requestId());
+          resumeFrom = 0;
+          tally = new EarlyStopping.Tally();
+        }
+      }
+      List<Chunk> chunks = stopping == null
+          ? ChunkPlan.plan(vr.numSamples(), config.chunkSize(), vr.drawGreedy(), resumeFrom)
+          : ChunkPlan.planCheckpoints(vr.numSamples(), config.chunkSize(), vr.drawGreedy(), resumeFrom);
       if (resumeFrom > 0) {
         LOG.info("Resuming request {} at sample {} of {} (committed progress at offset {} of {})", vr.requestId(),
             resumeFrom, vr.numSamples(), rec.offset(), tp);
       }
-      work.begin(new InFlight(rec, vr, chunks), resumeFrom > 0);
+      work.begin(new InFlight(rec, vr, chunks, stopping, tally), resumeFrom > 0);
+    }
+  }
+
+  /** The stopping tally of the committed progress on {@code tp}, if it covers exactly {@code n} samples. */
+  private EarlyStopping.Tally resumedTally(TopicPartition tp, int n) {
+    String text = recovery.progress(tp).map(Progress::tally).orElse(null);
+    if (text == null) {
+      return null;
+    }
+    try {
+      EarlyStopping.Tally t = EarlyStopping.Tally.decode(text);
+      return t.n() == n ? t : null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 
@@ -239,13 +270,14 @@ final class WorkerLoop {
         // nothing committed: the same chunk is drawn again once its endpoint's pause is over
       }
       case COMMITTED -> {
-        recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId()));
+        recovery.committed(f.tp, new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId(),
+            f.tallyText()));
         f.advance();
       }
       case COMPLETED -> {
         recovery.completed(f.tp);
         f.advance();
-        LOG.debug("Request {} complete: {} samples{}", f.request.requestId(), f.request.numSamples(),
+        LOG.debug("Request {} complete: {} samples{}", f.request.requestId(), chunk.endIndex(),
             f.request.drawGreedy() ? " + greedy" : "");
         work.endCurrent(true);
       }

@@ -32,6 +32,7 @@ public final class WorkerMetrics {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Counter chunksDeferred;
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> stopped = new ConcurrentHashMap<>();
 
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -102,6 +103,12 @@ public final class WorkerMetrics {
   }
 
   /** Counts an error: a rejection reason's errorClass, or {@value #KAFKA_ERROR} for a failed, retried transaction. */
+  /** A stream under a stopping rule ended: DECIDED_BELOW, DECIDED_ABOVE or UNDECIDED_AT_CAP. */
+  void streamEnded(String outcome) {
+    stopped.computeIfAbsent(outcome, o -> Counter.builder("probeval.worker.streams.stopped").tag("outcome", o)
+        .description("Streams under a stopping rule that ended, by outcome").register(registry)).increment();
+  }
+
   void countError(String kind) {
     errorCounter(kind).increment();
   }

@@ -19,6 +19,8 @@ final class FakeBackend implements SamplingBackend {
   }
 
   final List<GenerationRequest> calls = new ArrayList<>();
+  /** Text of sample i (default {@link #text(int)}); tests replace it for other leak patterns. */
+  volatile java.util.function.IntFunction<String> texts = FakeBackend::text;
   /** Thrown (once) by the next {@link #generate} call when set. */
   RuntimeException failNext;
   boolean closed;
@@ -41,8 +43,8 @@ final class FakeBackend implements SamplingBackend {
     return out;
   }
 
-  private static GeneratedSample sample(GenerationRequest r, int i, GeneratedSample.Kind kind) {
-    return new GeneratedSample(SampleIds.sampleId(r.requestId(), i), i, kind, text(i), 4, FinishReason.LENGTH,
+  private GeneratedSample sample(GenerationRequest r, int i, GeneratedSample.Kind kind) {
+    return new GeneratedSample(SampleIds.sampleId(r.requestId(), i), i, kind, texts.apply(i), 4, FinishReason.LENGTH,
         -2.0, -2.5, SampleIds.sampleSeed(r.baseSeed(), r.requestId(), i), null);
   }
 

@@ -14,6 +14,14 @@ class ProgressTest {
   }
 
   @Test
+  void shouldRoundTripAStoppingTallyInTheV2Form() {
+    Progress p = new Progress(41, 64, "req with spaces", "64,0,0,0");
+    assertTrue(p.encode().startsWith("probeval-worker/v2 41 64 64,0,0,0 "), p.encode());
+    assertEquals(Optional.of(p), Progress.decode(p.encode()));
+    assertTrue(Progress.decode("probeval-worker/v2 41 64 req").isEmpty(), "a v2 without its tally");
+  }
+
+  @Test
   void shouldIgnoreForeignEmptyOrMalformedMetadata() {
     assertTrue(Progress.decode(null).isEmpty());
     assertTrue(Progress.decode("").isEmpty());

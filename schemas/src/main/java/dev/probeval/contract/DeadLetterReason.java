@@ -40,6 +40,13 @@ public enum DeadLetterReason {
   DECODING_OUT_OF_RANGE,
   /** A declared suiteSize outside [1, {@link RequestLimits#maxSuiteSize()}]. */
   SUITE_SIZE_OUT_OF_RANGE,
+  /**
+   * A stopping rule on a request whose boundMode is not ANYTIME: stopping when a fixed-n bound (CONBO, SOUND) crosses
+   * a threshold voids its guarantee (paper-spec 8.3); only the ANYTIME confidence sequences allow it.
+   */
+  STOPPING_RULE_NOT_ANYTIME,
+  /** A stopping rule with a value out of range (threshold or at outside [0, 1], at missing for M_GEN or set for M_MU, minSamples outside [1, numSamples]). */
+  STOPPING_RULE_INVALID,
   /** A request id was re-sent with different evaluation parameters after samples were counted. */
   CONFLICTING_REQUEST,
   /** A sample for a request id the aggregator has not seen, with no room in the early-sample buffer. */

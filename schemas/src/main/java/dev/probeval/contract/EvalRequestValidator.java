@@ -1,8 +1,11 @@
 package dev.probeval.contract;
 
+import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DecodingConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScorerConfig;
+import dev.probeval.avro.StoppingMetric;
+import dev.probeval.avro.StoppingRule;
 import dev.probeval.core.scoring.Scorers;
 import java.util.List;
 import java.util.Objects;
@@ -12,7 +15,8 @@ import java.util.Objects;
  * the worker (which skips it, so a bad record yields one dead letter) and the producer (which refuses to send it).
  * Checks, in order, each failure naming the field and its value: key equals requestId; required ids not empty;
  * numSamples; α; τ; a known metric (names or aliases, such as {@code exact_match}); references present (every
- * metric scores against references), their number and length; the prompt's length; the decoding ranges; suiteSize.
+ * metric scores against references), their number and length; the prompt's length; the decoding ranges; suiteSize;
+ * the stopping rule (only with boundMode ANYTIME, then its ranges).
  * Stateless and thread-safe.
  */
 public final class EvalRequestValidator {
@@ -104,7 +108,43 @@ public final class EvalRequestValidator {
       return reject(DeadLetterReason.SUITE_SIZE_OUT_OF_RANGE, "suiteSize " + q + " of request " + id
           + " is outside [1, " + limits.maxSuiteSize() + "]");
     }
+    return stoppingRule(id, r);
+  }
+
+  private static Validation stoppingRule(String id, EvalRequest r) {
+    StoppingRule rule = r.getStoppingRule();
+    if (rule == null) {
+      return Validation.ok();
+    }
+    if (r.getBoundMode() != BoundMode.ANYTIME) {
+      return reject(DeadLetterReason.STOPPING_RULE_NOT_ANYTIME, "stoppingRule of request " + id + " needs boundMode "
+          + "ANYTIME, got " + r.getBoundMode() + ": stopping when a fixed-n bound crosses a threshold voids its "
+          + "guarantee (only anytime-valid bounds allow a data-dependent n)");
+    }
+    double t = rule.getThreshold();
+    if (!(t >= 0 && t <= 1)) {
+      return ruleReject("stoppingRule.threshold " + t + " of request " + id + " is outside [0, 1]");
+    }
+    Double at = rule.getAt();
+    if (rule.getMetric() == StoppingMetric.M_MU && at != null) {
+      return ruleReject("stoppingRule.at of request " + id + " must be null for M_MU, got " + at);
+    }
+    if (rule.getMetric() == StoppingMetric.M_GEN && at == null) {
+      return ruleReject("stoppingRule.at of request " + id + " is required for M_GEN (the x of P(X > x))");
+    }
+    if (at != null && !(at >= 0 && at <= 1)) {
+      return ruleReject("stoppingRule.at " + at + " of request " + id + " is outside [0, 1]");
+    }
+    Integer min = rule.getMinSamples();
+    if (min != null && (min < 1 || min > r.getNumSamples())) {
+      return ruleReject("stoppingRule.minSamples " + min + " of request " + id + " is outside [1, numSamples = "
+          + r.getNumSamples() + "]");
+    }
     return Validation.ok();
+  }
+
+  private static Validation ruleReject(String message) {
+    return Validation.reject(DeadLetterReason.STOPPING_RULE_INVALID, message);
   }
 
   private Validation decoding(String id, DecodingConfig d) {

@@ -9,6 +9,7 @@ import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ModelVersionBounds;
+import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.registry.CompatibilityLevel;
 import dev.probeval.registry.SchemaRegistryState;
@@ -51,6 +52,7 @@ class ContractEvolutionTest {
       case "ScoredSample" -> ScoredSample.getClassSchema();
       case "DeadLetter" -> DeadLetter.getClassSchema();
       case "ModelVersionBounds" -> ModelVersionBounds.getClassSchema();
+      case "PromptBounds" -> PromptBounds.getClassSchema();
       default -> throw new IllegalArgumentException(name);
     };
   }
@@ -65,6 +67,49 @@ class ContractEvolutionTest {
         registry.checkCompatibility(subject, now(name).toString(), null);
     assertTrue(check.compatible(), name + ": " + check.messages());
     assertEquals(2, registry.register(subject, now(name).toString()).version());
+  }
+
+  private static final Path V2 = Path.of("src/test/resources/contract/v2");
+
+  /**
+   * Issue 15 (early stopping: EvalRequest.stoppingRule, ScoredSample.stoppingStatus / streamLength,
+   * PromptBounds.stoppingStatus / decidedAtN) over the schemas as they were before it (contract/v2).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"EvalRequest", "ScoredSample", "DeadLetter", "ModelVersionBounds", "PromptBounds"})
+  void shouldRegisterTodaysSchemaOverTheSchemaBeforeEarlyStoppingUnderBackward(String name) throws IOException {
+    SchemaRegistryState registry = new SchemaRegistryState(CompatibilityLevel.BACKWARD);
+    String subject = "probeval." + name + "-value";
+    registry.register(subject, Files.readString(V2.resolve(name + ".avsc")));
+    SchemaRegistryState.CompatibilityResult check =
+        registry.checkCompatibility(subject, now(name).toString(), null);
+    assertTrue(check.compatible(), name + ": " + check.messages());
+  }
+
+  @Test
+  void shouldReadARequestWrittenBeforeEarlyStoppingWithoutARule() throws IOException {
+    Schema v2 = new Schema.Parser().parse(Files.readString(V2.resolve("EvalRequest.avsc")));
+    assertNull(v2.getField("stoppingRule"));
+    GenericRecord w = new GenericData.Record(v2);
+    for (Schema.Field f : v2.getFields()) {
+      if (f.hasDefaultValue()) {
+        w.put(f.name(), GenericData.get().getDefaultValue(f));
+      }
+    }
+    w.put("requestId", "r0");
+    w.put("modelVersion", "m@0");
+    w.put("promptId", "p0");
+    w.put("prompt", "q");
+    w.put("numSamples", 4);
+    w.put("createdAt", 5L);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+    new GenericDatumWriter<GenericRecord>(v2).write(w, enc);
+    enc.flush();
+    EvalRequest r = new SpecificDatumReader<EvalRequest>(v2, EvalRequest.getClassSchema())
+        .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+    assertNull(r.getStoppingRule());
+    assertEquals(4, r.getNumSamples());
   }
 
   @Test

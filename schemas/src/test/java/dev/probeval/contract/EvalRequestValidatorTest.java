@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.avro.StoppingDecide;
+import dev.probeval.avro.StoppingMetric;
+import dev.probeval.avro.StoppingRule;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,6 +84,34 @@ class EvalRequestValidatorTest {
     assertRejected(DeadLetterReason.DECODING_OUT_OF_RANGE, "decoding.adaptiveTemperatureThreshold",
         b -> b.getDecodingBuilder().setAdaptiveTemperature(true).setAdaptiveTemperatureThreshold(0));
     assertRejected(DeadLetterReason.SUITE_SIZE_OUT_OF_RANGE, "suiteSize 0", b -> b.setSuiteSize(0));
+  }
+
+  private static StoppingRule.Builder rule() {
+    return StoppingRule.newBuilder().setMetric(StoppingMetric.M_BIN).setThreshold(0.05)
+        .setDecide(StoppingDecide.EITHER);
+  }
+
+  @Test
+  void shouldAcceptAStoppingRuleOnlyInAnytimeMode() {
+    assertTrue(check(b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().build())).isOk());
+    assertTrue(check(b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setMetric(StoppingMetric.M_GEN)
+        .setAt(0.3).setMinSamples(8).build())).isOk());
+    for (BoundMode fixed : new BoundMode[] {BoundMode.SOUND, BoundMode.CONBO}) {
+      Validation v = check(b -> b.setBoundMode(fixed).setStoppingRule(rule().build()));
+      assertEquals(DeadLetterReason.STOPPING_RULE_NOT_ANYTIME, v.reason());
+      assertTrue(v.message().contains("voids its guarantee") && v.message().contains(fixed.name()), v.message());
+    }
+    assertRejected(DeadLetterReason.STOPPING_RULE_INVALID, "stoppingRule.threshold 1.5",
+        b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setThreshold(1.5).build()));
+    assertRejected(DeadLetterReason.STOPPING_RULE_INVALID, "required for M_GEN",
+        b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setMetric(StoppingMetric.M_GEN).build()));
+    assertRejected(DeadLetterReason.STOPPING_RULE_INVALID, "must be null for M_MU",
+        b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setMetric(StoppingMetric.M_MU).setAt(0.5)
+            .build()));
+    assertRejected(DeadLetterReason.STOPPING_RULE_INVALID, "stoppingRule.at -0.1",
+        b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setAt(-0.1).build()));
+    assertRejected(DeadLetterReason.STOPPING_RULE_INVALID, "stoppingRule.minSamples 9",
+        b -> b.setBoundMode(BoundMode.ANYTIME).setStoppingRule(rule().setMinSamples(9).build()));
   }
 
   @Test

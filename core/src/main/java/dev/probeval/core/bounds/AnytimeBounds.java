@@ -38,6 +38,27 @@ public final class AnytimeBounds {
     return Math.sqrt((v + rho) * (2.0 * Math.log(1.0 / alpha) + Math.log(1.0 + v / rho)));
   }
 
+  /**
+   * {lower, upper} on E[X] from the normal-mixture confidence sequence: mean ∓ r_n/n clipped to [0, 1]
+   * ({@link #meanRadius}); what {@link Bounds#compute} reports as M_μ's ends in ANYTIME mode.
+   */
+  public static double[] meanInterval(double mean, long n, double alpha, long designN) {
+    double r = meanRadius(n, alpha, designN) / n;
+    return new double[] {Math.max(0.0, mean - r), Math.min(1.0, mean + r)};
+  }
+
+  /**
+   * {lower, upper} on P(X &gt; x) from the time-uniform DKW band ({@link #dkwEps}), given the count of samples
+   * above x: the empirical survival ∓ ε_n clipped to [0, 1]; the upper end is what {@link Bounds#compute} reports as
+   * M_gen(x) in ANYTIME mode, the lower end the aggregator's mGenLower.
+   */
+  public static double[] survivalInterval(long countAbove, long n, double alpha) {
+    double e = dkwEps(n, alpha);
+    long atMost = n - countAbove;
+    double survival = 1.0 - (double) atMost / n;
+    return new double[] {Math.max(0.0, survival - e), Math.min(1.0, 1.0 - (double) atMost / n + e)};
+  }
+
   /** Last tuned (α, n*, ρ), since callers recompute with the same configuration after every sample. */
   private static volatile double[] rhoCache = {Double.NaN, Double.NaN, Double.NaN};
 

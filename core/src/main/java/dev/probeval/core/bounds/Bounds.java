@@ -93,8 +93,7 @@ public final class Bounds {
   private static BoundReport anytime(ScoreAccumulator acc, BoundConfig cfg, long n) {
     double alpha = cfg.alpha();
     double e = AnytimeBounds.dkwEps(n, alpha);
-    double r = AnytimeBounds.meanRadius(n, alpha, cfg.designN()) / n;
-    double[] mu = {Math.max(0.0, acc.mean() - r), Math.min(1.0, acc.mean() + r)};
+    double[] mu = AnytimeBounds.meanInterval(acc.mean(), n, alpha, cfg.designN());
     double[] muBand = Anderson.bounds(acc, e);
     if (acc.isRounded()) {
       // The lower end must come from the same band event as the variance bound: the exact grid's right rule.

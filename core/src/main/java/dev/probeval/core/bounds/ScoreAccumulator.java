@@ -174,6 +174,16 @@ public final class ScoreAccumulator {
     return n;
   }
 
+  /** The compensated running sum of the scores (for {@link EarlyStopping.Tally#of}). */
+  double sum() {
+    return sum;
+  }
+
+  /** The running compensation term of {@link #sum()}. */
+  double sumCompensation() {
+    return sumC;
+  }
+
   /** Sample mean (0 when empty). */
   public double mean() {
     return n == 0 ? 0.0 : sum / n;

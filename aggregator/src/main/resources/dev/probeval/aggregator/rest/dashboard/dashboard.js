@@ -126,6 +126,7 @@ const COLUMNS = [
   { key: "suite", label: "suite", text: true },
   { key: "split", label: "split", text: true },
   { key: "status", label: "status", text: true },
+  { key: "stoppingStatus", label: "early stop", text: true, render: stoppingText },
   { key: "n", label: "n / target", render: p => p.n + " / " + p.targetN },
   { key: "alpha", label: "α" },
   { key: "greedyScore", label: "greedy" },
@@ -138,12 +139,24 @@ const COLUMNS = [
   { key: "hiddenLeak", label: "hidden leak", text: true, render: p => p.hiddenLeak ? "yes" : "no" },
 ];
 
+// Early stopping (EvalRequest.stoppingRule): a decided stream is complete at decidedAtN, shown as a badge.
+const STOPPING = {
+  DECIDED_BELOW: { text: "certified below", cls: "decided-below" },
+  DECIDED_ABOVE: { text: "certified above", cls: "decided-above" },
+  UNDECIDED_AT_CAP: { text: "undecided at cap", cls: "undecided-cap" },
+};
+
+function stoppingText(p) {
+  const s = STOPPING[p.stoppingStatus];
+  return s ? s.text + " @ n=" + p.decidedAtN : "–";
+}
+
 function filtered(version) {
   const ps = state.prompts[version] || [];
   const q = $("filter").value.trim().toLowerCase();
   const onlyLeaks = $("only-leaks").checked;
   return ps.filter(p => (!onlyLeaks || p.hiddenLeak)
-    && (!q || [p.promptId, p.suite, p.split, p.status, p.requestId].some(s => String(s).toLowerCase().includes(q))));
+    && (!q || [p.promptId, p.suite, p.split, p.status, p.requestId, p.stoppingStatus, stoppingText(p)].some(s => String(s).toLowerCase().includes(q))));
 }
 
 function sorted(rows, sort) {
@@ -199,6 +212,13 @@ function renderTable(which, version, rows) {
       }
       if (c.text) cell.classList.add("text");
       if (c.key === "hiddenLeak") cell.classList.add("leak-flag");
+      if (c.key === "stoppingStatus" && STOPPING[p.stoppingStatus]) {
+        const badge = document.createElement("span");
+        badge.className = "badge " + STOPPING[p.stoppingStatus].cls;
+        badge.textContent = text;
+        cell.replaceChildren(badge);
+        tr.classList.add("stopped", STOPPING[p.stoppingStatus].cls);
+      }
       tr.appendChild(cell);
     });
     tbody.appendChild(tr);
@@ -241,11 +261,15 @@ function renderPlot(which, rows) {
 
 function renderProgress(which, version) {
   const ps = state.prompts[version] || [];
-  const finals = ps.filter(p => p.status === "FINAL").length;
-  const samples = ps.reduce((s, p) => s + p.n, 0), target = ps.reduce((s, p) => s + p.targetN, 0);
+  // a stream stopped by its rule is complete at its decided n, like a FINAL fixed-n prompt
+  const finals = ps.filter(p => p.status === "FINAL" || STOPPING[p.stoppingStatus]).length;
+  const decided = ps.filter(p => p.stoppingStatus === "DECIDED_BELOW" || p.stoppingStatus === "DECIDED_ABOVE").length;
+  const samples = ps.reduce((s, p) => s + p.n, 0);
+  const target = ps.reduce((s, p) => s + (p.decidedAtN != null ? p.decidedAtN : p.targetN), 0);
   const bar = $("progress-" + which);
   bar.max = Math.max(1, ps.length); bar.value = finals;
-  const text = finals + " of " + ps.length + " prompts FINAL; " + samples + " of " + target + " samples";
+  const text = finals + " of " + ps.length + " prompts FINAL" + (decided ? " (" + decided + " decided early)" : "")
+    + "; " + samples + " of " + target + " samples";
   bar.setAttribute("aria-label", version + ": " + text);
   $("progress-" + which + "-text").textContent = text;
 }
