@@ -70,6 +70,11 @@ public final class AggregatorTopology {
    * {@code <application.id>-request-rejections-store-changelog}.
    */
   public static final String REQUEST_REJECTIONS_STORE = "request-rejections-store";
+  /**
+   * Holds no data: Kafka Streams calls it before each commit of an inputs task ({@link CommitHook}), which is when
+   * the request states cached by {@link InputProcessor} are written back to {@value #REQUEST_STATE_STORE}.
+   */
+  public static final String COMMIT_HOOK_STORE = "inputs-commit-hook";
   /** Name of the repartition topic (prefixed with the application id, suffixed -repartition). */
   public static final String MODEL_ROLLUP_REPARTITION = "model-rollup";
 
@@ -91,8 +96,11 @@ public final class AggregatorTopology {
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
         Serdes.String(), Topics.EVAL_REQUESTS.valueSerde(serde)));
+    // No record cache: the processor's own write-back cache writes each state once per commit, from the commit
+    // hook; a Streams cache below it would hold those writes back past the commit (docs/aggregator.md).
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_STATE_STORE),
-        Serdes.String(), RequestState.serde()));
+        Serdes.String(), RequestState.serde()).withCachingDisabled());
+    builder.addStateStore(CommitHook.builder(COMMIT_HOOK_STORE));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_REQUESTS_STORE),
         Serdes.String(), RollupEntry.serde()));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_BOUNDS_STORE),
@@ -109,7 +117,7 @@ public final class AggregatorTopology {
         .process(() -> new InputProcessor(config, metrics, deserializer(EvalRequest.class, serde),
                 deserializer(ScoredSample.class, serde)),
             Named.as("inputs-process"), REQUESTS_STORE, REQUEST_STATE_STORE, EARLY_SAMPLES_STORE,
-            REQUEST_REJECTIONS_STORE);
+            REQUEST_REJECTIONS_STORE, COMMIT_HOOK_STORE);
 
     Map<String, KStream<String, Object>> routes = inputsOut.split(Named.as("inputs-route-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("dead-letters"))

@@ -28,6 +28,7 @@ final class InputProcessor implements Processor<byte[], byte[], String, Object> 
   private SamplesProcessor samples;
   private CachedStore<EvalRequest> requestCache;
   private CachedStore<RequestState> stateCache;
+  private CommitHook commitHook;
 
   InputProcessor(AggregatorConfig config, AggregatorMetrics metrics, Deserializer<EvalRequest> requestDeserializer,
       Deserializer<ScoredSample> sampleDeserializer) {
@@ -40,10 +41,14 @@ final class InputProcessor implements Processor<byte[], byte[], String, Object> 
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
-    requestCache = new CachedStore<>(context.getStateStore(AggregatorTopology.REQUESTS_STORE),
+    requestCache = CachedStore.writeThrough(context.getStateStore(AggregatorTopology.REQUESTS_STORE),
         config.objectCacheEntries());
-    stateCache = new CachedStore<>(context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE),
+    // Updated on every sample: written back once per commit, from the commit hook (CommitHook, CachedStore).
+    stateCache = CachedStore.writeBack(context.getStateStore(AggregatorTopology.REQUEST_STATE_STORE),
         config.objectCacheEntries());
+    commitHook = context.getStateStore(AggregatorTopology.COMMIT_HOOK_STORE);
+    commitHook.clearActions();
+    commitHook.onFlush(stateCache::flush);
     samples = new SamplesProcessor(sampleDeserializer, config, metrics, requestCache, stateCache);
     requests = new RequestsProcessor(requestDeserializer, metrics, requestCache, stateCache, samples::releaseEarly,
         new EvalRequestValidator(config.requestLimits()),
@@ -67,6 +72,8 @@ final class InputProcessor implements Processor<byte[], byte[], String, Object> 
     if (samples != null) {
       samples.close();
       requests.close();
+      // Every commit (also the last one of a clean close or a revocation) flushed the states before this runs.
+      commitHook.clearActions();
       requestCache.clear();
       stateCache.clear();
     }

@@ -69,7 +69,8 @@ final class RequestsProcessor extends RawInputProcessor<EvalRequest> {
       // a re-sent request with new parameters (another model version, say) is a new attempt: forget a rejection
       rejections.delete(key);
     }
-    requests.put(key, request);
+    // keyed by the request's own id string (equal to key): SamplesProcessor looks states up with that instance
+    requests.put(request.getRequestId(), request);
     onStored.accept(key);
   }
 

@@ -36,11 +36,17 @@ final class SampleIdCheck {
     sha1.update(PREFIX);
     sha1.update(requestId.getBytes(StandardCharsets.UTF_8));
     sha1.update((byte) ':');
-    String idx = Integer.toString(index);
-    for (int i = 0; i < idx.length(); i++) {
-      digits[i] = (byte) idx.charAt(i);
+    // Integer.toString(index) as ASCII bytes, written from the right without a String
+    long v = Math.abs((long) index);
+    int start = digits.length;
+    do {
+      digits[--start] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    } while (v != 0);
+    if (index < 0) {
+      digits[--start] = '-';
     }
-    sha1.update(digits, 0, idx.length());
+    sha1.update(digits, start, digits.length - start);
     byte[] h = sha1.digest();
     // RFC 4122 version 5 and variant bits, as SampleIds.sampleId sets them
     h[6] = (byte) ((h[6] & 0x0f) | 0x50);

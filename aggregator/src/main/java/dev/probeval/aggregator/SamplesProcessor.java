@@ -120,6 +120,9 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       }
       return;
     }
+    // The request's own id string (equal to key, checked when it was stored) is the key instance the caches were
+    // filled with, so the lookups below compare by identity instead of char by char.
+    key = request.getRequestId();
     if (s.getRecordType() == ScoredRecordType.REJECTED) {
       reject(key, s);
       return;
