@@ -69,7 +69,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * minus producedAt, including the exactly-once commit that makes the bound visible.
  *
  * <p>Arguments: {@code --prompts P --samples-per-prompt S (or --samples TOTAL) --emit-every K --latency-samples L
- * --latency-rates R1,R2,... --partitions N --instances I}; {@code --streams.<property> value} overrides a Kafka
+ * --latency-rates R1,R2,... --partitions N --instances I --mode SOUND|CONBO|ANYTIME} (default SOUND, the schema's
+ * default); {@code --streams.<property> value} overrides a Kafka
  * Streams property of the aggregator. Time to RUNNING is reported apart from the throughput, which is timed from
  * RUNNING (all instances). With several latency rates, the highest one whose p99 stays within 1 s is reported.
  */
@@ -89,10 +90,11 @@ public final class AggregatorBenchmark {
         .split(",")).map(String::trim).map(Integer::parseInt).toList();
     int partitions = Integer.parseInt(a.getOrDefault("partitions", "1"));
     int instances = Integer.parseInt(a.getOrDefault("instances", "1"));
+    BoundMode mode = BoundMode.valueOf(a.getOrDefault("mode", BoundMode.SOUND.name()));
     long total = (long) prompts * perPrompt;
     System.out.printf("aggregator benchmark: %d prompts x %d samples = %,d samples, emit every %d, %d partition(s), "
-        + "exactly_once_v2, %d aggregator instance(s) x 1 stream thread; %s, %d cores%n", prompts, perPrompt, total,
-        emitEvery, partitions, instances,
+        + "exactly_once_v2, %d aggregator instance(s) x 1 stream thread, bound mode %s; %s, %d cores%n", prompts,
+        perPrompt, total, emitEvery, partitions, instances, mode,
         System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors());
 
@@ -107,7 +109,7 @@ public final class AggregatorBenchmark {
       }
 
       long t0 = System.nanoTime();
-      produce(kafka, serde, "t", prompts, perPrompt, 0, null);
+      produce(kafka, serde, "t", prompts, perPrompt, 0, null, mode);
       double produceS = (System.nanoTime() - t0) / 1e9;
       System.out.printf("produced %,d samples in %.1f s (%,.0f/s)%n", total, produceS, total / produceS);
 
@@ -131,7 +133,13 @@ public final class AggregatorBenchmark {
       long t1 = System.nanoTime();
       for (int i = 0; i < instances; i++) {
         AggregatorConfig ci = cfg.toBuilder().stateDir(work.resolve("aggregator-" + i)).build();
-        aggs.add(new KafkaStreams(AggregatorTopology.build(ci, metrics), ci.streamsProperties(0)));
+        KafkaStreams ks = new KafkaStreams(AggregatorTopology.build(ci, metrics), ci.streamsProperties(0));
+        int instance = i;
+        long t1f = t1;
+        // state changes after the first RUNNING (a second rebalance) pause processing inside the timed phase
+        ks.setStateListener((now, before) -> System.out.printf("aggregator %d: %s -> %s at +%.2f s%n", instance,
+            before, now, (System.nanoTime() - t1f) / 1e9));
+        aggs.add(ks);
       }
       aggs.forEach(KafkaStreams::start);
       long start = awaitAllRunning(aggs);
@@ -153,7 +161,7 @@ public final class AggregatorBenchmark {
         Thread reader = new Thread(() -> readBounds(kafka, serde, producedAt, latencies, done), "bound-reader");
         reader.start();
         Thread.sleep(2000); // reader assigned
-        produce(kafka, serde, "l" + rate, lp, lps, rate, producedAt);
+        produce(kafka, serde, "l" + rate, lp, lps, rate, producedAt, mode);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         int expected = lp * (emitEvery > 0 ? lps / emitEvery : 1);
         while (latencies.size() < expected && System.nanoTime() < deadline) {
@@ -194,7 +202,7 @@ public final class AggregatorBenchmark {
 
   /** Requests then samples (sample i of every prompt, then i+1); rate 0: as fast as possible. */
   private static void produce(EmbeddedKafka kafka, Map<String, Object> serde, String tag, int prompts, int perPrompt,
-      int rate, Map<String, long[]> producedAt) throws InterruptedException {
+      int rate, Map<String, long[]> producedAt, BoundMode mode) throws InterruptedException {
     Map<String, Object> p = new HashMap<>(kafka.clientConfig());
     p.put(ProducerConfig.LINGER_MS_CONFIG, rate > 0 ? 1 : 20);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
@@ -213,7 +221,7 @@ public final class AggregatorBenchmark {
             .setSplit(i % 2 == 0 ? "forget" : "retain").setPrompt("prompt " + i).setReferences(List.of("answer"))
             .setScorer(ScorerConfig.newBuilder().setMetric("rougeL_recall").setLeakThreshold(0.5)
                 .setStripPrefixes(List.of()).build())
-            .setNumSamples(perPrompt).setAlpha(0.01).setBoundMode(BoundMode.CONBO)
+            .setNumSamples(perPrompt).setAlpha(0.01).setBoundMode(mode)
             .setCreatedAt(Instant.now()).setAttributes(Map.of()).build()));
       }
       rp.flush();
