@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * {@code maxBatchRows} rows; a call is never split). Rows are seeded per row and the engine's samples do not depend
  * on the batch they are drawn in, so merging changes only the speed: many concurrent one-sample calls (the HTTP
  * backend's per-sample seeding) cost about what one call with their n costs.
+ *
+ * <p>A greedy call ({@code temperature 0}, no adaptive temperature) also rides in a sampled batch of the same prompt,
+ * budget and stop strings, as a greedy row: the worker's greedy baseline arrives with its chunk's sampled calls, and
+ * decoding it as a batch of its own would cost about as much as the whole sampled batch on a small model (a decode
+ * step's cost is mostly per step, not per row). A greedy row takes the argmax at every step and reports the
+ * untempered model log-probabilities whatever the batch's temperature and top-p, so its text is the same either way;
+ * this is also how the in-process backend draws the baseline (one batch of greedy + n rows).
  */
 final class BatchingDecoder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchingDecoder.class);
@@ -116,38 +123,85 @@ final class BatchingDecoder implements AutoCloseable {
     }
   }
 
-  /** Mergeable jobs together, in order of their first arrival, each group at most maxBatchRows rows. */
-  private List<List<Job>> groups(List<Job> jobs) {
+  /**
+   * Mergeable jobs together, in order of their first arrival, each group at most maxBatchRows rows; then each greedy
+   * job joins the first sampled group it can ride in (see the class comment), or groups with other greedy jobs.
+   */
+  List<List<Job>> groups(List<Job> jobs) {
     Map<Key, List<List<Job>>> byKey = new LinkedHashMap<>();
+    List<Job> greedy = new ArrayList<>();
     for (Job j : jobs) {
-      List<List<Job>> batches = byKey.computeIfAbsent(Key.of(j), k -> new ArrayList<>());
-      List<Job> last = batches.isEmpty() ? null : batches.get(batches.size() - 1);
-      if (last == null || rows(last) + j.rows().size() > maxBatchRows) {
-        last = new ArrayList<>();
-        batches.add(last);
+      if (canRide(j.params())) {
+        greedy.add(j);
+      } else {
+        add(byKey, j);
       }
-      last.add(j);
+    }
+    for (Job g : greedy) {
+      List<Job> host = host(byKey, g);
+      if (host != null) {
+        host.add(g);
+      } else {
+        add(byKey, g);
+      }
     }
     List<List<Job>> out = new ArrayList<>();
     byKey.values().forEach(out::addAll);
     return out;
   }
 
+  private void add(Map<Key, List<List<Job>>> byKey, Job j) {
+    List<List<Job>> batches = byKey.computeIfAbsent(Key.of(j), k -> new ArrayList<>());
+    List<Job> last = batches.isEmpty() ? null : batches.get(batches.size() - 1);
+    if (last == null || rows(last) + j.rows().size() > maxBatchRows) {
+      last = new ArrayList<>();
+      batches.add(last);
+    }
+    last.add(j);
+  }
+
+  /** A sampled batch that greedy job {@code g} can ride in (same prompt, budget and stops; room left), or null. */
+  private List<Job> host(Map<Key, List<List<Job>>> byKey, Job g) {
+    for (Map.Entry<Key, List<List<Job>>> e : byKey.entrySet()) {
+      DecodingParams p = e.getKey().params();
+      if (p.isGreedy() || p.adaptive() != null || p.maxNewTokens() != g.params().maxNewTokens()
+          || !p.stopStrings().equals(g.params().stopStrings()) || !Arrays.equals(e.getValue().get(0).get(0).prompt(),
+          g.prompt())) {
+        continue;
+      }
+      for (List<Job> batch : e.getValue()) {
+        if (rows(batch) + g.rows().size() <= maxBatchRows) {
+          return batch;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Greedy without adaptive temperature: the only kind of call that may ride in a batch of other parameters. */
+  private static boolean canRide(DecodingParams p) {
+    return p.isGreedy() && p.adaptive() == null;
+  }
+
   private static int rows(List<Job> jobs) {
     return jobs.stream().mapToInt(j -> j.rows().size()).sum();
   }
 
-  private void run(List<Job> group) {
+  void run(List<Job> group) {
     List<SamplingEngine.Row> rows = new ArrayList<>();
     int[] owner = new int[rows(group)];
     int[] local = new int[owner.length];
     int top = 0;
+    // The batch decodes with a sampled job's parameters when it has one; greedy jobs riding in it become greedy rows.
+    Job lead = group.stream().filter(j -> !j.params().isGreedy()).findFirst().orElse(group.get(0));
     for (int g = 0; g < group.size(); g++) {
       Job j = group.get(g);
+      boolean asGreedyRows = j.params().isGreedy() && !lead.params().isGreedy();
       for (int r = 0; r < j.rows().size(); r++) {
         owner[rows.size()] = g;
         local[rows.size()] = r;
-        rows.add(j.rows().get(r));
+        SamplingEngine.Row row = j.rows().get(r);
+        rows.add(asGreedyRows ? new SamplingEngine.Row(row.index(), row.seed(), true) : row);
       }
       top = Math.max(top, j.topLogprobs());
     }
@@ -158,10 +212,9 @@ final class BatchingDecoder implements AutoCloseable {
         l.onToken(local[row], token);
       }
     };
-    Job first = group.get(0);
     List<Sample> samples;
     try {
-      samples = engine.generate(first.prompt(), first.params(), rows, top, fanOut);
+      samples = engine.generate(lead.prompt(), lead.params(), rows, top, fanOut);
     } catch (RuntimeException | Error e) {
       group.forEach(j -> j.result().completeExceptionally(e));
       return;
