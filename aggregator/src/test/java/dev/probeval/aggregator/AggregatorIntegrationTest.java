@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.contract.DeadLetterReason;
+import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -74,16 +74,6 @@ class AggregatorIntegrationTest {
   private <V extends SpecificRecord> List<ConsumerRecord<String, V>> readAll(Topic<String, V> topic) {
     try (KafkaTestCluster.Reader<V> reader = cluster.readCommitted(topic)) {
       return new ArrayList<>(reader.drain(3, Duration.ofMillis(500)));
-    }
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(100);
     }
   }
 

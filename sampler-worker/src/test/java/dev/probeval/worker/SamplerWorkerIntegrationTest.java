@@ -1,5 +1,6 @@
 package dev.probeval.worker;
 
+import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -35,7 +36,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -111,16 +111,6 @@ class SamplerWorkerIntegrationTest {
 
   private static long countFor(List<? extends ConsumerRecord<String, ?>> recs, String key) {
     return recs.stream().filter(r -> key.equals(r.key())).count();
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 
   /** The request drawn in one uninterrupted batch by a model of our own: what the worker must reproduce. */

@@ -17,6 +17,7 @@ import dev.probeval.avro.ScorerConfig;
 import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topics;
+import dev.probeval.testsupport.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -147,13 +148,7 @@ class FaultToleranceTest {
   }
 
   private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(200);
-    }
+    Await.await(what, timeout, Duration.ofMillis(200), condition);
   }
 
   private static JsonNode withoutTimes(JsonNode n) {
