@@ -1,10 +1,10 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.BoundMode;
@@ -16,10 +16,6 @@ import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EarlyStoppingEndToEndTest {
   private static final String MODEL = "stories260k";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CAP = 512;
   @TempDir Path tmp;
 
@@ -45,16 +40,6 @@ class EarlyStoppingEndToEndTest {
         .setStoppingRule(StoppingRule.newBuilder().setMetric(StoppingMetric.M_BIN).setThreshold(0.05)
             .setDecide(StoppingDecide.EITHER).build())
         .build();
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
   }
 
   private static JsonNode awaitDecided(Aggregator agg, String id) throws InterruptedException {

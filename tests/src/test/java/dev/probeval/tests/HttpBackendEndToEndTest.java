@@ -1,10 +1,10 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
@@ -20,10 +20,6 @@ import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpBackendEndToEndTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
 
@@ -171,13 +166,4 @@ class HttpBackendEndToEndTest {
     return copy;
   }
 
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
 }

@@ -1,11 +1,11 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.DeadLetter;
@@ -15,10 +15,6 @@ import dev.probeval.kafka.Topics;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RequestContractEndToEndTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private KafkaTestCluster cluster;
   @TempDir Path tmp;
@@ -72,16 +67,6 @@ class RequestContractEndToEndTest {
       }
     }
     return out;
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.EvalRequest;
@@ -24,10 +24,6 @@ import dev.probeval.worker.BackendFactory;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +51,6 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerAggregatorExactlyOnceTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** A score no ROUGE-L recall against the 7-word reference can have (those are k / 7). */
   private static final double FOREIGN_SCORE = 0.123456789;
 
@@ -141,16 +136,6 @@ class WorkerAggregatorExactlyOnceTest {
           seen -> seen.stream().filter(rec -> requestId.equals(rec.key())).count() >= atLeast);
       reader.drain();
       return reader.values(rec -> requestId.equals(rec.key()));
-    }
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
     }
   }
 
