@@ -2,16 +2,6 @@
 # The worker end to end with the HTTP sampler backend against probeval serve vs the in-process backend (issue 13).
 # Usage: benchmarks/run-http-worker.sh [n] [new-tokens] [queue] [chunk] [max-concurrency]
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${PROBEVAL_SHARED:-$root/../shared}"
-(cd "$root" && mvn -B -q -DskipTests -pl benchmarks -am package)
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
-export ENGINE_CACHE_DIR="${ENGINE_CACHE_DIR:-$DJL_CACHE_DIR}"
-echo "uptime before: $(uptime)"
-java -Xmx2g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${THREADS:-2}" -Dai.djl.pytorch.num_interop_threads=1 \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "$root/benchmarks/target/classes:$(cat "$root/benchmarks/target/classpath.txt")" \
-  dev.probeval.benchmarks.serve.HttpWorkerBenchmark \
-  "$shared/models/stories260K/stories260K.bin" "$shared/models/stories260K/tok512.bin" \
+source "$(dirname "${BASH_SOURCE[0]}")/serve-bench-common.sh"
+run_stories_bench dev.probeval.benchmarks.serve.HttpWorkerBenchmark \
   "${1:-128}" "${2:-64}" "${3:-20}" "${4:-128}" "${5:-128}"
-echo "uptime after: $(uptime)"

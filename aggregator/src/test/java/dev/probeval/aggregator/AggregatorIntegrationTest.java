@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.contract.DeadLetterReason;
+import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,12 +12,9 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.kafka.Topic;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,22 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,35 +44,25 @@ class AggregatorIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PARTITIONS = 2;
 
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
+  private KafkaTestCluster cluster;
   private final HttpClient http = HttpClient.newHttpClient();
   @TempDir Path tmp;
 
   @BeforeAll
   void startInfrastructure() {
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
   }
 
   @AfterAll
-  void stopInfrastructure() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+  void stopInfrastructure() throws Exception {
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private AggregatorConfig.Builder config(String appId, String stateSubdir) {
-    return AggregatorConfig.builder().applicationId(appId).bootstrapServers(kafka.bootstrapServers())
-        .schemaRegistryUrl(registry.url()).stateDir(tmp.resolve(stateSubdir)).httpPort(0).partitions(PARTITIONS)
+    return AggregatorConfig.builder().applicationId(appId).bootstrapServers(cluster.bootstrapServers())
+        .schemaRegistryUrl(cluster.registryUrl()).stateDir(tmp.resolve(stateSubdir)).httpPort(0).partitions(PARTITIONS)
         .emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
         // a stray sample waits this long in the early-sample buffer before its UNKNOWN_REQUEST dead letter
         .earlySampleTimeoutMs(1_000)
@@ -93,56 +70,10 @@ class AggregatorIntegrationTest {
         .streamsConfig("num.stream.threads", 1);
   }
 
-  private <V extends SpecificRecord> void produce(Topic<String, V> topic, List<V> values,
-      java.util.function.Function<V, String> key) {
-    Map<String, Object> p = new HashMap<>(kafka.clientConfig());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    try (KafkaProducer<String, V> producer = new KafkaProducer<>(p, new StringSerializer(),
-        topic.valueSerde(serde).serializer())) {
-      for (V v : values) {
-        producer.send(new ProducerRecord<>(topic.name(), key.apply(v), v));
-      }
-      producer.flush();
-    }
-  }
-
-  private void produceRaw(String topic, String key, byte[] value) {
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key, value));
-      producer.flush();
-    }
-  }
-
   /** Everything committed on a topic so far (read_committed, from the beginning). */
   private <V extends SpecificRecord> List<ConsumerRecord<String, V>> readAll(Topic<String, V> topic) {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "verify-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<ConsumerRecord<String, V>> out = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-        topic.valueSerde(serde).deserializer())) {
-      consumer.subscribe(List.of(topic.name()));
-      int emptyPolls = 0;
-      while (emptyPolls < 3) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        if (records.isEmpty()) {
-          emptyPolls++;
-        }
-        records.forEach(out::add);
-      }
-    }
-    return out;
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(100);
+    try (KafkaTestCluster.Reader<V> reader = cluster.readCommitted(topic)) {
+      return new ArrayList<>(reader.drain(3, Duration.ofMillis(500)));
     }
   }
 
@@ -168,12 +99,12 @@ class AggregatorIntegrationTest {
   void shouldProduceProcessAndEmitFinalBoundsRollupsAndDeadLetters() throws Exception {
     String prefix = "it1-" + UUID.randomUUID() + "-";
     List<EvalRequest> reqs = Records.requests(prefix, "it1-model", 4, 20);
-    produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
+    cluster.produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
     List<ScoredSample> ss = Records.interleavedSamples(reqs);
     ss.add(5, ss.get(3)); // a redelivered sample
     ss.add(Records.sample(prefix + "unknown", 0, 0.5));
-    produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
-    produceRaw(Topics.SAMPLES.name(), prefix + "0", "garbage".getBytes(StandardCharsets.UTF_8));
+    cluster.produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
+    cluster.produceRaw(Topics.SAMPLES.name(), prefix + "0", "garbage".getBytes(StandardCharsets.UTF_8));
 
     try (Aggregator agg = Aggregator.start(config("it1-" + UUID.randomUUID(), "it1").build())) {
       agg.awaitRunning(Duration.ofSeconds(60));
@@ -287,9 +218,9 @@ class AggregatorIntegrationTest {
     int prompts = 20;
     int n = 300;
     List<EvalRequest> reqs = Records.requests(prefix, model, prompts, n);
-    produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
+    cluster.produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
     List<ScoredSample> ss = Records.interleavedSamples(reqs);
-    produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
+    cluster.produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
 
     Map<String, JsonNode> expected;
     JsonNode expectedModel;
@@ -329,8 +260,8 @@ class AggregatorIntegrationTest {
     String prefix = "it3-" + UUID.randomUUID() + "-";
     int prompts = 12;
     List<EvalRequest> reqs = Records.requests(prefix, model, prompts, 10);
-    produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
-    produce(Topics.SAMPLES, Records.interleavedSamples(reqs), ScoredSample::getRequestId);
+    cluster.produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
+    cluster.produce(Topics.SAMPLES, Records.interleavedSamples(reqs), ScoredSample::getRequestId);
 
     String appId = "it3-" + UUID.randomUUID();
     try (Aggregator a = Aggregator.start(config(appId, "a").build());

@@ -9,13 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.Topic;
-import dev.probeval.kafka.TopicAdmin;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import java.io.File;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -28,19 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,9 +67,7 @@ class DashboardBrowserTest {
   private static final List<String> PROMPT_NUMBERS =
       List.of("alpha", "greedyScore", "mean", "mMuLower", "mMu", "mBin", "maxSampledScore");
 
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
+  private KafkaTestCluster cluster;
   private final HttpClient http = HttpClient.newHttpClient();
   @TempDir Path tmp;
 
@@ -92,21 +78,13 @@ class DashboardBrowserTest {
     Assumptions.assumeTrue(chromium != null && driver != null,
         "dashboard browser test skipped: Debian's chromium and chromium-driver are not installed "
             + "(apt-get install -y chromium chromium-driver; .ci/run does this when it can)");
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
   }
 
   @AfterAll
-  void stopInfrastructure() {
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+  void stopInfrastructure() throws Exception {
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -130,18 +108,6 @@ class DashboardBrowserTest {
             .toString()))
         .usingAnyFreePort().build();
     return new ChromeDriver(service, options);
-  }
-
-  private <V extends SpecificRecord> void produce(Topic<String, V> topic, List<V> values, Function<V, String> key) {
-    Map<String, Object> p = new HashMap<>(kafka.clientConfig());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    try (KafkaProducer<String, V> producer = new KafkaProducer<>(p, new StringSerializer(),
-        topic.valueSerde(serde).serializer())) {
-      for (V v : values) {
-        producer.send(new ProducerRecord<>(topic.name(), key.apply(v), v));
-      }
-      producer.flush();
-    }
   }
 
   /** 200 with a body, or null for any other status (starting, rebalancing, not there yet). */
@@ -299,14 +265,15 @@ class DashboardBrowserTest {
     String prefix = "dash-" + UUID.randomUUID() + "-";
     List<EvalRequest> base = Records.requests(prefix + "b", BASE, 3, N);
     List<EvalRequest> v7 = Records.requests(prefix + "v", V7, 3, N);
-    produce(Topics.EVAL_REQUESTS, base, EvalRequest::getRequestId);
-    produce(Topics.EVAL_REQUESTS, v7, EvalRequest::getRequestId);
+    cluster.produce(Topics.EVAL_REQUESTS, base, EvalRequest::getRequestId);
+    cluster.produce(Topics.EVAL_REQUESTS, v7, EvalRequest::getRequestId);
     // base: half its samples and its greedy baselines; v7: everything
-    produce(Topics.SAMPLES, samples(base, 0, N / 2, true), ScoredSample::getRequestId);
-    produce(Topics.SAMPLES, samples(v7, 0, N, true), ScoredSample::getRequestId);
+    cluster.produce(Topics.SAMPLES, samples(base, 0, N / 2, true), ScoredSample::getRequestId);
+    cluster.produce(Topics.SAMPLES, samples(v7, 0, N, true), ScoredSample::getRequestId);
 
     AggregatorConfig config = AggregatorConfig.builder().applicationId("dash-" + UUID.randomUUID())
-        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(tmp.resolve("state"))
+        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
+        .stateDir(tmp.resolve("state"))
         .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
         .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
         .streamsConfig("num.stream.threads", 1).build();
@@ -391,7 +358,7 @@ class DashboardBrowserTest {
         String mMuBefore = page.findElement(By.cssSelector("#prompts-a tr[data-request-id='" + prefix + "b0"
             + "'] [data-field='mMu']")).getText();
         int eventsBefore = Integer.parseInt(bodyData(page, "sseEvents"));
-        produce(Topics.SAMPLES, samples(base, N / 2, N, false), ScoredSample::getRequestId);
+        cluster.produce(Topics.SAMPLES, samples(base, N / 2, N, false), ScoredSample::getRequestId);
         await("base at n=" + N, () -> promptsAt(url, BASE, 3, N));
         await("the page to show base's new bounds as the API does", () -> {
           String s = pageMatchesApi(page, url, BASE, "a");
@@ -409,8 +376,8 @@ class DashboardBrowserTest {
             "no fallback polling was needed");
         // continuous monitoring: a new version submitted to the running aggregator appears beside the old ones
         List<EvalRequest> v8 = Records.requests(prefix + "w", "dash-v8", 2, N);
-        produce(Topics.EVAL_REQUESTS, v8, EvalRequest::getRequestId);
-        produce(Topics.SAMPLES, samples(v8, 0, N / 4, true), ScoredSample::getRequestId);
+        cluster.produce(Topics.EVAL_REQUESTS, v8, EvalRequest::getRequestId);
+        cluster.produce(Topics.SAMPLES, samples(v8, 0, N / 4, true), ScoredSample::getRequestId);
         await("dash-v8 in the API", () -> promptsAt(url, "dash-v8", 2, N / 4));
         await("dash-v8 on the page, beside the others", () -> {
           List<String> now = new ArrayList<>();
@@ -428,14 +395,14 @@ class DashboardBrowserTest {
             dev.probeval.avro.BoundMode.ANYTIME);
         ruled.setStoppingRule(dev.probeval.avro.StoppingRule.newBuilder()
             .setMetric(dev.probeval.avro.StoppingMetric.M_BIN).setThreshold(0.05).build());
-        produce(Topics.EVAL_REQUESTS, List.of(ruled), EvalRequest::getRequestId);
+        cluster.produce(Topics.EVAL_REQUESTS, List.of(ruled), EvalRequest::getRequestId);
         List<ScoredSample> stream = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
           stream.add(Records.sample(ruled.getRequestId(), i, i % 2 == 0 ? 1.0 : 0.0));
         }
         stream.get(15).setStoppingStatus(dev.probeval.avro.StoppingStatus.DECIDED_ABOVE);
         stream.get(15).setStreamLength(16);
-        produce(Topics.SAMPLES, stream, ScoredSample::getRequestId);
+        cluster.produce(Topics.SAMPLES, stream, ScoredSample::getRequestId);
         await("dash-v9 decided in the API", () -> {
           JsonNode b = tryGet(url, "/api/v1/models/dash-v9/prompts");
           return b != null && b.get("prompts").size() == 1

@@ -7,33 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.worker.http.CompletionStub;
 import dev.probeval.worker.http.CompletionStub.Fault;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import okhttp3.mockwebserver.MockWebServer;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,89 +33,45 @@ class HttpBackendWorkerTest {
   private static final String MODEL = "served-model";
   private static final int PARTITIONS = 2;
 
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
+  private KafkaTestCluster cluster;
   private MockWebServer server;
   private CompletionStub stub;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
     stub = new CompletionStub();
     server = new MockWebServer();
     server.setDispatcher(stub);
     server.start();
+    cluster.closeAfter(server::shutdown); // closed after the workers, before the registry and the broker
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-    closeAfter.clear();
-    server.shutdown();
-    registry.close();
-    kafka.close();
+    cluster.close();
   }
 
   private SamplerWorker startWorker(String options, SimpleMeterRegistry meters, ChunkListener listener) {
     ModelCatalog catalog = ModelCatalog.parse(List.of(MODEL + "=http://127.0.0.1:" + server.getPort()
         + ",timeout=500ms,retries=1,retryBackoff=20ms,maxRetryBackoff=200ms," + options));
-    WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-        .setSchemaRegistryUrl(registry.url()).setModels(catalog).optWorkerId("w-http").optChunkSize(2)
+    WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
+        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(catalog).optWorkerId("w-http").optChunkSize(2)
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000)
         .optConsumerConfig(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
         .optConsumerConfig(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500).build();
     SamplerWorker w = SamplerWorker.start(cfg, meters, listener);
-    closeAfter.add(w);
+    cluster.closeAfter(w);
     return w;
-  }
-
-  private void produce(EvalRequest r) {
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-      p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
-      p.flush();
-    }
   }
 
   /** Committed records of the samples topic until {@code done} holds, then a quiet second more. */
   private List<ScoredSample> committed(Predicate<List<ScoredSample>> done) {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, ScoredSample> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-        Topics.SAMPLES.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(Topics.SAMPLES.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      List<ScoredSample> seen = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (!done.test(seen)) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out; saw " + seen);
-        }
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
-      }
-      int quiet = 0;
-      while (quiet < 4) {
-        var recs = consumer.poll(Duration.ofMillis(250));
-        quiet = recs.isEmpty() ? quiet + 1 : 0;
-        for (ConsumerRecord<String, ScoredSample> r : recs) {
-          seen.add(r.value());
-        }
-      }
-      return seen;
+    try (KafkaTestCluster.Reader<ScoredSample> reader = cluster.readCommitted(Topics.SAMPLES)) {
+      reader.awaitUntil("the committed samples", Duration.ofSeconds(120), seen -> done.test(reader.values()));
+      reader.drain();
+      return reader.values();
     }
   }
 
@@ -166,7 +108,7 @@ class HttpBackendWorkerTest {
     stub.downFor(12);
     startWorker("outageDeadline=5m,maxConcurrency=2", meters, ChunkListener.NONE);
     EvalRequest r = Requests.request("req-outage", MODEL, 7).build();
-    produce(r);
+    cluster.produceRequests(r);
     List<ScoredSample> all = committed(s -> of(s, "req-outage").size() >= 8);
     assertExactlyOnce(of(all, "req-outage"), r);
     assertTrue(meters.get("probeval.worker.chunks.deferred").counter().count() >= 1,
@@ -189,7 +131,7 @@ class HttpBackendWorkerTest {
     };
     startWorker("outageDeadline=2s", meters, downAfterFirstChunk);
     EvalRequest r = Requests.request("req-down", MODEL, 6).build();
-    produce(r);
+    cluster.produceRequests(r);
     List<ScoredSample> all = committed(s -> of(s, "req-down").stream()
         .anyMatch(x -> x.getRecordType() == ScoredRecordType.REJECTED));
     List<ScoredSample> mine = of(all, "req-down");
@@ -210,7 +152,7 @@ class HttpBackendWorkerTest {
     // The endpoint comes back: the next request is drawn in full.
     stub.setDown(false);
     EvalRequest next = Requests.request("req-after", MODEL, 3).build();
-    produce(next);
+    cluster.produceRequests(next);
     assertExactlyOnce(of(committed(s -> of(s, "req-after").size() >= 4), "req-after"), next);
   }
 }

@@ -1,5 +1,6 @@
 package dev.probeval.worker;
 
+import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -12,17 +13,15 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
+import dev.probeval.broker.testing.KafkaTestCluster.Reader;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topic;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.SamplingBackend;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,20 +36,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,10 +60,7 @@ class SamplerWorkerIntegrationTest {
   private static final int PARTITIONS = 2;
 
   private SamplingBackend reference;
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private KafkaTestCluster cluster;
 
   @BeforeAll
   void openReferenceModel() throws Exception {
@@ -89,30 +77,19 @@ class SamplerWorkerIntegrationTest {
   @BeforeEach
   void startInfrastructure() {
     Stories.checkpoint();
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
   }
 
   @AfterEach
   void stopInfrastructure() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-    closeAfter.clear();
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private WorkerConfig.Builder config(String workerId) {
-    return WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers()).setSchemaRegistryUrl(registry.url())
+    return WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
+        .setSchemaRegistryUrl(cluster.registryUrl())
         .setModels(Stories.catalog(MODEL)).optWorkerId(workerId).optChunkSize(2)
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000)
@@ -123,92 +100,17 @@ class SamplerWorkerIntegrationTest {
 
   private SamplerWorker start(WorkerConfig cfg, ChunkListener listener) {
     SamplerWorker w = SamplerWorker.start(cfg, new SimpleMeterRegistry(), listener);
-    closeAfter.add(w);
+    cluster.closeAfter(w);
     return w;
   }
 
-  private void produce(EvalRequest... requests) {
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-      for (EvalRequest r : requests) {
-        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
-      }
-      p.flush();
-    }
-  }
-
-  private void produceRaw(String key, byte[] value) {
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        new ByteArraySerializer())) {
-      p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), key, value));
-      p.flush();
-    }
-  }
-
-  /** Reads a topic from the beginning under an isolation level, accumulating everything it has seen. */
-  private final class Reader<V extends SpecificRecord> implements AutoCloseable {
-    final KafkaConsumer<String, V> consumer;
-    final List<ConsumerRecord<String, V>> seen = new ArrayList<>();
-
-    Reader(Topic<String, V> topic, String isolation) {
-      Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-      consumer = new KafkaConsumer<>(c, new StringDeserializer(), topic.valueSerde(serde).deserializer());
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(topic.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      closeAfter.add(this);
-    }
-
-    List<V> values(Predicate<ConsumerRecord<String, V>> filter) {
-      return seen.stream().filter(filter).map(ConsumerRecord::value).collect(Collectors.toList());
-    }
-
-    /** Polls until {@code done} holds for the records seen so far. */
-    List<ConsumerRecord<String, V>> awaitUntil(String what, Duration timeout,
-        Predicate<List<ConsumerRecord<String, V>>> done) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!done.test(seen)) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; saw " + seen.size());
-        }
-        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-      }
-      return seen;
-    }
-
-    /** Polls for a quiet second more and returns everything seen. */
-    List<ConsumerRecord<String, V>> drain() {
-      int empty = 0;
-      while (empty < 4) {
-        var recs = consumer.poll(Duration.ofMillis(250));
-        empty = recs.isEmpty() ? empty + 1 : 0;
-        recs.forEach(seen::add);
-      }
-      return seen;
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
+  /** A reader of {@code topic} from the beginning, closed after the test. */
+  private <V extends SpecificRecord> Reader<V> reader(Topic<String, V> topic, String isolation) {
+    return cluster.closeAfter(cluster.reader(topic, isolation));
   }
 
   private static long countFor(List<? extends ConsumerRecord<String, ?>> recs, String key) {
     return recs.stream().filter(r -> key.equals(r.key())).count();
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 
   /** The request drawn in one uninterrupted batch by a model of our own: what the worker must reproduce. */
@@ -247,10 +149,10 @@ class SamplerWorkerIntegrationTest {
         .setLogSampleTexts(false).build();
     EvalRequest unknownModel = Requests.request("req-unknown-model", "llama-70b", 5).build();
     EvalRequest zeroN = Requests.request("req-zero-n", MODEL, 0).build();
-    produce(good, noGreedy, unknownModel, zeroN);
-    produceRaw("req-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+    cluster.produceRequests(good, noGreedy, unknownModel, zeroN);
+    cluster.produceRaw(Topics.EVAL_REQUESTS.name(), "req-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
 
-    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    Reader<ScoredSample> samples = reader(Topics.SAMPLES, "read_committed");
     samples.awaitUntil("6 + 3 samples and 1 REJECTED notice", Duration.ofSeconds(120),
         recs -> countFor(recs, "req-good") >= 6 && countFor(recs, "req-nogreedy") >= 3
             && countFor(recs, "req-unknown-model") >= 1);
@@ -259,9 +161,9 @@ class SamplerWorkerIntegrationTest {
     await("bad records skipped", Duration.ofSeconds(60), () -> m.errors("NUM_SAMPLES_OUT_OF_RANGE") == 1.0
         && m.errors("UNDESERIALIZABLE") == 1.0);
     samples.drain();
-    Reader<DeadLetter> dls = new Reader<>(Topics.DEAD_LETTERS, "read_committed");
+    Reader<DeadLetter> dls = reader(Topics.DEAD_LETTERS, "read_committed");
     dls.drain();
-    assertTrue(dls.seen.isEmpty(), () -> "the worker writes no dead letters: " + dls.seen);
+    assertTrue(dls.seen().isEmpty(), () -> "the worker writes no dead letters: " + dls.seen());
 
     List<ScoredSample> goodSamples = samples.values(r -> r.key().equals("req-good"));
     assertEquals(6, goodSamples.size(), "greedy + n = 5, each exactly once");
@@ -297,9 +199,9 @@ class SamplerWorkerIntegrationTest {
   @Test
   void shouldServePrometheusMetricsWhenAPortIsGiven() throws Exception {
     SamplerWorker worker = SamplerWorker.start(config("w-metrics").optMetricsEndpoint("127.0.0.1", 0).build());
-    closeAfter.add(worker);
-    produce(Requests.request("req-m", MODEL, 2).build());
-    new Reader<>(Topics.SAMPLES, "read_committed").awaitUntil("3 samples", Duration.ofSeconds(60),
+    cluster.closeAfter(worker);
+    cluster.produceRequests(Requests.request("req-m", MODEL, 2).build());
+    reader(Topics.SAMPLES, "read_committed").awaitUntil("3 samples", Duration.ofSeconds(60),
         recs -> recs.size() >= 3);
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + worker.metricsPort() + "/metrics")).GET().build(),
@@ -329,8 +231,8 @@ class SamplerWorkerIntegrationTest {
     SamplerWorker worker = start(config("w-slow").optChunkSize(1).optBackendFactory(slow)
         .optConsumerConfig(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1500).build(), ChunkListener.NONE);
     EvalRequest r = Requests.request("req-slow", MODEL, 6).build();
-    produce(r);
-    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    cluster.produceRequests(r);
+    Reader<ScoredSample> samples = reader(Topics.SAMPLES, "read_committed");
     samples.awaitUntil("7 samples", Duration.ofSeconds(90), recs -> countFor(recs, "req-slow") >= 7);
     samples.drain();
     List<ScoredSample> got = samples.values(x -> x.key().equals("req-slow"));
@@ -343,7 +245,7 @@ class SamplerWorkerIntegrationTest {
   /** The real model behind a backend that takes {@code delayMs} longer per chunk: a test double at the factory seam. */
   private BackendFactory slowBackend(long delayMs) throws Exception {
     SamplingBackend real = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
-    closeAfter.add(real::close);
+    cluster.closeAfter(real::close);
     return spec -> new SamplingBackend() {
       @Override
       public List<GeneratedSample> generate(GenerationRequest request) {
@@ -365,8 +267,7 @@ class SamplerWorkerIntegrationTest {
   void twoWorkersInOneGroupShouldSplitTheRequestsAndDrawEverySampleOnce() throws Exception {
     BackendFactory slow = slowBackend(400);
     List<EvalRequest> reqs = new ArrayList<>();
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
+    try (KafkaProducer<String, EvalRequest> p = cluster.producer(Topics.EVAL_REQUESTS, Map.of())) {
       for (int i = 0; i < 4; i++) {
         EvalRequest r = Requests.request("req-scale-" + i, MODEL, 4).build();
         reqs.add(r);
@@ -376,17 +277,17 @@ class SamplerWorkerIntegrationTest {
     }
     start(config("w-a").optBackendFactory(slow).build(), ChunkListener.NONE);
     start(config("w-b").optBackendFactory(slow).build(), ChunkListener.NONE);
-    Reader<ScoredSample> samples = new Reader<>(Topics.SAMPLES, "read_committed");
+    Reader<ScoredSample> samples = reader(Topics.SAMPLES, "read_committed");
     samples.awaitUntil("4 x 5 samples", Duration.ofSeconds(120), recs -> reqs.stream()
         .allMatch(r -> countFor(recs, r.getRequestId()) >= 5));
     samples.drain();
-    assertEquals(20, samples.seen.size(), "every sample committed exactly once, whoever drew it");
+    assertEquals(20, samples.seen().size(), "every sample committed exactly once, whoever drew it");
     for (EvalRequest r : reqs) {
       List<ScoredSample> got = samples.values(x -> x.key().equals(r.getRequestId()));
       assertEquals(Set.of(-1, 0, 1, 2, 3), got.stream().map(ScoredSample::getSampleIndex).collect(Collectors.toSet()));
       assertSamplesMatchDirectDraw(got, directDraw(r), "w-");
     }
-    Set<String> workers = samples.seen.stream().map(x -> x.value().getWorkerId()).collect(Collectors.toSet());
+    Set<String> workers = samples.seen().stream().map(x -> x.value().getWorkerId()).collect(Collectors.toSet());
     assertEquals(Set.of("w-a", "w-b"), workers, "both members of the group drew samples");
   }
 
@@ -401,7 +302,7 @@ class SamplerWorkerIntegrationTest {
   void shouldResumeAfterAWorkerIsKilledMidChunkAndCommitEverySampleOnce() throws Exception {
     EvalRequest r = Requests.request("req-kill", MODEL, 6).build();
     Map<Integer, GeneratedSample> direct = directDraw(r);
-    produce(r);
+    cluster.produceRequests(r);
 
     // Worker A commits chunk 0 (greedy, 0, 1), sends chunk 1 (2, 3) in an open transaction and dies before the
     // commit: no abort, no LeaveGroup.
@@ -423,7 +324,7 @@ class SamplerWorkerIntegrationTest {
     // Worker B takes the same slot (worker id): its transactional id fences A and aborts A's open transaction; it
     // reads the committed progress of the request and draws only samples 2..5.
     SamplerWorker b = start(config("w-kill").build(), ChunkListener.NONE);
-    Reader<ScoredSample> committed = new Reader<>(Topics.SAMPLES, "read_committed");
+    Reader<ScoredSample> committed = reader(Topics.SAMPLES, "read_committed");
     committed.awaitUntil("7 committed samples", Duration.ofSeconds(120), recs -> countFor(recs, "req-kill") >= 7);
     committed.drain();
     List<ScoredSample> got = committed.values(x -> x.key().equals("req-kill"));
@@ -436,9 +337,9 @@ class SamplerWorkerIntegrationTest {
     assertEquals(4.0, b.metrics().samples(), "B drew only the 4 samples A had not committed");
 
     // The killed chunk's records reached the log and were aborted: read_uncommitted sees them, read_committed not.
-    Reader<ScoredSample> uncommitted = new Reader<>(Topics.SAMPLES, "read_uncommitted");
+    Reader<ScoredSample> uncommitted = reader(Topics.SAMPLES, "read_uncommitted");
     uncommitted.drain();
-    assertEquals(9, countFor(uncommitted.seen, "req-kill"), "7 committed + the 2 of the aborted chunk");
+    assertEquals(9, countFor(uncommitted.seen(), "req-kill"), "7 committed + the 2 of the aborted chunk");
 
     assertFalse(b.failure().isPresent());
   }

@@ -1,10 +1,10 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.BoundMode;
@@ -12,27 +12,14 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.StoppingDecide;
 import dev.probeval.avro.StoppingMetric;
 import dev.probeval.avro.StoppingRule;
-import dev.probeval.broker.EmbeddedKafka;
-import dev.probeval.kafka.TopicAdmin;
-import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EarlyStoppingEndToEndTest {
   private static final String MODEL = "stories260k";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CAP = 512;
   @TempDir Path tmp;
 
@@ -54,16 +40,6 @@ class EarlyStoppingEndToEndTest {
         .setStoppingRule(StoppingRule.newBuilder().setMetric(StoppingMetric.M_BIN).setThreshold(0.05)
             .setDecide(StoppingDecide.EITHER).build())
         .build();
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
   }
 
   private static JsonNode awaitDecided(Aggregator agg, String id) throws InterruptedException {
@@ -81,28 +57,17 @@ class EarlyStoppingEndToEndTest {
   @Test
   void aLeakyPromptStopsEarlyAndANonLeakyOneIsCertifiedBelowTheCap() throws Exception {
     Stories.checkpoint();
-    try (EmbeddedKafka kafka = EmbeddedKafka.builder().build();
-        SchemaRegistryServer registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers())
-            .port(0).start()) {
-      Map<String, Object> serde = AvroSerdeConfig.forUrl(registry.url());
-      try (Admin admin = kafka.admin()) {
-        TopicAdmin.ensureTopics(admin, 1, (short) 1);
-      }
+    try (KafkaTestCluster cluster = KafkaTestCluster.start(1)) {
       // "a" is in nearly every story the model tells: recall 1 ≥ τ; a word outside its vocabulary never is.
       EvalRequest leaky = request("req-leaky", "a");
       EvalRequest clean = request("req-clean", "xylophone");
-      try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-          Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), leaky.getRequestId(), leaky));
-        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), clean.getRequestId(), clean));
-        p.flush();
-      }
+      cluster.produceRequests(leaky, clean);
       try (SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder()
-              .setBootstrapServers(kafka.bootstrapServers()).setSchemaRegistryUrl(registry.url())
+              .setBootstrapServers(cluster.bootstrapServers()).setSchemaRegistryUrl(cluster.registryUrl())
               .setModels(Stories.catalog(MODEL)).optWorkerId("w-early").optPollTimeout(Duration.ofMillis(100))
               .build(), new SimpleMeterRegistry());
           Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-              .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url())
+              .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
               .stateDir(tmp.resolve("agg")).httpPort(0).partitions(1).emitEverySamples(0).emitIntervalMs(200)
               .modelEmitIntervalMs(200).streamsConfig("commit.interval.ms", 100)
               .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1).build())) {

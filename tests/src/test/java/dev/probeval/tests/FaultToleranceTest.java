@@ -14,12 +14,10 @@ import dev.probeval.avro.FinishReason;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.avro.ScorerConfig;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
+import dev.probeval.testsupport.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,18 +26,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.junit.jupiter.api.AfterEach;
@@ -59,37 +54,19 @@ class FaultToleranceTest {
   private static final int N = 120;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
+  private KafkaTestCluster cluster;
   @TempDir Path tmp;
 
   @AfterEach
   void stopAll() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      try {
-        closeAfter.get(i).close();
-      } catch (Exception e) {
-        // keep closing the rest
-      }
-    }
-    closeAfter.clear();
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private void startBrokerAndRegistry(Path dataDir) {
-    kafka = EmbeddedKafka.builder().dataDir(dataDir).build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    // a restarted broker or a killed aggregator may fail to close cleanly: keep closing the rest
+    cluster = KafkaTestCluster.builder().partitions(PARTITIONS).dataDir(dataDir).quietClose(true).start();
   }
 
   // ------------------------------------------------------------------------------------------------ records
@@ -136,13 +113,8 @@ class FaultToleranceTest {
 
   /** An idempotent producer that lives through a broker restart (its serializer keeps the registered schema ids). */
   private <V extends SpecificRecord> KafkaProducer<String, V> producer(dev.probeval.kafka.Topic<String, V> topic) {
-    Map<String, Object> p = new HashMap<>(kafka.clientConfig());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-    KafkaProducer<String, V> producer = new KafkaProducer<>(p, new StringSerializer(),
-        topic.valueSerde(serde).serializer());
-    closeAfter.add(producer);
-    return producer;
+    return cluster.closeAfter(cluster.producer(topic, Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000)));
   }
 
   private static void sendSamples(KafkaProducer<String, ScoredSample> p, List<ScoredSample> ss) {
@@ -176,13 +148,7 @@ class FaultToleranceTest {
   }
 
   private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(200);
-    }
+    Await.await(what, timeout, Duration.ofMillis(200), condition);
   }
 
   private static JsonNode withoutTimes(JsonNode n) {
@@ -224,8 +190,9 @@ class FaultToleranceTest {
 
   /** A fault-free aggregator of its own (fresh application id) over everything on the topics. */
   private Map<String, JsonNode> faultFreeRun(List<EvalRequest> reqs, String model) throws Exception {
-    try (Aggregator ref = Aggregator.start(ServiceProcess.aggregatorConfig(kafka.bootstrapServers(), registry.url(),
-        "ref-" + UUID.randomUUID(), tmp.resolve("ref-" + UUID.randomUUID()), PARTITIONS).build())) {
+    try (Aggregator ref = Aggregator.start(ServiceProcess.aggregatorConfig(cluster.bootstrapServers(),
+        cluster.registryUrl(), "ref-" + UUID.randomUUID(), tmp.resolve("ref-" + UUID.randomUUID()), PARTITIONS)
+        .build())) {
       ref.awaitRunning(Duration.ofSeconds(90));
       return finalBounds(ref.httpUrl(), reqs, model);
     }
@@ -245,8 +212,6 @@ class FaultToleranceTest {
   void brokerStoppedAndRestartedOnTheSameDataDirectoryMidStreamEndsWithTheFaultFreeBounds() throws Exception {
     Path data = tmp.resolve("broker");
     startBrokerAndRegistry(data);
-    int port = kafka.port();
-    int controllerPort = kafka.controllerPort();
     String model = "fault-broker-" + UUID.randomUUID();
     List<EvalRequest> reqs = requests("fb-" + UUID.randomUUID() + "-", model);
     List<ScoredSample> ss = samples(reqs);
@@ -259,9 +224,9 @@ class FaultToleranceTest {
     int half = ss.size() / 2;
     sendSamples(samples, ss.subList(0, half));
 
-    Aggregator agg = Aggregator.start(ServiceProcess.aggregatorConfig(kafka.bootstrapServers(), registry.url(),
-        "fault-broker-" + UUID.randomUUID(), tmp.resolve("agg"), PARTITIONS).build());
-    closeAfter.add(agg);
+    Aggregator agg = Aggregator.start(ServiceProcess.aggregatorConfig(cluster.bootstrapServers(),
+        cluster.registryUrl(), "fault-broker-" + UUID.randomUUID(), tmp.resolve("agg"), PARTITIONS).build());
+    cluster.closeAfter(agg);
     agg.awaitRunning(Duration.ofSeconds(90));
     await("the first half counted", Duration.ofSeconds(90), () -> agg.metrics().samplesCountedTotal() >= half);
     await("ready before the fault", Duration.ofSeconds(30), () -> {
@@ -269,7 +234,7 @@ class FaultToleranceTest {
       return h != null && h.get("ready").asBoolean();
     });
 
-    kafka.close();
+    cluster.stopBroker();
     await("readiness names the broker outage", Duration.ofSeconds(30), () -> {
       JsonNode h = health(agg.httpUrl() + "/health/ready");
       return h != null && "BROKER_UNREACHABLE".equals(h.get("state").asText());
@@ -277,7 +242,7 @@ class FaultToleranceTest {
     JsonNode live = health(agg.httpUrl() + "/health/live");
     assertTrue(live.get("live").asBoolean(), "a broker outage does not make the aggregator dead: " + live);
 
-    kafka = EmbeddedKafka.builder().dataDir(data).port(port).controllerPort(controllerPort).build();
+    cluster.restartBroker();
     double countedBeforeSecondHalf = agg.metrics().samplesCountedTotal();
     sendSamples(samples, ss.subList(half, ss.size()));
     Map<String, JsonNode> afterFault = finalBounds(agg.httpUrl(), reqs, model);
@@ -309,14 +274,15 @@ class FaultToleranceTest {
 
     String app = "fault-kill-" + UUID.randomUUID();
     // Static members with the broker's smallest session timeout: the dead one's partitions move after 6 s.
-    Aggregator survivor = Aggregator.start(ServiceProcess.aggregatorConfig(kafka.bootstrapServers(), registry.url(),
-        app, tmp.resolve("survivor"), PARTITIONS).optInstanceId("survivor").optSessionTimeoutMs(6000).build());
-    closeAfter.add(survivor);
+    Aggregator survivor = Aggregator.start(ServiceProcess.aggregatorConfig(cluster.bootstrapServers(),
+        cluster.registryUrl(), app, tmp.resolve("survivor"), PARTITIONS).optInstanceId("survivor")
+        .optSessionTimeoutMs(6000).build());
+    cluster.closeAfter(survivor);
     survivor.awaitRunning(Duration.ofSeconds(90));
     ServiceProcess.Child victim = ServiceProcess.start(tmp.resolve("victim.log"), "role=aggregator",
-        "bootstrap=" + kafka.bootstrapServers(), "registry=" + registry.url(), "app=" + app,
+        "bootstrap=" + cluster.bootstrapServers(), "registry=" + cluster.registryUrl(), "app=" + app,
         "state=" + tmp.resolve("victim"), "instance=victim", "session=6000", "partitions=" + PARTITIONS);
-    closeAfter.add(victim::kill);
+    cluster.closeAfter(victim::kill);
     await("the work split between the two instances", Duration.ofSeconds(120), () -> {
       JsonNode h = health(victim.url() + "/health/ready");
       return h != null && h.get("ready").asBoolean() && survivor.streams().state() == KafkaStreams.State.RUNNING

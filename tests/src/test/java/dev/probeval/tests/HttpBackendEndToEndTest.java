@@ -1,50 +1,34 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
-import dev.probeval.kafka.TopicAdmin;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.serve.OpenAiServer;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpBackendEndToEndTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
 
@@ -118,70 +101,35 @@ class HttpBackendEndToEndTest {
 
   /** Fresh broker, registry, aggregator and one worker with {@code catalog}; the requests drawn to FINAL bounds. */
   private Run run(ModelCatalog catalog, String name) throws Exception {
-    List<AutoCloseable> close = new ArrayList<>();
-    try {
-      EmbeddedKafka kafka = EmbeddedKafka.builder().build();
-      close.add(kafka);
-      SchemaRegistryServer registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers())
-          .port(0).start();
-      close.add(registry);
-      Map<String, Object> serde = AvroSerdeConfig.forUrl(registry.url());
-      try (Admin admin = kafka.admin()) {
-        TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-      }
-      SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-          .setSchemaRegistryUrl(registry.url()).setModels(catalog).optWorkerId("w-" + name).optChunkSize(3)
+    try (KafkaTestCluster cluster = KafkaTestCluster.start(PARTITIONS)) {
+      SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
+          .setSchemaRegistryUrl(cluster.registryUrl()).setModels(catalog).optWorkerId("w-" + name).optChunkSize(3)
           .optPollTimeout(Duration.ofMillis(100)).optTransactionTimeoutMs(30_000).build(), new SimpleMeterRegistry());
-      close.add(worker);
+      cluster.closeAfter(worker);
       Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-          .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url())
+          .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
           .stateDir(tmp.resolve("agg-" + name)).httpPort(0).partitions(PARTITIONS).emitEverySamples(0)
           .emitIntervalMs(200).modelEmitIntervalMs(200).streamsConfig("commit.interval.ms", 100)
           .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1).build());
-      close.add(agg);
+      cluster.closeAfter(agg);
       agg.awaitRunning(Duration.ofSeconds(60));
-      try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-          Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-        for (EvalRequest r : requests()) {
-          p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
-        }
-        p.flush();
-      }
-      Map<String, List<ScoredSample>> samples = committed(kafka, serde);
+      cluster.produceRequests(requests());
+      Map<String, List<ScoredSample>> samples = committed(cluster);
       Map<String, JsonNode> bounds = new LinkedHashMap<>();
       for (EvalRequest r : requests()) {
         bounds.put(r.getRequestId(), awaitFinal(agg, r.getRequestId(), r.getNumSamples()));
       }
       assertTrue(worker.failure().isEmpty(), name + " worker failed: " + worker.failure());
       return new Run(samples, bounds);
-    } finally {
-      for (int i = close.size() - 1; i >= 0; i--) {
-        close.get(i).close();
-      }
     }
   }
 
   /** Every committed sample of the requests (greedy + n each), by request, sorted by index. */
-  private Map<String, List<ScoredSample>> committed(EmbeddedKafka kafka, Map<String, Object> serde) {
+  private Map<String, List<ScoredSample>> committed(KafkaTestCluster cluster) {
     int want = requests().stream().mapToInt(r -> r.getNumSamples() + 1).sum();
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, ScoredSample> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-        Topics.SAMPLES.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(Topics.SAMPLES.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      List<ScoredSample> seen = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-      while (seen.size() < want) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out waiting for " + want + " samples; saw " + seen);
-        }
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
-      }
+    try (KafkaTestCluster.Reader<ScoredSample> reader = cluster.readCommitted(Topics.SAMPLES)) {
+      reader.awaitUntil(want + " samples", Duration.ofSeconds(180), seen -> seen.size() >= want);
+      List<ScoredSample> seen = reader.values();
       Map<String, List<ScoredSample>> out = new LinkedHashMap<>();
       for (ScoredSample s : seen) {
         assertEquals(ScoredRecordType.SAMPLE, s.getRecordType(), s.toString());
@@ -218,13 +166,4 @@ class HttpBackendEndToEndTest {
     return copy;
   }
 
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
 }

@@ -11,12 +11,9 @@ import dev.probeval.avro.FinishReason;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,15 +32,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,9 +55,7 @@ class RestartTimeMeasurement {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   @TempDir Path tmp;
 
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
+  private KafkaTestCluster cluster;
   /** Latest n per request on the prompt-bounds topic, and when each larger n arrived. */
   private final Map<String, Integer> maxN = new ConcurrentHashMap<>();
   private final List<long[]> arrivals = new CopyOnWriteArrayList<>();
@@ -74,12 +64,7 @@ class RestartTimeMeasurement {
   @Test
   void restartToFirstBoundAfterKillMinus9() throws Exception {
     Stories.checkpoint();
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
     AtomicBoolean stop = new AtomicBoolean();
     Thread tail = new Thread(() -> tailBounds(stop), "bounds-tail");
     tail.start();
@@ -87,8 +72,8 @@ class RestartTimeMeasurement {
     try {
       rows.add(aggregatorRestart("before", false, 45_000));
       rows.add(aggregatorRestart("after", true, 15_000));
-      try (Aggregator agg = Aggregator.start(ServiceProcess.aggregatorConfig(kafka.bootstrapServers(),
-          registry.url(), "measure-agg-" + UUID.randomUUID(), tmp.resolve("agg"), PARTITIONS).build())) {
+      try (Aggregator agg = Aggregator.start(ServiceProcess.aggregatorConfig(cluster.bootstrapServers(),
+          cluster.registryUrl(), "measure-agg-" + UUID.randomUUID(), tmp.resolve("agg"), PARTITIONS).build())) {
         agg.awaitRunning(Duration.ofSeconds(120));
         rows.add(workerRestart("before", false, 45_000));
         rows.add(workerRestart("after", true, 15_000));
@@ -96,8 +81,7 @@ class RestartTimeMeasurement {
     } finally {
       stop.set(true);
       tail.join(10_000);
-      registry.close();
-      kafka.close();
+      cluster.close();
     }
     StringBuilder out = new StringBuilder("service     membership  restart->READY  restart->ready  restart->first bound\n");
     rows.forEach(r -> out.append(r).append('\n'));
@@ -116,13 +100,13 @@ class RestartTimeMeasurement {
       reqs.add(EvalRequest.newBuilder(Requests.request("ma-" + label + "-" + i + "-" + UUID.randomUUID(), model,
           50_000).build()).setPromptId("p" + i).setBoundMode(BoundMode.SOUND).build());
     }
-    produceRequests(reqs);
+    cluster.produceRequests(reqs);
     AtomicBoolean stopFeed = new AtomicBoolean();
     Thread feeder = new Thread(() -> feed(reqs, stopFeed), "feeder-" + label);
     feeder.start();
     String app = "measure-" + label + "-" + UUID.randomUUID();
-    List<String> args = new ArrayList<>(List.of("role=aggregator", "bootstrap=" + kafka.bootstrapServers(),
-        "registry=" + registry.url(), "app=" + app, "state=" + tmp.resolve(app), "session=" + sessionMs,
+    List<String> args = new ArrayList<>(List.of("role=aggregator", "bootstrap=" + cluster.bootstrapServers(),
+        "registry=" + cluster.registryUrl(), "app=" + app, "state=" + tmp.resolve(app), "session=" + sessionMs,
         "partitions=" + PARTITIONS));
     if (staticMembership) {
       args.add("instance=" + app + "-1");
@@ -147,8 +131,9 @@ class RestartTimeMeasurement {
       reqs.add(EvalRequest.newBuilder(Requests.request("mw-" + label + "-" + i + "-" + UUID.randomUUID(), model,
           20_000).build()).setPromptId("p" + i).setLogSampleTexts(false).build());
     }
-    produceRequests(reqs);
-    List<String> args = List.of("role=worker", "bootstrap=" + kafka.bootstrapServers(), "registry=" + registry.url(),
+    cluster.produceRequests(reqs);
+    List<String> args = List.of("role=worker", "bootstrap=" + cluster.bootstrapServers(),
+        "registry=" + cluster.registryUrl(),
         "worker=w-" + label, "model=" + model, "group=" + group, "static=" + staticMembership,
         "session=" + sessionMs);
     ServiceProcess.Child first = ServiceProcess.start(tmp.resolve(group + "-1.log"), args.toArray(String[]::new));
@@ -200,20 +185,9 @@ class RestartTimeMeasurement {
 
   // --------------------------------------------------------------------------------------------- plumbing
 
-  private void produceRequests(List<EvalRequest> reqs) {
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-      for (EvalRequest r : reqs) {
-        p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
-      }
-      p.flush();
-    }
-  }
-
   /** About 200 synthetic samples a second, round-robin over the requests, until stopped. */
   private void feed(List<EvalRequest> reqs, AtomicBoolean stop) {
-    try (KafkaProducer<String, ScoredSample> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.SAMPLES.valueSerde(serde).serializer())) {
+    try (KafkaProducer<String, ScoredSample> p = cluster.producer(Topics.SAMPLES, Map.of())) {
       int index = 0;
       while (!stop.get() && index < reqs.get(0).getNumSamples()) {
         for (int k = 0; k < 5; k++, index++) {
@@ -237,16 +211,8 @@ class RestartTimeMeasurement {
   }
 
   private void tailBounds(AtomicBoolean stop) {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, PromptBounds> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-        Topics.PROMPT_BOUNDS.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(Topics.PROMPT_BOUNDS.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
+    try (KafkaTestCluster.Reader<PromptBounds> reader = cluster.readCommitted(Topics.PROMPT_BOUNDS)) {
+      KafkaConsumer<String, PromptBounds> consumer = reader.consumer();
       while (!stop.get()) {
         for (ConsumerRecord<String, PromptBounds> r : consumer.poll(Duration.ofMillis(50))) {
           String id = r.value().getRequestId();

@@ -1,5 +1,7 @@
 package dev.probeval.tests;
 
+import static dev.probeval.tests.RestJson.getJson;
+import static dev.probeval.testsupport.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,33 +9,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.SamplingBackend;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.worker.BackendFactory;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,18 +33,11 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,50 +51,34 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerAggregatorExactlyOnceTest {
   private static final String MODEL = "stories260k";
   private static final int PARTITIONS = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** A score no ROUGE-L recall against the 7-word reference can have (those are k / 7). */
   private static final double FOREIGN_SCORE = 0.123456789;
 
-  private EmbeddedKafka kafka;
-  private SchemaRegistryServer registry;
-  private Map<String, Object> serde;
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private KafkaTestCluster cluster;
   @TempDir Path tmp;
 
   @BeforeEach
   void startInfrastructure() {
     Stories.checkpoint();
-    kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
-    serde = AvroSerdeConfig.forUrl(registry.url());
-    try (Admin admin = kafka.admin()) {
-      TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
-    }
+    cluster = KafkaTestCluster.start(PARTITIONS);
   }
 
   @AfterEach
   void stopInfrastructure() throws Exception {
-    for (int i = closeAfter.size() - 1; i >= 0; i--) {
-      closeAfter.get(i).close();
-    }
-    closeAfter.clear();
-    if (registry != null) {
-      registry.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private SamplerWorker startWorker(String workerId, BackendFactory backend) {
-    SamplerWorker w = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-        .setSchemaRegistryUrl(registry.url()).setModels(Stories.catalog(MODEL)).optWorkerId(workerId)
+    SamplerWorker w = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
+        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(Stories.catalog(MODEL)).optWorkerId(workerId)
         .optChunkSize(2).optBackendFactory(backend).optPollTimeout(Duration.ofMillis(100))
         .optRetryBackoff(Duration.ofMillis(200)).optTransactionTimeoutMs(10_000)
         // A dead worker (no LeaveGroup) is noticed after the session timeout: the broker's minimum keeps it short.
         .optConsumerConfig(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
         .optConsumerConfig(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500).build(), new SimpleMeterRegistry());
-    closeAfter.add(w);
+    cluster.closeAfter(w);
     return w;
   }
 
@@ -144,20 +113,10 @@ class WorkerAggregatorExactlyOnceTest {
     };
   }
 
-  private void produce(EvalRequest r) {
-    try (KafkaProducer<String, EvalRequest> p = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
-        Topics.EVAL_REQUESTS.valueSerde(serde).serializer())) {
-      p.send(new ProducerRecord<>(Topics.EVAL_REQUESTS.name(), r.getRequestId(), r));
-      p.flush();
-    }
-  }
-
   /** Copies of the request's samples {@code indices} with a foreign score, sent in a transaction that aborts. */
   private void produceAbortedCopies(ScoredSample template, List<Integer> indices) {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-aborted-" + UUID.randomUUID());
-    try (KafkaProducer<String, ScoredSample> p = new KafkaProducer<>(c, new StringSerializer(),
-        Topics.SAMPLES.valueSerde(serde).serializer())) {
+    try (KafkaProducer<String, ScoredSample> p = cluster.producer(Topics.SAMPLES,
+        Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-aborted-" + UUID.randomUUID()))) {
       p.initTransactions();
       p.beginTransaction();
       for (int i : indices) {
@@ -170,55 +129,13 @@ class WorkerAggregatorExactlyOnceTest {
     }
   }
 
-  /** Every committed sample of {@code requestId}, once at least {@code atLeast} are there. */
+  /** Every committed sample of {@code requestId}, once at least {@code atLeast} are there and a quiet second more. */
   private List<ScoredSample> committedSamples(String requestId, int atLeast) {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, ScoredSample> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-        Topics.SAMPLES.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(Topics.SAMPLES.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      List<ScoredSample> seen = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      int quiet = 0;
-      while (seen.size() < atLeast || quiet < 4) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out waiting for " + atLeast + " samples of " + requestId + "; saw "
-              + seen.size());
-        }
-        var recs = consumer.poll(Duration.ofMillis(250));
-        quiet = recs.isEmpty() ? quiet + 1 : 0;
-        for (ConsumerRecord<String, ScoredSample> r : recs) {
-          if (requestId.equals(r.key())) {
-            seen.add(r.value());
-          }
-        }
-      }
-      return seen;
-    }
-  }
-
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static JsonNode getJson(String url) {
-    try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    } catch (Exception e) {
-      return null;
+    try (KafkaTestCluster.Reader<ScoredSample> reader = cluster.readCommitted(Topics.SAMPLES)) {
+      reader.awaitUntil(atLeast + " samples of " + requestId, Duration.ofSeconds(120),
+          seen -> seen.stream().filter(rec -> requestId.equals(rec.key())).count() >= atLeast);
+      reader.drain();
+      return reader.values(rec -> requestId.equals(rec.key()));
     }
   }
 
@@ -234,9 +151,9 @@ class WorkerAggregatorExactlyOnceTest {
   @Test
   void aggregatorCountsEverySampleOnceAfterAWorkerDiesMidRequestAndTheRequestIsResent() throws Exception {
     SamplingBackend model = Models.openBackend(Stories.checkpoint(), Stories.tokenizer());
-    closeAfter.add(model::close);
+    cluster.closeAfter(model::close);
     EvalRequest r = Requests.request("req-kill", MODEL, 6).build();
-    produce(r);
+    cluster.produceRequests(r);
 
     // Worker A commits chunk 0 (greedy, 0, 1) and dies drawing chunk 1.
     SamplerWorker a = startWorker("w-kill", dyingAt(model, 2));
@@ -258,11 +175,12 @@ class WorkerAggregatorExactlyOnceTest {
     assertEquals(4.0, b.metrics().samples(), "B drew only the 4 samples A had not committed");
 
     Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(tmp.resolve("agg"))
+        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
+        .stateDir(tmp.resolve("agg"))
         .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
         .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
         .streamsConfig("num.stream.threads", 1).build());
-    closeAfter.add(agg);
+    cluster.closeAfter(agg);
     agg.awaitRunning(Duration.ofSeconds(60));
     JsonNode bounds = awaitFinal(agg, "req-kill", 6);
     assertEquals(6, bounds.get("targetN").asInt());
@@ -274,7 +192,7 @@ class WorkerAggregatorExactlyOnceTest {
 
     // Re-sending the request makes B produce all 7 samples again: identical ids, counted once.
     double dupBefore = agg.metrics().duplicateCount();
-    produce(r);
+    cluster.produceRequests(r);
     committedSamples("req-kill", 14);
     await("aggregator drops the 6 re-produced samples", Duration.ofSeconds(60),
         () -> agg.metrics().duplicateCount() - dupBefore >= 6);
