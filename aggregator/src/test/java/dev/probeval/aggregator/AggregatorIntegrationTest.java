@@ -220,16 +220,10 @@ class AggregatorIntegrationTest {
     List<EvalRequest> reqs = Records.requests(prefix, model, prompts, n);
     cluster.produce(Topics.EVAL_REQUESTS, reqs, EvalRequest::getRequestId);
     List<ScoredSample> ss = Records.interleavedSamples(reqs);
-    cluster.produce(Topics.SAMPLES, ss, ScoredSample::getRequestId);
-
-    Map<String, JsonNode> expected;
-    JsonNode expectedModel;
-    try (Aggregator uninterrupted = Aggregator.start(config("it2-ref-" + UUID.randomUUID(), "ref").build())) {
-      uninterrupted.awaitRunning(Duration.ofSeconds(60));
-      awaitAllFinal(uninterrupted, model, prompts);
-      expected = finalRequestBounds(uninterrupted, reqs);
-      expectedModel = finalModelBounds(uninterrupted, model);
-    }
+    // Only the first half is on the topic when the first instance stops: the aggregator counts 6,000 samples in
+    // well under one poll of the await below, so with everything produced up front it could finish before it stops.
+    int half = ss.size() / 2;
+    cluster.produce(Topics.SAMPLES, ss.subList(0, half), ScoredSample::getRequestId);
 
     AggregatorConfig cfg = config("it2-restart-" + UUID.randomUUID(), "restart").build();
     double countedBeforeStop;
@@ -240,6 +234,17 @@ class AggregatorIntegrationTest {
       countedBeforeStop = first.metrics().samplesCountedTotal();
     }
     assertTrue(countedBeforeStop < prompts * n, "stopped mid-stream: " + countedBeforeStop + " counted");
+    cluster.produce(Topics.SAMPLES, ss.subList(half, ss.size()), ScoredSample::getRequestId);
+
+    Map<String, JsonNode> expected;
+    JsonNode expectedModel;
+    try (Aggregator uninterrupted = Aggregator.start(config("it2-ref-" + UUID.randomUUID(), "ref").build())) {
+      uninterrupted.awaitRunning(Duration.ofSeconds(60));
+      awaitAllFinal(uninterrupted, model, prompts);
+      expected = finalRequestBounds(uninterrupted, reqs);
+      expectedModel = finalModelBounds(uninterrupted, model);
+    }
+
     try (Aggregator second = Aggregator.start(cfg)) {
       second.awaitRunning(Duration.ofSeconds(60));
       awaitAllFinal(second, model, prompts);
