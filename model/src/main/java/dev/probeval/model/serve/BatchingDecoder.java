@@ -43,10 +43,19 @@ final class BatchingDecoder implements AutoCloseable {
     }
   }
 
-  /** Quiet time after the last arrival that ends the gathering of a batch. */
-  static final long QUIET_MS = 5;
-  /** The longest a batch waits for more calls before it starts. */
-  static final long MAX_GATHER_MS = 50;
+  /**
+   * Quiet time after the last arrival that ends the gathering of a batch. 5 ms split a chunk's concurrent calls into
+   * two batches about every other time on 2 cores (a client thread descheduled for a few ms); 20 ms did not in the
+   * measured runs (docs/benchmarks.md). A lone call pays it once, next to a decode of hundreds of milliseconds.
+   */
+  static final long QUIET_MS = 20;
+  /**
+   * The longest a batch waits for more calls while they keep coming (each within {@link #QUIET_MS} of the last).
+   * A worker's concurrent calls of one chunk take 90-200 ms to arrive over loopback on 2 cores (measured: with
+   * 50 ms, every chunk split into batches of ~40 and ~88 rows, i.e. two decodes); a lone call still waits only
+   * {@link #QUIET_MS}.
+   */
+  static final long MAX_GATHER_MS = 250;
 
   private final SamplingEngine engine;
   private final int maxBatchRows;
