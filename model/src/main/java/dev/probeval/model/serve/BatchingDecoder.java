@@ -171,11 +171,11 @@ final class BatchingDecoder implements AutoCloseable {
 
   /** A sampled batch that greedy job {@code g} can ride in (same prompt, budget and stops; room left), or null. */
   private List<Job> host(Map<Key, List<List<Job>>> byKey, Job g) {
+    Key own = Key.of(g);
     for (Map.Entry<Key, List<List<Job>>> e : byKey.entrySet()) {
       DecodingParams p = e.getKey().params();
-      if (p.isGreedy() || p.adaptive() != null || p.maxNewTokens() != g.params().maxNewTokens()
-          || !p.stopStrings().equals(g.params().stopStrings()) || !Arrays.equals(e.getValue().get(0).get(0).prompt(),
-          g.prompt())) {
+      if (p.isGreedy() || p.adaptive() != null || p.maxNewTokens() != own.params().maxNewTokens()
+          || !p.stopStrings().equals(own.params().stopStrings()) || !e.getKey().prompt().equals(own.prompt())) {
         continue;
       }
       for (List<Job> batch : e.getValue()) {
