@@ -61,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "most top log-probabilities per token (logprobs / top_logprobs) (default: ${DEFAULT-VALUE})")
   int maxLogprobs;
 
+  @Option(names = "--max-queued-calls", defaultValue = "1024", paramLabel = "N",
+      description = "most calls waiting for or in a batch at once; one more is a 429 with Retry-After "
+          + "(default: ${DEFAULT-VALUE})")
+  int maxQueuedCalls;
+
   @Override
   public Integer call() {
     if (maxN < 1) {
@@ -71,6 +76,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (maxLogprobs < 0) {
       throw new UsageException("--max-logprobs must be >= 0, got " + maxLogprobs);
+    }
+    if (maxQueuedCalls < 1) {
+      throw new UsageException("--max-queued-calls must be >= 1, got " + maxQueuedCalls);
     }
     OpenAiServer.Limits limits = new OpenAiServer.Limits(maxN, maxTokens, maxLogprobs);
     if (port < 0 || port > 65535) {
@@ -86,7 +94,8 @@ final class ServeCommand implements Callable<Integer> {
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
       OpenAiServer server;
       try {
-        server = OpenAiServer.builder(lm).modelName(name).host(host).port(port).limits(limits).start();
+        server = OpenAiServer.builder(lm).modelName(name).host(host).port(port).limits(limits)
+            .maxQueuedCalls(maxQueuedCalls).start();
       } catch (RuntimeException e) {
         lm.close();
         throw e;

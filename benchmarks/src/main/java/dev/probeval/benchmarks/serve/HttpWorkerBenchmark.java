@@ -2,6 +2,7 @@ package dev.probeval.benchmarks.serve;
 
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.serve.OpenAiServer;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
@@ -17,7 +18,12 @@ import java.util.List;
  * server merges concurrent calls of one prompt into one batch. Target: the HTTP path at ≥ 0.8× the in-process one.
  * The samples must be the same texts; the benchmark counts the matches.
  *
- * <p>Usage: {@code HttpWorkerBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [chunk] [maxConcurrency]}.
+ * <p>A single request takes about a second, so one run of it is mostly noise on a small machine (decode times of the
+ * same batch varied by ±20 % from run to run): it runs {@code reps} times, each path in turn with a fresh request id,
+ * and the benchmark reports each pair and the median of the per-pair ratios. The queue runs once per path.
+ *
+ * <p>Usage: {@code HttpWorkerBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [chunk] [maxConcurrency]
+ * [reps]}.
  */
 public final class HttpWorkerBenchmark {
   private static final String[] OPENERS = {"Once upon a time", "Tim and his dog", "Mom said", "There was a big tree",
@@ -35,16 +41,18 @@ public final class HttpWorkerBenchmark {
     int queue = args.length > 4 ? Integer.parseInt(args[4]) : 20;
     int chunk = args.length > 5 ? Integer.parseInt(args[5]) : 128;
     int concurrency = args.length > 6 ? Integer.parseInt(args[6]) : 128;
+    int reps = args.length > 7 ? Integer.parseInt(args[7]) : 5;
+    String threads = PyTorchThreads.applyDefault();
     try (CausalLm lm = Models.open(model, tok);
         OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
             .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
             .maxThreads(Math.max(64, concurrency + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
-          + "chunk %d, HTTP maxConcurrency %d, cores %d, java %s%n%n", lm.describe(), n, newTokens, queue, chunk,
-          concurrency, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+          + "chunk %d, HTTP maxConcurrency %d, one request %d times, cores %d, PyTorch threads %s, java %s%n%n",
+          lm.describe(), n, newTokens, queue, chunk, concurrency, reps, Runtime.getRuntime().availableProcessors(),
+          threads, System.getProperty("java.version"));
       ModelSpec http = ModelCatalog.parseEntry("bench=" + server.url() + ",model=bench,maxConcurrency=" + concurrency
           + ",timeout=600s", null);
-      List<ServeBenchmark.Req> one = List.of(new ServeBenchmark.Req("one-0", OPENERS[0]));
       List<ServeBenchmark.Req> many = new ArrayList<>();
       for (int r = 0; r < queue; r++) {
         many.add(new ServeBenchmark.Req("queue-" + r, OPENERS[r % OPENERS.length] + " (" + r + ")"));
@@ -52,20 +60,35 @@ public final class HttpWorkerBenchmark {
       System.out.println("| requests | path | samples | tokens | seconds | samples/s | tokens/s | × in-process worker "
           + "| same texts |");
       System.out.println("|---|---|---|---|---|---|---|---|---|");
+      List<Double> ratios = new ArrayList<>();
       try (WorkerPath local = new WorkerPath(model, tok, chunk);
           WorkerPath remote = new WorkerPath(http, chunk)) {
         // Warm-up at the measured shape: a full chunk also opens the HTTP client's pool of connections (one per
         // concurrent call) and compiles the paths a 129-row batch takes, so the single-request row measures neither.
         local.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), n, newTokens, BASE_SEED);
         remote.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), n, newTokens, BASE_SEED);
-        for (List<ServeBenchmark.Req> reqs : List.of(one, many)) {
-          ServeBenchmark.Result a = local.run(reqs, n, newTokens, BASE_SEED);
-          row(reqs.size(), "worker end to end, in-process DJL backend", a, a, "—");
-          ServeBenchmark.Result b = remote.run(reqs, n, newTokens, BASE_SEED);
-          row(reqs.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call)", b, a,
+        for (int k = 0; k < reps; k++) {
+          // A fresh id per repetition (the worker draws an id once); both paths get the same one, so the same seeds.
+          List<ServeBenchmark.Req> one = List.of(new ServeBenchmark.Req("one-" + k, OPENERS[k % OPENERS.length]));
+          ServeBenchmark.Result a = local.run(one, n, newTokens, BASE_SEED);
+          row(1, "worker end to end, in-process DJL backend", a, a, "—");
+          ServeBenchmark.Result b = remote.run(one, n, newTokens, BASE_SEED);
+          row(1, "worker end to end, HTTP backend → probeval serve (n = 1 per call)", b, a,
               same(a, b) + " / " + b.samples());
+          ratios.add(a.seconds() / b.seconds());
         }
+        ServeBenchmark.Result a = local.run(many, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end, in-process DJL backend", a, a, "—");
+        ServeBenchmark.Result b = remote.run(many, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call)", b, a,
+            same(a, b) + " / " + b.samples());
       }
+      List<Double> sorted = new ArrayList<>(ratios);
+      sorted.sort(null);
+      double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
+          : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+      System.out.printf("%none request, HTTP / in-process over %d interleaved pairs: median %.2f× (min %.2f×, max %.2f×)%n",
+          ratios.size(), median, sorted.get(0), sorted.get(sorted.size() - 1));
     }
   }
 

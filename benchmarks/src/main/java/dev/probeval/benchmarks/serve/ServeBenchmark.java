@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.model.sampling.SamplingEngine;
@@ -63,14 +64,15 @@ public final class ServeBenchmark {
     }
     int reps = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     int chunk = args.length > 7 ? Integer.parseInt(args[7]) : 0;
+    String threads = PyTorchThreads.applyDefault();
     DecodingParams p = DecodingParams.builder().optTemperature(1.0).optTopP(0.9).optMaxNewTokens(newTokens).build();
     try (CausalLm lm = Models.open(model, tok);
         OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
             .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
             .maxThreads(Math.max(64, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1) + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
-          + "cores %d, java %s, best of %d%n%n", lm.describe(), n, newTokens, queue,
-          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), reps);
+          + "cores %d, PyTorch threads %s, java %s, best of %d%n%n", lm.describe(), n, newTokens, queue,
+          Runtime.getRuntime().availableProcessors(), threads, System.getProperty("java.version"), reps);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       SamplingEngine engine = new SamplingEngine(lm);
       // Distinct request ids everywhere: the worker path must see each request once.

@@ -24,8 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A local model behind OpenAI's completions API: {@code GET /v1/models}, {@code POST /v1/completions} and
@@ -76,6 +76,9 @@ public final class OpenAiServer implements AutoCloseable {
   private final long createdAt = System.currentTimeMillis() / 1000;
   private final BatchingDecoder decoder;
   private final WebServer server;
+  private final int maxQueuedCalls;
+  /** Calls admitted and not yet answered (waiting for or in a batch). */
+  private final AtomicInteger queued = new AtomicInteger();
 
   /**
    * What one call may ask for.
@@ -100,6 +103,7 @@ public final class OpenAiServer implements AutoCloseable {
     this.model = b.model;
     this.modelName = b.modelName;
     this.limits = b.limits;
+    this.maxQueuedCalls = b.maxQueuedCalls;
     this.decoder = new BatchingDecoder(new SamplingEngine(model), limits.maxN(), "probeval-serve-decoder");
     try {
       this.server = WebServer.builder("serve").host(b.host).port(b.port).jsonMapper(mapper)
@@ -149,6 +153,11 @@ public final class OpenAiServer implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** Calls admitted and not yet answered: waiting for their batch or in it. */
+  int queuedCalls() {
+    return queued.get();
   }
 
   /** The name clients pass as {@code model}. */
@@ -232,25 +241,42 @@ public final class OpenAiServer implements AutoCloseable {
       stream(ctx, call, rows, top);
       return;
     }
-    List<Sample> samples = await(decoder.submit(prompt, req.decoding(), rows, top, null), chat);
-    ctx.json(response(call, samples));
+    admit(ctx);
+    // Asynchronous: the HTTP thread goes back to Jetty while the call waits for its batch, so concurrent calls
+    // neither hold a thread each nor pass one by one through Jetty's hand-off of a blocked thread's work (measured:
+    // a worker's 128 calls reached the decoder over 108-153 ms with blocking handlers, 51-91 ms without).
+    ctx.future(() -> decoder.submit(prompt, req.decoding(), rows, top, null).handle((samples, err) -> {
+      queued.decrementAndGet();
+      if (err != null) {
+        throw decodeError(unwrap(err), chat);
+      }
+      ctx.json(response(call, samples));
+      return null;
+    }));
+  }
+
+  /**
+   * Counts a call in, or refuses it with 429 and {@code Retry-After} when {@code maxQueuedCalls} are already waiting
+   * or decoding: waiting calls hold no thread, so this bound is what keeps a flood of them from growing the queue
+   * without limit. The HTTP backend retries a 429 after the pause it names.
+   */
+  private void admit(Context ctx) {
+    if (queued.incrementAndGet() > maxQueuedCalls) {
+      queued.decrementAndGet();
+      ctx.header("Retry-After", "1");
+      throw new OpenAiError(429, "requests", null, "rate_limit_exceeded", maxQueuedCalls
+          + " calls are already waiting for the model (the server's --max-queued-calls); retry after a second");
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   /** What one call's response is made from. */
   private record Call(CompletionRequest req, boolean chat, int[] prompt, long seed, String id, long created) {
     int last() {
       return prompt[prompt.length - 1];
-    }
-  }
-
-  private List<Sample> await(CompletableFuture<List<Sample>> f, boolean chat) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OpenAiError(503, "server_error", null, null, "interrupted while decoding");
-    } catch (ExecutionException e) {
-      throw decodeError(e.getCause(), chat);
     }
   }
 
@@ -414,9 +440,13 @@ public final class OpenAiServer implements AutoCloseable {
 
   private void stream(Context ctx, Call call, List<SamplingEngine.Row> rows, int top) throws IOException {
     LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    admit(ctx);
     CompletableFuture<List<Sample>> f = decoder.submit(call.prompt(), call.req().decoding(), rows, top,
         (row, token) -> events.add(new TokenEvent(row, token)));
-    f.whenComplete((s, e) -> events.add(new DoneEvent(s, e)));
+    f.whenComplete((s, e) -> {
+      queued.decrementAndGet();
+      events.add(new DoneEvent(s, e));
+    });
 
     boolean chat = call.chat();
     String object = chat ? "chat.completion.chunk" : "text_completion";
@@ -454,8 +484,7 @@ public final class OpenAiServer implements AutoCloseable {
       done = new DoneEvent(null, new IllegalStateException("interrupted while decoding"));
     }
     if (done.failure() != null) {
-      RuntimeException err = decodeError(done.failure() instanceof java.util.concurrent.CompletionException ce
-          && ce.getCause() != null ? ce.getCause() : done.failure(), chat);
+      RuntimeException err = decodeError(unwrap(done.failure()), chat);
       String message = err.getMessage();
       Map<String, Object> inner = new LinkedHashMap<>();
       inner.put("message", message);
@@ -522,6 +551,7 @@ public final class OpenAiServer implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 8000;
     private int maxThreads = 64;
+    private int maxQueuedCalls = 1024;
     private Limits limits = Limits.DEFAULT;
 
     private Builder(CausalLm model) {
@@ -556,7 +586,22 @@ public final class OpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** HTTP threads, i.e. about how many calls may wait for the decoder at once (default 64). */
+    /**
+     * Most calls waiting for or in a batch at once (default 1024); one more is a 429 with {@code Retry-After: 1}.
+     * Non-streamed calls wait without holding a thread, so this, not {@link #maxThreads}, bounds how many wait.
+     */
+    public Builder maxQueuedCalls(int maxQueuedCalls) {
+      if (maxQueuedCalls < 1) {
+        throw new IllegalArgumentException("max queued calls must be >= 1, got " + maxQueuedCalls);
+      }
+      this.maxQueuedCalls = maxQueuedCalls;
+      return this;
+    }
+
+    /**
+     * HTTP threads (default 64): they parse and answer calls; a non-streamed call waits for its batch without one,
+     * a streamed call holds one while it streams.
+     */
     public Builder maxThreads(int maxThreads) {
       if (maxThreads < 4) {
         throw new IllegalArgumentException("max threads must be >= 4, got " + maxThreads);

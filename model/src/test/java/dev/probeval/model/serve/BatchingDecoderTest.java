@@ -3,6 +3,7 @@ package dev.probeval.model.serve;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.model.Stories260K;
 import dev.probeval.model.llama2c.Llama2cModel;
@@ -52,6 +53,14 @@ class BatchingDecoderTest {
       rows.add(new SamplingEngine.Row(i, 1000L + i, false));
     }
     return new BatchingDecoder.Job(p, params, rows, 0, null, new CompletableFuture<>());
+  }
+
+  @Test
+  void aQuietWaitThatOversleptShouldNotEndTheGathering() {
+    long quiet = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BatchingDecoder.QUIET_MS);
+    assertFalse(BatchingDecoder.stalled(quiet), "a wait of the quiet time is the clients' quiet");
+    assertFalse(BatchingDecoder.stalled(quiet + quiet / 2), "scheduling slack is still quiet");
+    assertTrue(BatchingDecoder.stalled(3 * quiet), "a wait three times as long was a stall of the process");
   }
 
   @Test
