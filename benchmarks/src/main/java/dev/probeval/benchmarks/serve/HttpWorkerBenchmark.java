@@ -23,7 +23,7 @@ import java.util.List;
  * and the benchmark reports each pair and the median of the per-pair ratios. The queue runs once per path.
  *
  * <p>Usage: {@code HttpWorkerBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [chunk] [maxConcurrency]
- * [reps]}.
+ * [reps] [warmups]}.
  */
 public final class HttpWorkerBenchmark {
   private static final String[] OPENERS = {"Once upon a time", "Tim and his dog", "Mom said", "There was a big tree",
@@ -42,14 +42,15 @@ public final class HttpWorkerBenchmark {
     int chunk = args.length > 5 ? Integer.parseInt(args[5]) : 128;
     int concurrency = args.length > 6 ? Integer.parseInt(args[6]) : 128;
     int reps = args.length > 7 ? Integer.parseInt(args[7]) : 5;
+    int warmups = args.length > 8 ? Integer.parseInt(args[8]) : 10;
     String threads = PyTorchThreads.applyDefault();
     try (CausalLm lm = Models.open(model, tok);
         OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
             .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
             .maxThreads(Math.max(64, concurrency + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
-          + "chunk %d, HTTP maxConcurrency %d, one request %d times, cores %d, PyTorch threads %s, java %s%n%n",
-          lm.describe(), n, newTokens, queue, chunk, concurrency, reps, Runtime.getRuntime().availableProcessors(),
+          + "chunk %d, HTTP maxConcurrency %d, %d warm-up requests, one request %d times, cores %d, PyTorch threads %s, java %s%n%n",
+          lm.describe(), n, newTokens, queue, chunk, concurrency, warmups, reps, Runtime.getRuntime().availableProcessors(),
           threads, System.getProperty("java.version"));
       ModelSpec http = ModelCatalog.parseEntry("bench=" + server.url() + ",model=bench,maxConcurrency=" + concurrency
           + ",timeout=600s", null);
@@ -61,12 +62,19 @@ public final class HttpWorkerBenchmark {
           + "| same texts |");
       System.out.println("|---|---|---|---|---|---|---|---|---|");
       List<Double> ratios = new ArrayList<>();
+      double queueRatio;
       try (WorkerPath local = new WorkerPath(model, tok, chunk);
           WorkerPath remote = new WorkerPath(http, chunk)) {
-        // Warm-up at the measured shape: a full chunk also opens the HTTP client's pool of connections (one per
-        // concurrent call) and compiles the paths a 129-row batch takes, so the single-request row measures neither.
-        local.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), n, newTokens, BASE_SEED);
-        remote.run(List.of(new ServeBenchmark.Req("warm", "Warm up")), n, newTokens, BASE_SEED);
+        // Warm-up at the measured shape (default 10 requests per path), as a worker that has served a while: it opens
+        // the HTTP client's pool of connections (one per concurrent call) and lets the JIT compile the per-call Java
+        // code of both HTTP ends. After one warm-up request a chunk's 128 calls took 75-200 ms to reach serve; the
+        // same 128 calls in a loop of a warmed JVM take 14-18 ms, so one warm-up request measured unoptimised code.
+        List<ServeBenchmark.Req> warm = new ArrayList<>();
+        for (int w = 0; w < warmups; w++) {
+          warm.add(new ServeBenchmark.Req("warm-" + w, "Warm up (" + w + ")"));
+        }
+        local.run(warm, n, newTokens, BASE_SEED);
+        remote.run(warm, n, newTokens, BASE_SEED);
         for (int k = 0; k < reps; k++) {
           // A fresh id per repetition (the worker draws an id once); both paths get the same one, so the same seeds.
           List<ServeBenchmark.Req> one = List.of(new ServeBenchmark.Req("one-" + k, OPENERS[k % OPENERS.length]));
@@ -77,11 +85,23 @@ public final class HttpWorkerBenchmark {
               same(a, b) + " / " + b.samples());
           ratios.add(a.seconds() / b.seconds());
         }
-        ServeBenchmark.Result a = local.run(many, n, newTokens, BASE_SEED);
-        row(many.size(), "worker end to end, in-process DJL backend", a, a, "—");
-        ServeBenchmark.Result b = remote.run(many, n, newTokens, BASE_SEED);
-        row(many.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call)", b, a,
-            same(a, b) + " / " + b.samples());
+        // The queue twice, in the order in-process, HTTP, HTTP, in-process (each pair on its own request ids): the
+        // machine's speed drifts by 10-20 % over the ~20 s a queue takes, and this order cancels a linear drift.
+        List<ServeBenchmark.Req> second = new ArrayList<>();
+        for (ServeBenchmark.Req r : many) {
+          second.add(new ServeBenchmark.Req(r.id() + "-b", r.prompt()));
+        }
+        ServeBenchmark.Result a1 = local.run(many, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end, in-process DJL backend (1st)", a1, a1, "—");
+        ServeBenchmark.Result b1 = remote.run(many, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call) (1st)", b1, a1,
+            same(a1, b1) + " / " + b1.samples());
+        ServeBenchmark.Result b2 = remote.run(second, n, newTokens, BASE_SEED);
+        ServeBenchmark.Result a2 = local.run(second, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end, HTTP backend → probeval serve (n = 1 per call) (2nd)", b2, a2,
+            same(a2, b2) + " / " + b2.samples());
+        row(many.size(), "worker end to end, in-process DJL backend (2nd)", a2, a2, "—");
+        queueRatio = (a1.seconds() + a2.seconds()) / (b1.seconds() + b2.seconds());
       }
       List<Double> sorted = new ArrayList<>(ratios);
       sorted.sort(null);
@@ -89,6 +109,8 @@ public final class HttpWorkerBenchmark {
           : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
       System.out.printf("%none request, HTTP / in-process over %d interleaved pairs: median %.2f× (min %.2f×, max %.2f×)%n",
           ratios.size(), median, sorted.get(0), sorted.get(sorted.size() - 1));
+      System.out.printf("queue of %d, HTTP / in-process over both runs (in-process, HTTP, HTTP, in-process): %.2f×%n",
+          queue, queueRatio);
     }
   }
 

@@ -19,6 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +37,8 @@ import java.util.concurrent.Future;
  * runs on the same requests too.
  *
  * <p>Usage: {@code ServeBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [concurrency,...] [reps]
- * [workerChunk, 0 = no worker]}.
+ * [workerChunk, 0 = no worker] [warm-up requests per path] [single-request rounds]}. The queue's rows are
+ * the best of {@code reps}; the single request's the median of {@code rounds} interleaved rounds.
  */
 public final class ServeBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +67,8 @@ public final class ServeBenchmark {
     }
     int reps = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     int chunk = args.length > 7 ? Integer.parseInt(args[7]) : 0;
+    int warmups = args.length > 8 ? Integer.parseInt(args[8]) : 10;
+    int rounds = args.length > 9 ? Integer.parseInt(args[9]) : 5;
     String threads = PyTorchThreads.applyDefault();
     DecodingParams p = DecodingParams.builder().optTemperature(1.0).optTopP(0.9).optMaxNewTokens(newTokens).build();
     try (CausalLm lm = Models.open(model, tok);
@@ -71,45 +76,107 @@ public final class ServeBenchmark {
             .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
             .maxThreads(Math.max(64, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1) + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
-          + "cores %d, PyTorch threads %s, java %s, best of %d%n%n", lm.describe(), n, newTokens, queue,
-          Runtime.getRuntime().availableProcessors(), threads, System.getProperty("java.version"), reps);
+          + "cores %d, PyTorch threads %s, java %s, best of %d, %d warm-up requests per path%n%n", lm.describe(), n,
+          newTokens, queue, Runtime.getRuntime().availableProcessors(), threads, System.getProperty("java.version"),
+          reps, warmups);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       SamplingEngine engine = new SamplingEngine(lm);
       // Distinct request ids everywhere: the worker path must see each request once.
-      List<Req> one = List.of(new Req("one-0", OPENERS[0]));
-      List<Req> many = new ArrayList<>();
-      for (int r = 0; r < queue; r++) {
-        many.add(new Req("queue-" + r, OPENERS[r % OPENERS.length]));
+      // Warm-up of every path at the measured shape (default 10 requests, 7-10 s each), as a process that has served
+      // a while: the per-sample Java code (HTTP ends, scoring, Avro, Kafka sends) runs ~128 times per request and the
+      // JIT's optimising tier takes thousands of calls, so a single measured request of ~1 s would otherwise pay for
+      // compilation in the paths that have the most Java code.
+      List<Req> warm = new ArrayList<>();
+      for (int w = 0; w < warmups; w++) {
+        warm.add(new Req("warm-" + w, "Warm up (" + w + ")"));
       }
       WorkerPath worker = chunk > 0 ? new WorkerPath(model, tok, chunk) : null;
       if (worker != null) {
-        worker.run(List.of(new Req("warm-worker", "Warm up")), Math.min(n, 16), newTokens, BASE_SEED);
+        worker.run(warm, n, newTokens, BASE_SEED);
       }
-      // Warm-up: JIT, native kernels, HTTP connections.
-      engine(engine, List.of(new Req("warm", "Warm up")), Math.min(n, 16), p);
-      perCall(http, server, List.of(new Req("warm", "Warm up")), Math.min(n, 16), newTokens);
-      perSample(http, server, List.of(new Req("warm", "Warm up")), Math.min(n, 16), newTokens, 8);
+      engine(engine, warm, n, p);
+      perCall(http, server, warm, n, newTokens);
+      for (int c : concurrency) {
+        perSample(http, server, warm, n, newTokens, c);
+      }
 
       System.out.println("| requests | path | calls | samples | tokens | seconds | samples/s | tokens/s | × engine "
           + "| same tokens as engine |");
       System.out.println("|---|---|---|---|---|---|---|---|---|---|");
-      for (List<Req> reqs : List.of(one, many)) {
-        Result base = best(reps, () -> engine(engine, reqs, n, p));
-        row(reqs.size(), "engine alone (one batched call per request)", reqs.size(), base, base, null);
-        Result call = best(reps, () -> perCall(http, server, reqs, n, newTokens));
-        row(reqs.size(), "serve, one call per request (n = " + n + ", seed = request's)", reqs.size(), call, base,
-            "n/a (rows seeded from the call's seed)");
+      // One request takes about a second, so one run of it is mostly noise here: `rounds` rounds, every path in turn
+      // on the round's own request id (so the same seeds in all paths), and the median of each path's times.
+      List<Result> eng = new ArrayList<>();
+      List<Result> call = new ArrayList<>();
+      Map<Integer, List<Result>> per = new TreeMap<>();
+      Map<Integer, Long> perSame = new TreeMap<>();
+      List<Result> work = new ArrayList<>();
+      long workSame = 0;
+      List<Double> workRatios = new ArrayList<>();
+      for (int k = 0; k < rounds; k++) {
+        List<Req> one = List.of(new Req("one-" + k, OPENERS[k % OPENERS.length]));
+        Result base = engine(engine, one, n, p);
+        eng.add(base);
+        call.add(perCall(http, server, one, n, newTokens));
         for (int c : concurrency) {
-          Result s = best(reps, () -> perSample(http, server, reqs, n, newTokens, c));
-          row(reqs.size(), "serve, one call per sample (n = 1, seed = sample's), " + c + " concurrent",
-              reqs.size() * n, s, base, same(base, s) + " / " + s.samples());
+          Result x = perSample(http, server, one, n, newTokens, c);
+          per.computeIfAbsent(c, key -> new ArrayList<>()).add(x);
+          perSame.merge(c, same(base, x), Long::sum);
         }
         if (worker != null) {
-          // Once per request set: the worker sees each request id once (a redelivered id is not drawn again).
-          Result w = worker.run(reqs, n, newTokens, BASE_SEED);
-          row(reqs.size(), "worker end to end (embedded broker, chunk " + chunk + ", scored, committed)",
-              reqs.size(), w, base, same(base, w) + " / " + w.samples());
+          Result w = worker.run(one, n, newTokens, BASE_SEED);
+          work.add(w);
+          workSame += same(base, w);
+          workRatios.add(base.seconds() / w.seconds());
         }
+      }
+      String of = " (median of " + rounds + ")";
+      Result base1 = median(eng);
+      row(1, "engine alone (one batched call per request)" + of, 1, base1, base1, null);
+      row(1, "serve, one call per request (n = " + n + ", seed = request's)" + of, 1, median(call), base1,
+          "n/a (rows seeded from the call's seed)");
+      for (int c : concurrency) {
+        row(1, "serve, one call per sample (n = 1, seed = sample's), " + c + " concurrent" + of, n,
+            median(per.get(c)), base1, perSame.get(c) + " / " + (long) rounds * n);
+      }
+      if (worker != null) {
+        row(1, "worker end to end (embedded broker, chunk " + chunk + ", scored, committed)" + of, 1, median(work),
+            base1, workSame + " / " + (long) rounds * n);
+      }
+      List<Req> many = new ArrayList<>();
+      for (int r = 0; r < queue; r++) {
+        many.add(new Req("queue-" + r, OPENERS[r % OPENERS.length]));
+      }
+      Result base = best(reps, () -> engine(engine, many, n, p));
+      row(many.size(), "engine alone (one batched call per request)", many.size(), base, base, null);
+      Result perRequest = best(reps, () -> perCall(http, server, many, n, newTokens));
+      row(many.size(), "serve, one call per request (n = " + n + ", seed = request's)", many.size(), perRequest, base,
+          "n/a (rows seeded from the call's seed)");
+      for (int c : concurrency) {
+        Result x = best(reps, () -> perSample(http, server, many, n, newTokens, c));
+        row(many.size(), "serve, one call per sample (n = 1, seed = sample's), " + c + " concurrent",
+            many.size() * n, x, base, same(base, x) + " / " + x.samples());
+      }
+      if (worker != null) {
+        // Once per id set: the worker sees each request id once (a redelivered id is not drawn again). A second set
+        // runs worker first, then the engine, so the two pairs together cancel a linear drift of the machine's speed
+        // (10-20 % over the minutes a run takes).
+        Result w = worker.run(many, n, newTokens, BASE_SEED);
+        row(many.size(), "worker end to end (embedded broker, chunk " + chunk + ", scored, committed)",
+            many.size(), w, base, same(base, w) + " / " + w.samples());
+        List<Req> second = new ArrayList<>();
+        for (Req r : many) {
+          second.add(new Req(r.id() + "-b", r.prompt()));
+        }
+        Result w2 = worker.run(second, n, newTokens, BASE_SEED);
+        Result base2 = engine(engine, second, n, p);
+        row(many.size(), "worker end to end, 2nd id set (run before its engine row)", many.size(), w2, base2,
+            same(base2, w2) + " / " + w2.samples());
+        row(many.size(), "engine alone, 2nd id set", many.size(), base2, base2, null);
+        System.out.printf("%nqueue of %d, worker end to end / engine alone over both id sets (engine, worker, worker, "
+            + "engine): %.2f×%n", many.size(), (base.seconds() + base2.seconds()) / (w.seconds() + w2.seconds()));
+        workRatios.sort(null);
+        System.out.printf("%none request, worker end to end / engine alone per round: %s%n", workRatios.stream()
+            .map(x -> String.format("%.2f×", x)).toList());
       }
       if (worker != null) {
         worker.close();
@@ -119,6 +186,13 @@ public final class ServeBenchmark {
 
   interface Run {
     Result run() throws Exception;
+  }
+
+  /** The run of median time (the upper middle one for an even count). */
+  private static Result median(List<Result> runs) {
+    List<Result> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Result::seconds));
+    return sorted.get(sorted.size() / 2);
   }
 
   private static Result best(int reps, Run r) throws Exception {

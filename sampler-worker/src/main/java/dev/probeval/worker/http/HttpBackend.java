@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -150,8 +151,19 @@ public final class HttpBackend implements SamplingBackend {
     }
     ExecutorCompletionService<List<GeneratedSample>> done = new ExecutorCompletionService<>(pool);
     List<Future<List<GeneratedSample>>> futures = new ArrayList<>(calls.size());
-    for (Call c : calls) {
-      futures.add(done.submit(() -> execute(req, c)));
+    // The calls start together, once all are queued: a woken pool thread preempts this one on a small machine, so
+    // without the gate the first dozen calls went out, then this thread got the core back and queued the rest, and
+    // the gap between the two groups could exceed a batching server's gathering time (two batches instead of one).
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      for (Call c : calls) {
+        futures.add(done.submit(() -> {
+          go.await();
+          return execute(req, c);
+        }));
+      }
+    } finally {
+      go.countDown();
     }
     List<GeneratedSample> out = new ArrayList<>(req.count() + 1);
     try {
