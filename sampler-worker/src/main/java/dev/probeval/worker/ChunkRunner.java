@@ -207,9 +207,11 @@ final class ChunkRunner {
           + "' (" + vr.model() + ") cannot be opened: " + e.getMessage(), e);
     }
     List<GeneratedSample> generated;
+    long g0 = System.nanoTime();
     try {
       generated = backend.generate(new GenerationRequest(vr.requestId(), vr.request().getPrompt(),
           chunk.firstIndex(), chunk.count(), vr.decoding(), vr.baseSeed(), chunk.includeGreedy()));
+      metrics.generated(Duration.ofNanos(System.nanoTime() - g0));
     } catch (EndpointUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {

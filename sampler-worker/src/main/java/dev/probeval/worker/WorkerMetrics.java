@@ -29,6 +29,7 @@ public final class WorkerMetrics {
   private final Counter requestsResumed;
   private final Counter chunks;
   private final Timer chunkDuration;
+  private final Timer generateDuration;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Counter chunksDeferred;
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
@@ -49,6 +50,9 @@ public final class WorkerMetrics {
     chunks = Counter.builder("probeval.worker.chunks").description("Chunk transactions committed").register(registry);
     chunkDuration = Timer.builder("probeval.worker.chunk.duration")
         .description("Wall time of one chunk: generate, score, produce, commit").register(registry);
+    generateDuration = Timer.builder("probeval.worker.generate.duration")
+        .description("Wall time of the sampling backend's draw of one chunk (the rest of a chunk's time is the "
+            + "worker's own: scoring, serialising, producing, committing)").register(registry);
     Gauge.builder("probeval.worker.requests.in.flight", inFlight, AtomicInteger::get)
         .description("Requests started and not yet completed").register(registry);
     chunksDeferred = Counter.builder("probeval.worker.chunks.deferred")
@@ -78,6 +82,11 @@ public final class WorkerMetrics {
     if (completed) {
       requestsCompleted.increment();
     }
+  }
+
+  /** One chunk's draw by the backend took {@code took} (counted whether or not the chunk then commits). */
+  void generated(Duration took) {
+    generateDuration.record(took);
   }
 
   void chunkCommitted(int sampledCount, int greedyCount, long tokenCount, Duration took) {

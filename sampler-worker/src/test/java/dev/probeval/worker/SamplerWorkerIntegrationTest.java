@@ -240,6 +240,14 @@ class SamplerWorkerIntegrationTest {
     assertEquals(7, got.stream().map(ScoredSample::getSampleId).distinct().count());
     assertSamplesMatchDirectDraw(got, directDraw(r), "w-slow");
     assertEquals(0.0, worker.metrics().errors(WorkerMetrics.KAFKA_ERROR), "no fenced or failed commit");
+    // The backend's share of each chunk is timed apart from the chunk: 6 draws of at least 500 ms, inside the chunks.
+    io.micrometer.core.instrument.Timer draws = worker.meterRegistry().get("probeval.worker.generate.duration").timer();
+    io.micrometer.core.instrument.Timer chunks = worker.meterRegistry().get("probeval.worker.chunk.duration").timer();
+    assertEquals(6, draws.count());
+    assertEquals(6, chunks.count());
+    assertTrue(draws.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) >= 6 * 500, draws.toString());
+    assertTrue(draws.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)
+        <= chunks.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS), "a draw is part of its chunk");
   }
 
   /** The real model behind a backend that takes {@code delayMs} longer per chunk: a test double at the factory seam. */

@@ -63,7 +63,7 @@ public final class HttpWorkerBenchmark {
       System.out.println("|---|---|---|---|---|---|---|---|---|");
       List<Double> ratios = new ArrayList<>();
       double queueRatio;
-      try (WorkerPath local = new WorkerPath(model, tok, chunk);
+      try (WorkerPath local = new WorkerPath(lm, chunk);
           WorkerPath remote = new WorkerPath(http, chunk)) {
         // Warm-up at the measured shape (default 10 requests per path), as a worker that has served a while: it opens
         // the HTTP client's pool of connections (one per concurrent call) and lets the JIT compile the per-call Java

@@ -90,7 +90,7 @@ public final class ServeBenchmark {
       for (int w = 0; w < warmups; w++) {
         warm.add(new Req("warm-" + w, "Warm up (" + w + ")"));
       }
-      WorkerPath worker = chunk > 0 ? new WorkerPath(model, tok, chunk) : null;
+      WorkerPath worker = chunk > 0 ? new WorkerPath(lm, chunk) : null;
       if (worker != null) {
         worker.run(warm, n, newTokens, BASE_SEED);
       }
@@ -112,6 +112,8 @@ public final class ServeBenchmark {
       List<Result> work = new ArrayList<>();
       long workSame = 0;
       List<Double> workRatios = new ArrayList<>();
+      List<WorkerPath.Shares> oneShares = new ArrayList<>();
+      List<Double> oneE2e = new ArrayList<>();
       for (int k = 0; k < rounds; k++) {
         List<Req> one = List.of(new Req("one-" + k, OPENERS[k % OPENERS.length]));
         Result base = engine(engine, one, n, p);
@@ -124,6 +126,8 @@ public final class ServeBenchmark {
         }
         if (worker != null) {
           Result w = worker.run(one, n, newTokens, BASE_SEED);
+          oneShares.add(worker.lastShares());
+          oneE2e.add(w.seconds());
           work.add(w);
           workSame += same(base, w);
           workRatios.add(base.seconds() / w.seconds());
@@ -161,6 +165,7 @@ public final class ServeBenchmark {
         // runs worker first, then the engine, so the two pairs together cancel a linear drift of the machine's speed
         // (10-20 % over the minutes a run takes).
         Result w = worker.run(many, n, newTokens, BASE_SEED);
+        WorkerPath.Shares queueShares = worker.lastShares();
         row(many.size(), "worker end to end (embedded broker, chunk " + chunk + ", scored, committed)",
             many.size(), w, base, same(base, w) + " / " + w.samples());
         List<Req> second = new ArrayList<>();
@@ -177,6 +182,17 @@ public final class ServeBenchmark {
         workRatios.sort(null);
         System.out.printf("%none request, worker end to end / engine alone per round: %s%n", workRatios.stream()
             .map(x -> String.format("%.2f×", x)).toList());
+        // The worker's own timers: not a ratio of two noisy runs but the split of the same chunks' wall time.
+        double chunkS = oneShares.stream().mapToDouble(WorkerPath.Shares::chunkSeconds).sum();
+        double drawS = oneShares.stream().mapToDouble(WorkerPath.Shares::drawSeconds).sum();
+        double e2eS = oneE2e.stream().mapToDouble(Double::doubleValue).sum();
+        System.out.printf("worker's own time (scoring, serialising, producing, committing), from its timers: one "
+            + "request %.1f ms per chunk = %.1f %% of its chunk time (%d rounds; end to end %.1f ms per request "
+            + "beyond its chunk: request poll and consumer visibility); queue of %d %.1f ms per chunk = %.1f %% "
+            + "(%d chunks)%n", 1000 * (chunkS - drawS) / oneShares.size(), 100 * (chunkS - drawS) / chunkS,
+            oneShares.size(), 1000 * (e2eS - chunkS) / oneShares.size(), many.size(),
+            1000 * (queueShares.chunkSeconds() - queueShares.drawSeconds()) / queueShares.chunks(),
+            queueShares.ownPercent(), queueShares.chunks());
       }
       if (worker != null) {
         worker.close();

@@ -11,10 +11,17 @@ import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.registry.server.SchemaRegistryServer;
 import dev.probeval.serde.AvroSerdeConfig;
+import dev.probeval.model.CausalLm;
+import dev.probeval.model.backend.DjlBackend;
+import dev.probeval.model.backend.GeneratedSample;
+import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.SamplingBackend;
+import dev.probeval.worker.BackendFactory;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +31,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,8 +43,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The worker end to end, in-process: an embedded KRaft broker, the project's registry, one {@link SamplerWorker}
- * with the DJL backend; a batch of requests is produced and the clock stops once every scored sample is visible to a
- * {@code read_committed} consumer (so generation, scoring, serialisation and the transactions are all inside).
+ * with the DJL or HTTP backend; a batch of requests is produced and the clock stops once the worker has committed
+ * the last chunk's transaction (so polling, generation, scoring, serialisation and the transactions are all inside);
+ * a {@code read_committed} consumer then reads every sample back, untimed.
  */
 final class WorkerPath implements AutoCloseable {
   private static final int PARTITIONS = 3;
@@ -46,13 +55,45 @@ final class WorkerPath implements AutoCloseable {
   private final SamplerWorker worker;
   private final KafkaProducer<String, EvalRequest> producer;
   private final KafkaConsumer<String, ScoredSample> consumer;
+  private final int chunkSize;
 
-  WorkerPath(Path model, Path tokenizer, int chunkSize) {
-    this(new ModelSpec("bench", model, tokenizer), chunkSize);
+  /**
+   * A worker serving version {@code bench} in process on {@code shared}, the model instance the other paths of the
+   * benchmark use (not closed here). Two loads of the same checkpoint decoded at speeds up to 15-20 % apart for a
+   * whole run (memory placement), which would otherwise show up as a difference between the paths.
+   */
+  WorkerPath(CausalLm shared, int chunkSize) {
+    this(new ModelSpec("bench", Path.of("shared-model-instance"), null), chunkSize, new BackendFactory() {
+      @Override
+      public SamplingBackend open(ModelSpec spec) {
+        DjlBackend inner = new DjlBackend(shared);
+        return new SamplingBackend() {
+          @Override
+          public List<GeneratedSample> generate(GenerationRequest req) {
+            return inner.generate(req);
+          }
+
+          @Override
+          public String describe() {
+            return inner.describe();
+          }
+
+          @Override
+          public void close() {
+            // the benchmark owns the model
+          }
+        };
+      }
+    });
   }
 
   /** A worker serving version {@code bench} as {@code spec} says (a local model, or an HTTP endpoint). */
   WorkerPath(ModelSpec spec, int chunkSize) {
+    this(spec, chunkSize, BackendFactory.standard());
+  }
+
+  private WorkerPath(ModelSpec spec, int chunkSize, BackendFactory backends) {
+    this.chunkSize = chunkSize;
     kafka = EmbeddedKafka.builder().build();
     registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
     serde = AvroSerdeConfig.forUrl(registry.url());
@@ -62,7 +103,7 @@ final class WorkerPath implements AutoCloseable {
     WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
         .setSchemaRegistryUrl(registry.url())
         .setModels(ModelCatalog.of(List.of(spec)))
-        .optChunkSize(chunkSize).optPollTimeout(Duration.ofMillis(50)).build();
+        .optChunkSize(chunkSize).optPollTimeout(Duration.ofMillis(50)).optBackendFactory(backends).build();
     worker = SamplerWorker.start(cfg);
     producer = new KafkaProducer<>(kafka.clientConfig(), new StringSerializer(),
         Topics.EVAL_REQUESTS.valueSerde(serde).serializer());
@@ -95,7 +136,32 @@ final class WorkerPath implements AutoCloseable {
    * Produces the requests and waits until all their samples are committed; returns seconds, tokens and each
    * request's texts by sample index.
    */
-  ServeBenchmark.Result run(List<ServeBenchmark.Req> reqs, int n, int newTokens, long seed) {
+  /**
+   * Where the worker's time went in the last {@link #run}: its chunks' wall time, and within it the backend's draws
+   * (the rest is the worker's own: scoring, serialising, producing, committing), from the worker's own timers.
+   */
+  record Shares(int chunks, double chunkSeconds, double drawSeconds) {
+    double ownPercent() {
+      return 100 * (chunkSeconds - drawSeconds) / chunkSeconds;
+    }
+  }
+
+  private Shares last;
+
+  Shares lastShares() {
+    return last;
+  }
+
+  private Timer timer(String name) {
+    return worker.meterRegistry().get(name).timer();
+  }
+
+  ServeBenchmark.Result run(List<ServeBenchmark.Req> reqs, int n, int newTokens, long seed) throws InterruptedException {
+    Timer chunkTimer = timer("probeval.worker.chunk.duration");
+    long chunks0 = chunkTimer.count();
+    double chunk0 = chunkTimer.totalTime(TimeUnit.SECONDS);
+    double draw0 = timer("probeval.worker.generate.duration").totalTime(TimeUnit.SECONDS);
+    long expected = chunks0 + (long) reqs.size() * ((n + chunkSize - 1) / chunkSize);
     Map<String, String[]> texts = new HashMap<>();
     Set<String> seen = new HashSet<>();
     long t0 = System.nanoTime();
@@ -106,13 +172,27 @@ final class WorkerPath implements AutoCloseable {
           seed)));
     }
     producer.flush();
-    long tokens = 0;
     long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+    // The clock stops when the worker's last chunk transaction has committed: its chunk timer is recorded right
+    // after commitTransaction returns. Watching that in-process costs nothing; a read_committed consumer polling
+    // meanwhile would either add its fetch wait (Kafka's default 500 ms: 50-150 ms late) or, polling every few ms,
+    // take CPU from the draw it is timing. The consumer reads the samples afterwards, to check them.
+    while (chunkTimer.count() < expected) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("worker path: timed out with " + (chunkTimer.count() - chunks0)
+            + " chunks committed");
+      }
+      Thread.sleep(1);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    last = new Shares((int) (chunkTimer.count() - chunks0), chunkTimer.totalTime(TimeUnit.SECONDS) - chunk0,
+        timer("probeval.worker.generate.duration").totalTime(TimeUnit.SECONDS) - draw0);
+    long tokens = 0;
     while (seen.size() < reqs.size() * n) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("worker path: timed out with " + seen.size() + " samples");
+        throw new IllegalStateException("worker path: committed samples not visible, " + seen.size() + " read");
       }
-      for (var rec : consumer.poll(Duration.ofMillis(20))) {
+      for (var rec : consumer.poll(Duration.ofMillis(100))) {
         ScoredSample s = rec.value();
         if (s.getRecordType() != ScoredRecordType.SAMPLE) {
           throw new IllegalStateException("worker rejected " + s.getRequestId() + ": " + s.getRejectionMessage());
@@ -124,7 +204,6 @@ final class WorkerPath implements AutoCloseable {
         }
       }
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
     List<List<String>> out = new ArrayList<>();
     for (ServeBenchmark.Req r : reqs) {
       out.add(List.of(texts.get(r.id())));
