@@ -188,7 +188,7 @@ public final class ServeBenchmark {
         double e2eS = oneE2e.stream().mapToDouble(Double::doubleValue).sum();
         System.out.printf("worker's own time (scoring, serialising, producing, committing), from its timers: one "
             + "request %.1f ms per chunk = %.1f %% of its chunk time (%d rounds; end to end %.1f ms per request "
-            + "beyond its chunk: request poll and consumer visibility); queue of %d %.1f ms per chunk = %.1f %% "
+            + "beyond its chunk: producing the request, the worker's poll, starting the request); queue of %d %.1f ms per chunk = %.1f %% "
             + "(%d chunks)%n", 1000 * (chunkS - drawS) / oneShares.size(), 100 * (chunkS - drawS) / chunkS,
             oneShares.size(), 1000 * (e2eS - chunkS) / oneShares.size(), many.size(),
             1000 * (queueShares.chunkSeconds() - queueShares.drawSeconds()) / queueShares.chunks(),

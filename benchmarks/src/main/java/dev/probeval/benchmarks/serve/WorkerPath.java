@@ -176,13 +176,14 @@ final class WorkerPath implements AutoCloseable {
     // The clock stops when the worker's last chunk transaction has committed: its chunk timer is recorded right
     // after commitTransaction returns. Watching that in-process costs nothing; a read_committed consumer polling
     // meanwhile would either add its fetch wait (Kafka's default 500 ms: 50-150 ms late) or, polling every few ms,
-    // take CPU from the draw it is timing. The consumer reads the samples afterwards, to check them.
+    // take CPU from the draw it is timing. The consumer reads the samples afterwards, to check them. (Checked every
+    // 5 ms: that much resolution, and few enough wake-ups not to disturb the draw either.)
     while (chunkTimer.count() < expected) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("worker path: timed out with " + (chunkTimer.count() - chunks0)
             + " chunks committed");
       }
-      Thread.sleep(1);
+      Thread.sleep(5);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     last = new Shares((int) (chunkTimer.count() - chunks0), chunkTimer.totalTime(TimeUnit.SECONDS) - chunk0,
