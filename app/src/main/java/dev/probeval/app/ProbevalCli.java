@@ -133,8 +133,6 @@ public final class ProbevalCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    // Before any command loads a model: DJL reads the thread count once, when the engine starts.
-    dev.probeval.model.backend.PyTorchThreads.applyDefault();
     System.exit(commandLine().execute(args));
   }
 }

@@ -2,6 +2,7 @@ package dev.probeval.app;
 
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.gpt.GptModel;
 import dev.probeval.model.serve.OpenAiServer;
 import java.io.IOException;
@@ -68,6 +69,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Before the model loads (DJL reads the thread count once): this service shares its process with Kafka clients
+    // and HTTP threads, so PyTorch keeps off one core (PyTorchThreads).
+    PyTorchThreads.applyDefault();
     if (maxN < 1) {
       throw new UsageException("--max-n must be >= 1, got " + maxN);
     }

@@ -1,5 +1,6 @@
 package dev.probeval.app;
 
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
 import dev.probeval.worker.SamplerWorker;
@@ -92,6 +93,9 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Before the model loads (DJL reads the thread count once): this service shares its process with Kafka clients
+    // and HTTP threads, so PyTorch keeps off one core (PyTorchThreads).
+    PyTorchThreads.applyDefault();
     WorkerConfig config = config();
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> starter.apply(config));
   }
