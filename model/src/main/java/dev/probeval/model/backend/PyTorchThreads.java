@@ -4,8 +4,8 @@ package dev.probeval.model.backend;
  * The serving commands' default for PyTorch's intra-op threads ({@code ai.djl.pytorch.num_threads}, read once when
  * DJL loads the engine): one per core but one, at least one, so the process's other threads (Kafka clients, HTTP,
  * scoring) keep a core instead of preempting PyTorch mid-step. {@code worker} and {@code serve} apply it; training and
- * the demo keep DJL's default of one per core, because training's larger matmuls use every core (the demo's first
- * run, which trains the lab, took 4 min 42 s with one thread on 2 cores against 3 min 23 s with two).
+ * the demo keep DJL's default of one per core, because training's larger matmuls use every core (on 2 cores the lab's
+ * base model trained its 600 steps in 91 s with one thread and 50 s with two).
  *
  * <p>Measured on 2 cores (docs/benchmarks.md, issue 13): stories260K decoded 9,202 tokens/s with one thread and
  * 6,152-7,368 with two, and the in-process worker end to end ran at 0.95-0.99x the engine's speed with one thread
