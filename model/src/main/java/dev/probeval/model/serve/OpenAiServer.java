@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Limits.</b> {@code n}, {@code max_tokens} and the number of top log-probabilities are capped by
  * {@link Limits}; a larger value is a 400 naming the parameter, so no allocation is sized by a client's number beyond
  * them. The token budget is further cut to what the model's context leaves after the prompt (the choice then ends
- * with {@code length}).
+ * with {@code length}). A non-streamed call waits for its batch without holding an HTTP thread; at most
+ * {@link Builder#maxQueuedCalls} calls wait or decode at once, one more is a 429 with {@code Retry-After: 1}.
  */
 public final class OpenAiServer implements AutoCloseable {
   /** Response header that reports the seed a call was decoded with. */
