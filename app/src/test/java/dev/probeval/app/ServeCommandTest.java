@@ -48,6 +48,9 @@ class ServeCommandTest {
     CliResult t = CliResult.run("serve", "--model", dir.toString(), "--max-tokens", "-3");
     assertEquals(2, t.code());
     assertEquals("probeval serve: --max-tokens must be >= 1, got -3", t.errLine());
+    CliResult queued = CliResult.run("serve", "--model", dir.toString(), "--max-queued-calls", "0");
+    assertEquals(2, queued.code());
+    assertEquals("probeval serve: --max-queued-calls must be >= 1, got 0", queued.errLine());
     CliResult port = CliResult.run("serve", "--model", dir.toString(), "--port", "70000");
     assertEquals(2, port.code());
     assertEquals("probeval serve: --port: port must be in 0..65535, got 70000", port.errLine());
