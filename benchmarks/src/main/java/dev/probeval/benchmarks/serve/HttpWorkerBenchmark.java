@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <p>A single request takes about a second, so one run of it is mostly noise on a small machine (decode times of the
  * same batch varied by ±20 % from run to run): it runs {@code reps} times, each path in turn with a fresh request id,
- * and the benchmark reports each pair and the median of the per-pair ratios. The queue runs once per path.
+ * and the benchmark reports each pair and the median of the per-pair ratios. The queue runs twice per path, in the
+ * order in-process, HTTP, HTTP, in-process, on two sets of request ids.
  *
  * <p>Usage: {@code HttpWorkerBenchmark MODEL_PATH TOKENIZER_OR_- [n] [newTokens] [queue] [chunk] [maxConcurrency]
  * [reps] [warmups]}.
@@ -69,10 +70,7 @@ public final class HttpWorkerBenchmark {
         // the HTTP client's pool of connections (one per concurrent call) and lets the JIT compile the per-call Java
         // code of both HTTP ends. After one warm-up request a chunk's 128 calls took 75-200 ms to reach serve; the
         // same 128 calls in a loop of a warmed JVM take 14-18 ms, so one warm-up request measured unoptimised code.
-        List<ServeBenchmark.Req> warm = new ArrayList<>();
-        for (int w = 0; w < warmups; w++) {
-          warm.add(new ServeBenchmark.Req("warm-" + w, "Warm up (" + w + ")"));
-        }
+        List<ServeBenchmark.Req> warm = ServeBenchmark.warmRequests(warmups);
         local.run(warm, n, newTokens, BASE_SEED);
         remote.run(warm, n, newTokens, BASE_SEED);
         for (int k = 0; k < reps; k++) {

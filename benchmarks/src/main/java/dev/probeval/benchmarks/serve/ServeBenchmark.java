@@ -86,10 +86,7 @@ public final class ServeBenchmark {
       // a while: the per-sample Java code (HTTP ends, scoring, Avro, Kafka sends) runs ~128 times per request and the
       // JIT's optimising tier takes thousands of calls, so a single measured request of ~1 s would otherwise pay for
       // compilation in the paths that have the most Java code.
-      List<Req> warm = new ArrayList<>();
-      for (int w = 0; w < warmups; w++) {
-        warm.add(new Req("warm-" + w, "Warm up (" + w + ")"));
-      }
+      List<Req> warm = warmRequests(warmups);
       WorkerPath worker = chunk > 0 ? new WorkerPath(lm, chunk) : null;
       if (worker != null) {
         worker.run(warm, n, newTokens, BASE_SEED);
@@ -202,6 +199,15 @@ public final class ServeBenchmark {
 
   interface Run {
     Result run() throws Exception;
+  }
+
+  /** {@code count} warm-up requests with distinct ids and prompts (a worker draws each id once). */
+  static List<Req> warmRequests(int count) {
+    List<Req> warm = new ArrayList<>();
+    for (int w = 0; w < count; w++) {
+      warm.add(new Req("warm-" + w, "Warm up (" + w + ")"));
+    }
+    return warm;
   }
 
   /** The run of median time (the upper middle one for an even count). */

@@ -65,7 +65,6 @@ public final class HttpBackend implements SamplingBackend {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger POOLS = new AtomicInteger();
 
-  static volatile long T0, LASTSEND, SUBMITTED; static final java.util.concurrent.ConcurrentLinkedQueue<Long> STARTS = new java.util.concurrent.ConcurrentLinkedQueue<>(); static final AtomicInteger SENT = new AtomicInteger();
   private final String version;
   private final HttpEndpoint endpoint;
   private final String authorization;
