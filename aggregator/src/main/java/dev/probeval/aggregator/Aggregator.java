@@ -1,6 +1,7 @@
 package dev.probeval.aggregator;
 
 import dev.probeval.aggregator.rest.AggregatorHttpServer;
+import dev.probeval.avro.DeadLetter;
 import dev.probeval.kafka.AdminBrokerProbe;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
@@ -60,6 +62,12 @@ public final class Aggregator implements AutoCloseable {
     this.health = new AggregatorHealth(probe, AggregatorHealth.requiredTopics(config.applicationId()));
     http.health(health::current);
     Properties props = config.streamsProperties(http.port());
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingFailures.class);
+    props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailures.class);
+    // Streams creates the handlers per thread; the one policy object keeps their attempt counts across replacements.
+    Serializer<DeadLetter> deadLetters = Topics.DEAD_LETTERS.valueSerde(config.serdeConfig()).serializer();
+    props.put(PoisonRecords.CONFIG_KEY, new PoisonRecords(config.maxRecordAttempts(),
+        dl -> deadLetters.serialize(Topics.DEAD_LETTERS.name(), dl), metrics, System::currentTimeMillis));
     KafkaStreams ks;
     try {
       ks = new KafkaStreams(AggregatorTopology.build(config, metrics), props);

@@ -36,7 +36,11 @@ public final class AggregatorConfig {
       StreamsConfig.APPLICATION_ID_CONFIG, "set it with applicationId (--application-id)",
       StreamsConfig.APPLICATION_SERVER_CONFIG, "it is derived from the advertised host and the bound REST port",
       StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "the aggregator always runs exactly_once_v2",
-      StreamsConfig.STATE_DIR_CONFIG, "set it with stateDir (--state-dir)");
+      StreamsConfig.STATE_DIR_CONFIG, "set it with stateDir (--state-dir)",
+      StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+      "the aggregator dead-letters a record that fails processing on every try (--max-record-attempts)",
+      StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+      "the aggregator dead-letters a record whose output cannot be produced on every try (--max-record-attempts)");
   /** Prefix under which Kafka Streams passes settings to its admin client only; the aggregator's Admin honours it. */
   private static final String ADMIN_PREFIX = StreamsConfig.ADMIN_CLIENT_PREFIX;
   /**
@@ -51,6 +55,12 @@ public final class AggregatorConfig {
    * instance does not wait for it at all: it takes its predecessor's place in the group at once.
    */
   public static final int DEFAULT_SESSION_TIMEOUT_MS = 15_000;
+  /**
+   * Default of {@link #maxRecordAttempts()}: a record whose processing or output fails three times in a row is
+   * dead-lettered. Each failed try replaces the stream thread (seconds), so a poison record holds its partition for
+   * well under a minute.
+   */
+  public static final int DEFAULT_MAX_RECORD_ATTEMPTS = 3;
 
   private final String applicationId;
   private final String bootstrapServers;
@@ -74,6 +84,7 @@ public final class AggregatorConfig {
   private final dev.probeval.contract.RequestLimits requestLimits;
   private final String instanceId;
   private final int sessionTimeoutMs;
+  private final int maxRecordAttempts;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -100,6 +111,7 @@ public final class AggregatorConfig {
     this.requestLimits = b.requestLimits;
     this.instanceId = b.instanceId;
     this.sessionTimeoutMs = b.sessionTimeoutMs;
+    this.maxRecordAttempts = b.maxRecordAttempts;
   }
 
   public static Builder builder() {
@@ -131,6 +143,7 @@ public final class AggregatorConfig {
     b.requestLimits = requestLimits;
     b.instanceId = instanceId;
     b.sessionTimeoutMs = sessionTimeoutMs;
+    b.maxRecordAttempts = maxRecordAttempts;
     return b;
   }
 
@@ -260,6 +273,15 @@ public final class AggregatorConfig {
   }
 
   /** The request contract's limits requests are validated against (default {@code RequestLimits.defaults()}). */
+  /**
+   * How many times a record whose processing (or whose output's production) throws is tried before it is
+   * dead-lettered as PROCESSING_FAILED / PRODUCTION_FAILED (default {@value #DEFAULT_MAX_RECORD_ATTEMPTS}); failures of
+   * the registry or the broker are retried without limit.
+   */
+  public int maxRecordAttempts() {
+    return maxRecordAttempts;
+  }
+
   public dev.probeval.contract.RequestLimits requestLimits() {
     return requestLimits;
   }
@@ -334,6 +356,7 @@ public final class AggregatorConfig {
     public static final long DEFAULT_EARLY_SAMPLE_TIMEOUT_MS = 120_000;
     /** Default of {@link AggregatorConfig#objectCacheEntries()}. */
     public static final int DEFAULT_OBJECT_CACHE = 10_000;
+    private int maxRecordAttempts = DEFAULT_MAX_RECORD_ATTEMPTS;
     private int earlySampleBufferMax = DEFAULT_EARLY_SAMPLE_BUFFER;
     private long earlySampleTimeoutMs = DEFAULT_EARLY_SAMPLE_TIMEOUT_MS;
     private int objectCacheEntries = DEFAULT_OBJECT_CACHE;
@@ -503,6 +526,17 @@ public final class AggregatorConfig {
     }
 
     /** The request contract's limits (shared with the workers: give both the same). */
+    /**
+     * @throws IllegalArgumentException if {@code v < 1}
+     */
+    public Builder optMaxRecordAttempts(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("max record attempts must be >= 1, got " + v);
+      }
+      this.maxRecordAttempts = v;
+      return this;
+    }
+
     public Builder requestLimits(dev.probeval.contract.RequestLimits v) {
       this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
       return this;

@@ -19,13 +19,23 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * Streams' global restore listener) and a {@link BrokerProbe} (is the broker answering, do the input topics and the
  * repartition topic exist).
  *
- * <p>Alive unless Streams failed for good ({@code ERROR}, or stopped: {@code NOT_RUNNING}). Ready only when Streams
+ * <p>Alive unless Streams failed for good ({@code ERROR}, or stopped: {@code NOT_RUNNING}) or is stuck in a loop of
+ * stream-thread failures ({@code CRASH_LOOP}: {@value #CRASH_LOOP_FAILURES} or more in the last
+ * {@value #CRASH_LOOP_WINDOW_MS} ms, e.g. the registry unreachable for minutes; a poison record cannot cause it, it is
+ * dead-lettered after a few tries). Ready only when Streams
  * is {@code RUNNING}, nothing is restoring, the broker answers and the required topics exist. The state named in the
  * answer is the first of: {@code ERROR} / {@code NOT_RUNNING} / {@code PENDING_SHUTDOWN}, {@code STARTING} (created,
  * not started), {@code BROKER_UNREACHABLE}, {@code TOPICS_MISSING}, {@code RESTORING}, {@code REBALANCING},
  * {@code RUNNING}.
  */
 public final class AggregatorHealth {
+  /** Stream-thread failures within {@link #CRASH_LOOP_WINDOW_MS} that make the aggregator not alive. */
+  public static final int CRASH_LOOP_FAILURES = 10;
+  /** The window in which {@link #CRASH_LOOP_FAILURES} are counted: five minutes. */
+  public static final long CRASH_LOOP_WINDOW_MS = 300_000;
+
+  private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
+  private final java.util.function.LongSupplier clock;
   private final BrokerProbe probe;
   private final Set<String> requiredTopics;
   private final Map<String, Long> restoring = new ConcurrentHashMap<>();
@@ -34,6 +44,11 @@ public final class AggregatorHealth {
 
   /** Health of an instance whose input topics are {@code requiredTopics}, with the broker asked through {@code probe}. */
   public AggregatorHealth(BrokerProbe probe, Set<String> requiredTopics) {
+    this(probe, requiredTopics, System::currentTimeMillis);
+  }
+
+  AggregatorHealth(BrokerProbe probe, Set<String> requiredTopics, java.util.function.LongSupplier clock) {
+    this.clock = clock;
     this.probe = probe;
     this.requiredTopics = Set.copyOf(requiredTopics);
   }
@@ -54,7 +69,22 @@ public final class AggregatorHealth {
 
   /** The last stream-thread error, shown in the details. */
   public void onThreadError(Throwable e) {
-    this.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+    // the message may quote a field of the record that failed
+    this.lastError = e.getClass().getSimpleName() + ": " + dev.probeval.core.text.Texts.clip(e.getMessage(), 300);
+    synchronized (failures) {
+      failures.addLast(clock.getAsLong());
+      while (failures.size() > CRASH_LOOP_FAILURES) {
+        failures.removeFirst();
+      }
+    }
+  }
+
+  /** Whether {@link #CRASH_LOOP_FAILURES} thread failures happened within the last {@link #CRASH_LOOP_WINDOW_MS}. */
+  private boolean crashLooping() {
+    synchronized (failures) {
+      return failures.size() >= CRASH_LOOP_FAILURES
+          && clock.getAsLong() - failures.peekFirst() <= CRASH_LOOP_WINDOW_MS;
+    }
   }
 
   /** Counts the stores being restored (register it with {@code KafkaStreams#setGlobalStateRestoreListener}). */
@@ -99,6 +129,10 @@ public final class AggregatorHealth {
         return Health.notReady("STARTING", d);
       default:
         break;
+    }
+    if (crashLooping()) {
+      d.put("recentThreadFailures", CRASH_LOOP_FAILURES);
+      return Health.dead("CRASH_LOOP", d);
     }
     BrokerProbe.Result r = probe.probe();
     d.put("brokerReachable", r.reachable());

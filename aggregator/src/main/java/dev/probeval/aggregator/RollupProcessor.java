@@ -61,7 +61,10 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
       try (KeyValueIterator<String, RollupEntry> it = entries.all()) {
         while (it.hasNext()) {
           String k = it.next().key;
-          dirty.add(k.substring(0, k.indexOf(SEP)));
+          int sep = k.lastIndexOf(SEP);
+          if (sep > 0) {
+            dirty.add(k.substring(0, sep));
+          }
         }
       }
       context.schedule(Duration.ofMillis(config.modelEmitIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
@@ -80,19 +83,34 @@ final class RollupProcessor implements Processor<String, RollupEntry, String, Ob
     }
   }
 
+  /**
+   * Recomputes every group with updates. A group leaves the set before it is recomputed, so a group whose recompute
+   * throws (handed to the processing exception handler) is not retried on every punctuation ahead of the others.
+   */
   private void flush() {
-    for (String group : dirty) {
+    List<String> groups = new ArrayList<>(dirty);
+    for (String group : groups) {
+      dirty.remove(group);
       recompute(group);
     }
-    dirty.clear();
   }
 
-  /** The declared suite size Q in a {@link RollupKey} group key (second field from the end), null when "-". */
+  /**
+   * The declared suite size Q in a {@link RollupKey} group key (second field from the end), null when "-" or when the
+   * key does not have that shape (state written before the contract refused the separator inside its fields).
+   */
   static Integer suiteSizeOf(String group) {
-    int last = group.lastIndexOf('|');
-    int before = group.lastIndexOf('|', last - 1);
+    int last = group.lastIndexOf(RollupKey.SEPARATOR);
+    int before = last <= 0 ? -1 : group.lastIndexOf(RollupKey.SEPARATOR, last - 1);
+    if (before < 0) {
+      return null;
+    }
     String q = group.substring(before + 1, last);
-    return q.equals("-") ? null : Integer.valueOf(q);
+    if (q.equals("-") || q.isEmpty() || q.length() > 10 || !q.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    long v = Long.parseLong(q);
+    return v >= 1 && v <= Integer.MAX_VALUE ? (int) v : null;
   }
 
   static String entryKey(String group, String requestId) {

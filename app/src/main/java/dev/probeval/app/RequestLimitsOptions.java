@@ -35,15 +35,45 @@ final class RequestLimitsOptions {
       description = "Request contract: largest decoding.temperature (default: ${DEFAULT-VALUE}).")
   double maxTemperature;
 
+  @Option(names = "--max-id-chars", paramLabel = "N", defaultValue = "" + RequestLimits.DEFAULT_MAX_ID_CHARS,
+      description = "Request contract: longest requestId, modelVersion, promptId, suite, split, attribute key and "
+          + "strip prefix, in characters (default: ${DEFAULT-VALUE}).")
+  int maxIdChars;
+
+  @Option(names = "--max-attributes", paramLabel = "N", defaultValue = "" + RequestLimits.DEFAULT_MAX_ATTRIBUTES,
+      description = "Request contract: most attributes per request (default: ${DEFAULT-VALUE}).")
+  int maxAttributes;
+
+  @Option(names = "--max-attribute-chars", paramLabel = "N",
+      defaultValue = "" + RequestLimits.DEFAULT_MAX_ATTRIBUTE_CHARS,
+      description = "Request contract: longest attribute value, in characters (default: ${DEFAULT-VALUE}).")
+  int maxAttributeChars;
+
+  @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "" + RequestLimits.DEFAULT_MAX_REQUEST_BYTES,
+      description = "Request contract: largest encoded request, in bytes, at most "
+          + RequestLimits.MAX_REQUEST_BYTES_CEILING + " (default: ${DEFAULT-VALUE}).")
+  int maxRequestBytes;
+
   /** The limits; a value the contract refuses is a usage error naming its option. */
   RequestLimits limits() {
-    RequestLimits[] l = {RequestLimits.defaults()};
-    Cli.option("--max-num-samples", () -> l[0] = l[0].withMaxNumSamples(maxNumSamples));
-    Cli.option("--max-prompt-chars", () -> l[0] = l[0].withMaxPromptChars(maxPromptChars));
-    Cli.option("--max-references", () -> l[0] = l[0].withMaxReferences(maxReferences));
-    Cli.option("--max-reference-chars", () -> l[0] = l[0].withMaxReferenceChars(maxReferenceChars));
-    Cli.option("--max-request-new-tokens", () -> l[0] = l[0].withMaxNewTokens(maxNewTokens));
-    Cli.option("--max-temperature", () -> l[0] = l[0].withMaxTemperature(maxTemperature));
-    return l[0];
+    RequestLimits.Builder b = RequestLimits.builder().optMaxNumSamples(maxNumSamples).optMaxPromptChars(maxPromptChars)
+        .optMaxReferences(maxReferences).optMaxReferenceChars(maxReferenceChars).optMaxNewTokens(maxNewTokens)
+        .optMaxTemperature(maxTemperature).optMaxIdChars(maxIdChars).optMaxAttributes(maxAttributes)
+        .optMaxAttributeChars(maxAttributeChars).optMaxRequestBytes(maxRequestBytes);
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      // the record's check names its component ("maxIdChars must be >= 1"): report it under the option's name
+      String option = OPTIONS.entrySet().stream().filter(o -> e.getMessage().startsWith(o.getKey() + " "))
+          .map(java.util.Map.Entry::getValue).findFirst().orElse("request contract");
+      throw new UsageException(option + ": " + e.getMessage());
+    }
   }
+
+  /** The option of each {@link RequestLimits} component. */
+  private static final java.util.Map<String, String> OPTIONS = java.util.Map.of("maxNumSamples", "--max-num-samples",
+      "maxPromptChars", "--max-prompt-chars", "maxReferences", "--max-references",
+      "maxReferenceChars", "--max-reference-chars", "maxNewTokens", "--max-request-new-tokens",
+      "maxTemperature", "--max-temperature", "maxIdChars", "--max-id-chars", "maxAttributes", "--max-attributes",
+      "maxAttributeChars", "--max-attribute-chars", "maxRequestBytes", "--max-request-bytes");
 }

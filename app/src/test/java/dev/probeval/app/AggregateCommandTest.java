@@ -60,8 +60,8 @@ class AggregateCommandTest {
         "--max-num-samples", "500", "--max-prompt-chars", "2000", "--max-references", "3",
         "--max-reference-chars", "40", "--max-request-new-tokens", "64", "--max-temperature", "2.5");
     assertEquals(0, r.code(), r.err());
-    assertEquals(new dev.probeval.contract.RequestLimits(500, 2000, 3, 40, 64, 2.5,
-        dev.probeval.contract.RequestLimits.DEFAULT_MAX_TOP_K, dev.probeval.contract.RequestLimits.DEFAULT_MAX_SUITE_SIZE),
+    assertEquals(dev.probeval.contract.RequestLimits.builder().optMaxNumSamples(500).optMaxPromptChars(2000)
+        .optMaxReferences(3).optMaxReferenceChars(40).optMaxNewTokens(64).optMaxTemperature(2.5).build(),
         seen.get().requestLimits());
     CliResult bad = CliResult.run("aggregate", "--max-num-samples", "0");
     assertEquals(2, bad.code());

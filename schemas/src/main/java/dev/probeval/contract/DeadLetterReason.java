@@ -20,6 +20,23 @@ public enum DeadLetterReason {
   KEY_MISMATCH,
   /** A required string field (requestId, modelVersion, promptId, suite, split) is empty. */
   MISSING_FIELD,
+  /**
+   * An identifier, attribute key or value, or strip prefix longer than its limit ({@link RequestLimits#maxIdChars()},
+   * {@link RequestLimits#maxAttributeChars()}).
+   */
+  FIELD_TOO_LONG,
+  /**
+   * A field holds a character it may not: a control or Unicode format character in an identifier or attribute key, a
+   * control character in an attribute value, an unpaired surrogate in any text, or {@code '|'} in modelVersion, suite
+   * or split (the separator of the roll-up's group key).
+   */
+  INVALID_CHARACTER,
+  /** More attributes or strip prefixes than {@link RequestLimits#maxAttributes()}, {@link RequestLimits#maxStripPrefixes()}. */
+  TOO_MANY_ENTRIES,
+  /** The encoded request is larger than {@link RequestLimits#maxRequestBytes()}. */
+  REQUEST_TOO_LARGE,
+  /** A reference the request's metric cannot use (for {@code regex}: not a valid pattern, or too long). */
+  INVALID_REFERENCE,
   /** numSamples outside [1, {@link RequestLimits#maxNumSamples()}]. */
   NUM_SAMPLES_OUT_OF_RANGE,
   /** α outside ({@link RequestLimits#minAlphaExclusive()}, {@link RequestLimits#maxAlpha()}], default (0, 0.5]. */
@@ -76,6 +93,16 @@ public enum DeadLetterReason {
   ENDPOINT_UNAVAILABLE,
   /** Worker side: the scorer failed on an output. */
   SCORING_FAILED,
+  /**
+   * Aggregator side: processing the record threw on every one of its bounded tries (a defect, not the record's
+   * contract); the record is dead-lettered so its partition moves on.
+   */
+  PROCESSING_FAILED,
+  /**
+   * Aggregator side: an output derived from the record could not be produced (too large, not serializable) on every
+   * one of its bounded tries; the output is dropped, the source record dead-lettered.
+   */
+  PRODUCTION_FAILED,
   /** Written by a producer before reason codes existed (the DeadLetter schema's default). */
   UNSPECIFIED;
 

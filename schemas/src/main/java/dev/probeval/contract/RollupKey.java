@@ -17,6 +17,12 @@ import java.util.HexFormat;
  * model version still finds every group of a version.
  */
 public final class RollupKey {
+  /**
+   * Separates the key's fields; the contract refuses it inside modelVersion, suite and split
+   * ({@link DeadLetterReason#INVALID_CHARACTER}), so a key splits back into its fields unambiguously.
+   */
+  public static final char SEPARATOR = '|';
+
   private RollupKey() {}
 
   /** The group key of {@code r}. */

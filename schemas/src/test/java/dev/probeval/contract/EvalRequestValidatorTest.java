@@ -116,12 +116,12 @@ class EvalRequestValidatorTest {
 
   @Test
   void shouldApplyConfiguredLimits() {
-    EvalRequestValidator strict = new EvalRequestValidator(RequestLimits.defaults().withMaxNumSamples(4)
-        .withMaxPromptChars(3).withMaxNewTokens(16));
+    EvalRequestValidator strict = new EvalRequestValidator(RequestLimits.builder().optMaxNumSamples(4)
+        .optMaxPromptChars(3).optMaxNewTokens(16).build());
     assertEquals(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, strict.validate("r1", valid().build()).reason());
     assertTrue(strict.validate("r1", valid().setNumSamples(4).setPrompt("abc")
         .setDecoding(valid().getDecodingBuilder().setMaxNewTokens(16).build()).build()).isOk());
-    assertThrows(IllegalArgumentException.class, () -> RequestLimits.defaults().withMaxNumSamples(0));
+    assertThrows(IllegalArgumentException.class, () -> RequestLimits.builder().optMaxNumSamples(0).build());
   }
 
   @Test
