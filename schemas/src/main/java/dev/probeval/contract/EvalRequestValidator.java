@@ -348,6 +348,11 @@ public final class EvalRequestValidator {
       return decodingReject("decoding.maxNewTokens " + m + " of request " + id + " is outside [1, "
           + limits.maxNewTokens() + "]");
     }
+    if (!Double.isFinite(d.getAdaptiveTemperatureThreshold())) {
+      // read only with adaptive temperature, but a NaN would make two equal requests compare unequal on a re-send
+      return decodingReject("decoding.adaptiveTemperatureThreshold " + d.getAdaptiveTemperatureThreshold()
+          + " of request " + id + " is not a finite number");
+    }
     if (d.getAdaptiveTemperature()) {
       double c = d.getAdaptiveTemperatureThreshold();
       if (!(c > 0 && c <= 1)) {

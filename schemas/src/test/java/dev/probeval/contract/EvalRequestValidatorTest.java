@@ -86,6 +86,67 @@ class EvalRequestValidatorTest {
     assertRejected(DeadLetterReason.SUITE_SIZE_OUT_OF_RANGE, "suiteSize 0", b -> b.setSuiteSize(0));
   }
 
+  @Test
+  void shouldRefuseOversizedOrUnprintableIdentifiersWithAClippedMessage() {
+    String huge = "s".repeat(700_000);
+    Validation v = check(b -> b.setSuite(huge));
+    assertEquals(DeadLetterReason.FIELD_TOO_LONG, v.reason());
+    assertTrue(v.message().contains("suite") && v.message().contains("700000 chars"), v.message());
+    assertTrue(v.message().length() < 400, "the message quotes a prefix only: " + v.message().length());
+    assertRejected(DeadLetterReason.FIELD_TOO_LONG, "modelVersion", b -> b.setModelVersion(huge));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "split", b -> b.setSplit("for\0get"));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "suite", b -> b.setSuite("tofu\u202eevil"));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "separator", b -> b.setModelVersion("m|1"));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "promptId", b -> b.setPromptId("p\n1"));
+    // '|' is only the roll-up key's separator: a prompt id may hold it
+    assertTrue(check(b -> b.setPromptId("q|7")).isOk());
+    Validation nul = check(b -> b.setSplit("a\0b"));
+    assertTrue(nul.message().contains("\\u0000"), "the NUL is shown escaped: " + nul.message());
+    assertTrue(nul.message().chars().noneMatch(Character::isISOControl), nul.message());
+    Validation key = validator.validate(huge, valid().setRequestId(huge + "x").build());
+    assertEquals(DeadLetterReason.KEY_MISMATCH, key.reason());
+    assertTrue(key.message().length() < 400, "clipped: " + key.message().length());
+  }
+
+  @Test
+  void shouldBoundAttributesStripPrefixesAndTheEncodedSize() {
+    java.util.Map<String, String> many = new java.util.HashMap<>();
+    for (int i = 0; i <= RequestLimits.DEFAULT_MAX_ATTRIBUTES; i++) {
+      many.put("k" + i, "v");
+    }
+    assertRejected(DeadLetterReason.TOO_MANY_ENTRIES, "attributes", b -> b.setAttributes(many));
+    assertRejected(DeadLetterReason.FIELD_TOO_LONG, "attribute 'owner'",
+        b -> b.setAttributes(java.util.Map.of("owner", "x".repeat(RequestLimits.DEFAULT_MAX_ATTRIBUTE_CHARS + 1))));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "attribute key",
+        b -> b.setAttributes(java.util.Map.of("own\u0000er", "x")));
+    assertTrue(check(b -> b.setAttributes(java.util.Map.of("note", "two\nlines\tok"))).isOk());
+    assertRejected(DeadLetterReason.TOO_MANY_ENTRIES, "stripPrefixes",
+        b -> b.getScorerBuilder().setStripPrefixes(Collections.nCopies(17, "A: ")));
+    assertRejected(DeadLetterReason.INVALID_CHARACTER, "prompt", b -> b.setPrompt("lone \ud800 surrogate"));
+    // within every per-field limit, yet too large as a whole: 64 references of 20,000 chars
+    assertRejected(DeadLetterReason.REQUEST_TOO_LARGE, "bytes encoded",
+        b -> b.setReferences(Collections.nCopies(64, "r".repeat(RequestLimits.DEFAULT_MAX_REFERENCE_CHARS))));
+    // the size the caller read off the record is used as given
+    assertEquals(DeadLetterReason.REQUEST_TOO_LARGE,
+        validator.validate("r1", valid().build(), RequestLimits.DEFAULT_MAX_REQUEST_BYTES + 1).reason());
+    assertThrows(IllegalArgumentException.class,
+        () -> RequestLimits.builder().optMaxRequestBytes(RequestLimits.MAX_REQUEST_BYTES_CEILING + 1).build());
+  }
+
+  @Test
+  void shouldRefuseNullsFromCodeInsteadOfThrowing() {
+    EvalRequest r = valid().build();
+    r.setScorer(null);
+    assertEquals(DeadLetterReason.MISSING_FIELD, validator.validate("r1", r).reason());
+    EvalRequest d = valid().build();
+    d.setDecoding(null);
+    assertEquals(DeadLetterReason.MISSING_FIELD, validator.validate("r1", d).reason());
+    EvalRequest a = valid().build();
+    a.setAttributes(null);
+    assertEquals(DeadLetterReason.MISSING_FIELD, validator.validate("r1", a).reason());
+    assertEquals(DeadLetterReason.MISSING_VALUE, validator.validate("r1", null).reason());
+  }
+
   private static StoppingRule.Builder rule() {
     return StoppingRule.newBuilder().setMetric(StoppingMetric.M_BIN).setThreshold(0.05)
         .setDecide(StoppingDecide.EITHER);
