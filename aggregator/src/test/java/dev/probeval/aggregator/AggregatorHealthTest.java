@@ -95,4 +95,24 @@ class AggregatorHealthTest {
     assertFalse(e.live());
     assertEquals("IllegalStateException: boom", e.details().get("lastError"));
   }
+
+  @Test
+  void aStreamThreadFailingOverAndOverIsNotAliveAndItsErrorIsClipped() {
+    long[] now = {1_000_000};
+    AggregatorHealth h = new AggregatorHealth(probe, AggregatorHealth.requiredTopics(APP), () -> now[0]);
+    h.onStateChange(State.RUNNING);
+    for (int i = 1; i < AggregatorHealth.CRASH_LOOP_FAILURES; i++) {
+      h.onThreadError(new IllegalStateException("suite " + "s".repeat(100_000)));
+      now[0] += 1000;
+    }
+    assertTrue(h.current().live(), "fewer failures than the threshold: still alive");
+    String lastError = (String) h.current().details().get("lastError");
+    assertTrue(lastError.length() < 500 && lastError.contains("100006 chars"), lastError);
+    h.onThreadError(new IllegalStateException("again"));
+    Health loop = h.current();
+    assertEquals("CRASH_LOOP", loop.state());
+    assertFalse(loop.live());
+    now[0] += AggregatorHealth.CRASH_LOOP_WINDOW_MS;
+    assertTrue(h.current().live(), "failures older than the window no longer count");
+  }
 }
