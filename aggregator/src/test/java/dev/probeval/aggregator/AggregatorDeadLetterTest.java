@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DeadLetter;
+import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.kafka.Topics;
 import dev.probeval.serde.WireFormat;
@@ -188,5 +189,33 @@ class AggregatorDeadLetterTest {
     assertEquals("SAMPLE_ID_MISMATCH", fx.deadLetters.readValuesToList().get(0).getErrorClass());
     assertNull(fx.stateStore().get("r1"));
     assertStillCounting("r1", 1, 1);
+  }
+
+  @Test
+  void shouldDeadLetterAReSendThatChangesWhatIsScoredOrSampledOnceSamplesAreCounted() {
+    fx = TopologyFixture.start(stateDir, 1, 0, 0);
+    EvalRequest original = Records.request("r3", 4);
+    fx.send(original);
+    fx.send(Records.sample("r3", 0, 0.5));
+    List<java.util.function.Consumer<EvalRequest.Builder>> changes = List.of(
+        b -> b.getScorerBuilder().setMetric("exact_match"),
+        b -> b.getScorerBuilder().setStripPrefixes(List.of("Answer: ")),
+        b -> b.setReferences(List.of("an edited reference")),
+        b -> b.setPrompt(original.getPrompt() + " (edited)"),
+        b -> b.getDecodingBuilder().setSeed(original.getDecoding().getSeed() + 1));
+    for (java.util.function.Consumer<EvalRequest.Builder> change : changes) {
+      EvalRequest.Builder b = EvalRequest.newBuilder(original);
+      change.accept(b);
+      fx.send(b.build());
+      List<DeadLetter> dls = fx.deadLetters.readValuesToList();
+      assertEquals(1, dls.size(), () -> "one dead letter per conflicting re-send: " + dls);
+      assertEquals("CONFLICTING_REQUEST", dls.get(0).getReasonCode());
+      assertEquals(original, fx.requestsStore().get("r3"), "the stored request is kept");
+    }
+    // attributes and the creation time are not part of the evaluation: a re-send with new ones is accepted
+    fx.send(EvalRequest.newBuilder(original).setAttributes(java.util.Map.of("ticket", "T-9"))
+        .setCreatedAt(original.getCreatedAt().plusSeconds(60)).build());
+    assertTrue(fx.deadLetters.isEmpty());
+    assertEquals("T-9", fx.requestsStore().get("r3").getAttributes().get("ticket"));
   }
 }
