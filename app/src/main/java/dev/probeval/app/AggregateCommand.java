@@ -76,6 +76,13 @@ final class AggregateCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--max-record-attempts", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.DEFAULT_MAX_RECORD_ATTEMPTS,
+      description = "Tries of a record whose processing or output keeps failing before it is dead-lettered "
+          + "(PROCESSING_FAILED, PRODUCTION_FAILED) and its partition moves on; registry and broker outages are "
+          + "retried without limit (default: ${DEFAULT-VALUE}).")
+  int maxRecordAttempts;
+
   @Option(names = "--early-sample-buffer", paramLabel = "N",
       defaultValue = "" + AggregatorConfig.Builder.DEFAULT_EARLY_SAMPLE_BUFFER,
       description = "Samples per task kept while their request has not arrived; 0: dead-letter at once "
@@ -134,6 +141,7 @@ final class AggregateCommand implements Callable<Integer> {
       Cli.option("--instance-id", () -> b.optInstanceId(instanceId));
     }
     Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
+    Cli.option("--max-record-attempts", () -> b.optMaxRecordAttempts(maxRecordAttempts));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

@@ -140,7 +140,8 @@ final class ProduceCommand implements Callable<Integer> {
   double adaptiveThreshold;
 
   @Option(names = "--metric", defaultValue = "rougeL_recall", paramLabel = "NAME",
-      description = "Scorer: rougeL_recall, rougeL_f1, rouge1_recall, exact_match (default: ${DEFAULT-VALUE}).")
+      completionCandidates = MetricNames.class,
+      description = "Scorer, one of: ${COMPLETION-CANDIDATES} (exact_match is exact; default: ${DEFAULT-VALUE}).")
   String metric;
 
   @Option(names = "--leak-threshold", defaultValue = "0.5", paramLabel = "TAU",

@@ -51,14 +51,25 @@ public final class InputParser {
     return s.strip();
   }
 
+  /**
+   * Longest input line read, in characters: eight times the contract's default request size, room for JSON escapes.
+   * A longer line is skipped without being held in memory, and reported.
+   */
+  public static final int MAX_LINE_CHARS = 8 * dev.probeval.contract.RequestLimits.DEFAULT_MAX_REQUEST_BYTES;
+
   /** Parses every line of {@code in}; {@code source} names it in errors. */
   public static Result parse(BufferedReader in, String source, InputFormat format) throws IOException {
     List<PromptLine> lines = new ArrayList<>();
     List<LineError> errors = new ArrayList<>();
     String text;
     int no = 0;
-    while ((text = in.readLine()) != null) {
+    StringBuilder buf = new StringBuilder();
+    while ((text = readLine(in, buf)) != null) {
       no++;
+      if (text == TOO_LONG) {
+        errors.add(new LineError(source, no, "line is longer than " + MAX_LINE_CHARS + " characters"));
+        continue;
+      }
       String t = text.strip();
       if (t.isEmpty() || t.startsWith("#")) {
         continue;
@@ -72,13 +83,49 @@ public final class InputParser {
     return new Result(lines, errors);
   }
 
+  /** Marks a line that was longer than {@link #MAX_LINE_CHARS} (compared by identity). */
+  private static final String TOO_LONG = new String("line too long");
+
+  /**
+   * The next line without its terminator ({@code \n}, {@code \r\n} or {@code \r}), {@link #TOO_LONG} for a line
+   * beyond {@link #MAX_LINE_CHARS} (read to its end and dropped), null at the end of the input.
+   */
+  private static String readLine(BufferedReader in, StringBuilder buf) throws IOException {
+    buf.setLength(0);
+    boolean tooLong = false;
+    int c;
+    boolean any = false;
+    while ((c = in.read()) != -1) {
+      any = true;
+      if (c == '\n') {
+        break;
+      }
+      if (c == '\r') {
+        in.mark(1);
+        if (in.read() != '\n') {
+          in.reset();
+        }
+        break;
+      }
+      if (buf.length() >= MAX_LINE_CHARS) {
+        tooLong = true;
+      } else {
+        buf.append((char) c);
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    return tooLong ? TOO_LONG : buf.toString();
+  }
+
   /** Parses one non-blank line. */
   static PromptLine parseLine(String text, int no, InputFormat format) throws BadLine {
     JsonNode node;
     try {
       node = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BadLine("not valid JSON (" + e.getOriginalMessage() + ")");
+      throw new BadLine("not valid JSON (" + dev.probeval.core.text.Texts.clip(e.getOriginalMessage(), 200) + ")");
     }
     if (node == null || !node.isObject()) {
       throw new BadLine("expected a JSON object");

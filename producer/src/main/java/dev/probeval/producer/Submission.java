@@ -40,7 +40,7 @@ public record Submission(List<EvalRequest> requests, List<LineError> errors, int
         versions.add(line.modelVersion());
       }
       if (line.requestId() != null && versions.size() > 1) {
-        errors.add(new LineError(source, line.line(), "requestId '" + line.requestId() + "' cannot be used with "
+        errors.add(new LineError(source, line.line(), "requestId '" + dev.probeval.core.text.Texts.clip(line.requestId()) + "' cannot be used with "
             + versions.size() + " model versions (ids must be unique; drop it to derive one per version)"));
         continue;
       }
