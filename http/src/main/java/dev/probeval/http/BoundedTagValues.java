@@ -37,6 +37,11 @@ public final class BoundedTagValues {
 
   /** The label value for {@code raw}: the sanitised value while it is one of the kept ones, else {@value #OTHER}. */
   public String value(String raw) {
+    // Hot path (once per counted sample): a kept value is returned without allocating. Kept keys are sanitised, so a
+    // hit is a clean value, unless it is a combination's key, which holds NUL.
+    if (raw != null && kept.containsKey(raw) && raw.indexOf('\u0000') < 0) {
+      return raw;
+    }
     return values(raw)[0];
   }
 
