@@ -45,7 +45,7 @@ public final class Aggregator implements AutoCloseable {
   private Aggregator(AggregatorConfig config) {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    this.metrics = new AggregatorMetrics(registry);
+    this.metrics = new AggregatorMetrics(registry, config.metricsMaxModelVersions(), config.metricsMaxRollups());
     if (config.createTopics()) {
       // The same connection settings as Streams (security.protocol, SASL, ...), not only the bootstrap servers.
       try (Admin admin = Admin.create(config.adminProperties())) {
@@ -57,7 +57,9 @@ public final class Aggregator implements AutoCloseable {
         }
       }
     }
-    this.http = new AggregatorHttpServer(config.httpHost(), config.httpPort(), registry);
+    this.http = new AggregatorHttpServer(config.httpHost(), config.httpPort(), registry,
+        AggregatorHttpServer.DEFAULT_DASHBOARD_POLL_MS, config.maxEventSubscribers(), config.queryThreads(),
+        config.queryQueue());
     this.probe = new AdminBrokerProbe(config.adminProperties());
     this.health = new AggregatorHealth(probe, AggregatorHealth.requiredTopics(config.applicationId()));
     http.health(health::current);

@@ -85,6 +85,12 @@ public final class AggregatorConfig {
   private final String instanceId;
   private final int sessionTimeoutMs;
   private final int maxRecordAttempts;
+  // Serving limits: bounds on what clients can make the REST API, the dashboard and /metrics hold.
+  private final int metricsMaxModelVersions;
+  private final int metricsMaxRollups;
+  private final int maxEventSubscribers;
+  private final int queryThreads;
+  private final int queryQueue;
 
   private AggregatorConfig(Builder b) {
     this.applicationId = b.applicationId;
@@ -112,6 +118,11 @@ public final class AggregatorConfig {
     this.instanceId = b.instanceId;
     this.sessionTimeoutMs = b.sessionTimeoutMs;
     this.maxRecordAttempts = b.maxRecordAttempts;
+    this.metricsMaxModelVersions = b.metricsMaxModelVersions;
+    this.metricsMaxRollups = b.metricsMaxRollups;
+    this.maxEventSubscribers = b.maxEventSubscribers;
+    this.queryThreads = b.queryThreads;
+    this.queryQueue = b.queryQueue;
   }
 
   public static Builder builder() {
@@ -144,6 +155,11 @@ public final class AggregatorConfig {
     b.instanceId = instanceId;
     b.sessionTimeoutMs = sessionTimeoutMs;
     b.maxRecordAttempts = maxRecordAttempts;
+    b.metricsMaxModelVersions = metricsMaxModelVersions;
+    b.metricsMaxRollups = metricsMaxRollups;
+    b.maxEventSubscribers = maxEventSubscribers;
+    b.queryThreads = queryThreads;
+    b.queryQueue = queryQueue;
     return b;
   }
 
@@ -301,6 +317,42 @@ public final class AggregatorConfig {
     return sessionTimeoutMs;
   }
 
+  // ----------------------------------------------------------------------------------------------- serving limits
+
+  /**
+   * Most distinct {@code model_version} label values on the per-version meters (default
+   * {@value Builder#DEFAULT_METRICS_MAX_MODEL_VERSIONS}); later versions are counted under {@code _other}.
+   */
+  public int metricsMaxModelVersions() {
+    return metricsMaxModelVersions;
+  }
+
+  /**
+   * Most (model version, suite, split) roll-ups published as gauges (default
+   * {@value Builder#DEFAULT_METRICS_MAX_ROLLUPS}); later ones share one {@code _other} set.
+   */
+  public int metricsMaxRollups() {
+    return metricsMaxRollups;
+  }
+
+  /** Most dashboard event streams open at once (default {@value Builder#DEFAULT_MAX_EVENT_SUBSCRIBERS}); 503 beyond. */
+  public int maxEventSubscribers() {
+    return maxEventSubscribers;
+  }
+
+  /**
+   * Threads running REST queries (default {@value Builder#DEFAULT_QUERY_THREADS}), apart from the threads that answer
+   * health and metrics; the local reads other instances ask for get as many again.
+   */
+  public int queryThreads() {
+    return queryThreads;
+  }
+
+  /** REST queries waiting for a query thread (default {@value Builder#DEFAULT_QUERY_QUEUE}); 503 beyond. */
+  public int queryQueue() {
+    return queryQueue;
+  }
+
   /**
    * The Kafka Streams properties: exactly-once v2, explicit naming enforced, {@code application.server} set to the
    * advertised REST endpoint (given the port actually bound), then the pass-through properties (which cannot touch
@@ -365,6 +417,61 @@ public final class AggregatorConfig {
     private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
     private String instanceId;
     private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+
+    // ------------------------------------------------------------------------------------------- serving limits
+    /** Default of {@link AggregatorConfig#metricsMaxModelVersions()}. */
+    public static final int DEFAULT_METRICS_MAX_MODEL_VERSIONS = 100;
+    /** Default of {@link AggregatorConfig#metricsMaxRollups()}. */
+    public static final int DEFAULT_METRICS_MAX_ROLLUPS = 100;
+    /** Default of {@link AggregatorConfig#maxEventSubscribers()}. */
+    public static final int DEFAULT_MAX_EVENT_SUBSCRIBERS = 64;
+    /** Default of {@link AggregatorConfig#queryThreads()}. */
+    public static final int DEFAULT_QUERY_THREADS = 8;
+    /** Default of {@link AggregatorConfig#queryQueue()}. */
+    public static final int DEFAULT_QUERY_QUEUE = 64;
+    private int metricsMaxModelVersions = DEFAULT_METRICS_MAX_MODEL_VERSIONS;
+    private int metricsMaxRollups = DEFAULT_METRICS_MAX_ROLLUPS;
+    private int maxEventSubscribers = DEFAULT_MAX_EVENT_SUBSCRIBERS;
+    private int queryThreads = DEFAULT_QUERY_THREADS;
+    private int queryQueue = DEFAULT_QUERY_QUEUE;
+
+    /** Distinct model versions labelled on the per-version meters, 1..100000. */
+    public Builder metricsMaxModelVersions(int v) {
+      this.metricsMaxModelVersions = inRange(v, 1, 100_000, "metrics max model versions");
+      return this;
+    }
+
+    /** (Model version, suite, split) roll-ups published as gauges, 1..100000. */
+    public Builder metricsMaxRollups(int v) {
+      this.metricsMaxRollups = inRange(v, 1, 100_000, "metrics max roll-ups");
+      return this;
+    }
+
+    /** Dashboard event streams open at once, 1..10000. */
+    public Builder maxEventSubscribers(int v) {
+      this.maxEventSubscribers = inRange(v, 1, 10_000, "max event subscribers");
+      return this;
+    }
+
+    /** Threads running REST queries, 1..256. */
+    public Builder queryThreads(int v) {
+      this.queryThreads = inRange(v, 1, 256, "query threads");
+      return this;
+    }
+
+    /** REST queries waiting for a thread, 0..100000 (0: none wait, a busy pool answers 503 at once). */
+    public Builder queryQueue(int v) {
+      this.queryQueue = inRange(v, 0, 100_000, "query queue");
+      return this;
+    }
+
+    private static int inRange(int v, int min, int max, String what) {
+      if (v < min || v > max) {
+        throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", got " + v);
+      }
+      return v;
+    }
+    // ------------------------------------------------------------------------------------------------------------
 
     public Builder applicationId(String v) {
       this.applicationId = requireNonBlank(v, "application id");

@@ -2,6 +2,7 @@ package dev.probeval.aggregator;
 
 import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.BoundsStatus;
+import dev.probeval.http.BoundedTagValues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The aggregator's own Micrometer meters (Kafka Streams' metrics are bound separately by {@link Aggregator}).
  * Thread-safe: every stream thread's processors share one instance.
+ *
+ * <p>Model versions, suites and splits come from requests, so the meters tagged by them are capped (see
+ * {@link BoundedTagValues}): at most {@code maxModelVersions} values of {@code model_version} on the per-version
+ * sample counter and at most {@code maxRollups} (model version, suite, split) roll-up gauge sets; beyond that samples
+ * are counted under {@code model_version="_other"} and roll-ups write one shared {@code _other} gauge set, which then
+ * only says that the cap was reached (its values are whichever overflowing roll-up came last).
  */
 public final class AggregatorMetrics {
   private final MeterRegistry registry;
@@ -30,6 +37,8 @@ public final class AggregatorMetrics {
   private final Counter earlyReleased;
   private final Map<String, Counter> samplesByVersion = new ConcurrentHashMap<>();
   private final Map<String, double[]> rollups = new ConcurrentHashMap<>();
+  private final BoundedTagValues versionTags;
+  private final BoundedTagValues rollupTags;
 
   /** Roll-up gauges per model version, suite and split: meter name, description, index into the value array. */
   private static final String[][] ROLLUP_GAUGES = {
@@ -43,8 +52,20 @@ public final class AggregatorMetrics {
       {"probeval.aggregator.model.max.m.bin", "Largest per-prompt M_bin (last roll-up)"},
   };
 
+  /** Meters on {@code registry} with the default caps on client-chosen label values. */
   public AggregatorMetrics(MeterRegistry registry) {
+    this(registry, AggregatorConfig.Builder.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
+        AggregatorConfig.Builder.DEFAULT_METRICS_MAX_ROLLUPS);
+  }
+
+  /**
+   * Meters on {@code registry} keeping at most {@code maxModelVersions} model versions on the per-version counter and
+   * {@code maxRollups} roll-up gauge sets (the config's {@code metricsMaxModelVersions} and {@code metricsMaxRollups}).
+   */
+  public AggregatorMetrics(MeterRegistry registry, int maxModelVersions, int maxRollups) {
     this.registry = registry;
+    this.versionTags = new BoundedTagValues(maxModelVersions);
+    this.rollupTags = new BoundedTagValues(maxRollups);
     this.samplesCounted = Counter.builder("probeval.aggregator.samples.counted")
         .description("Distinct sampled outputs counted into prompt bounds").register(registry);
     this.greedyCounted = Counter.builder("probeval.aggregator.greedy.counted")
@@ -72,7 +93,8 @@ public final class AggregatorMetrics {
   /** Counts one sampled output of {@code modelVersion} (the per-version rate beside the untagged total). */
   void sampleCounted(String modelVersion) {
     samplesCounted.increment();
-    samplesByVersion.computeIfAbsent(modelVersion, v -> Counter.builder("probeval.aggregator.model.samples.counted")
+    samplesByVersion.computeIfAbsent(versionTags.value(modelVersion), v -> Counter.builder(
+        "probeval.aggregator.model.samples.counted")
         .description("Distinct sampled outputs counted, per model version").tag("model_version", v)
         .register(registry)).increment();
   }
@@ -84,12 +106,13 @@ public final class AggregatorMetrics {
    */
   void modelRollup(String modelVersion, String suite, String split, int seen, int finals, int hiddenLeaks,
       double meanMMu, double suiteBound, double meanScore, double maxMBin) {
-    double[] values = rollups.computeIfAbsent(modelVersion + "|" + suite + "|" + split, k -> {
+    String[] tags = rollupTags.values(modelVersion, suite, split);
+    double[] values = rollups.computeIfAbsent(String.join("\u0000", tags), k -> {
       double[] v = new double[ROLLUP_GAUGES.length];
       for (int i = 0; i < ROLLUP_GAUGES.length; i++) {
         int index = i;
         Gauge.builder(ROLLUP_GAUGES[i][0], v, a -> a[index]).description(ROLLUP_GAUGES[i][1])
-            .tag("model_version", modelVersion).tag("suite", suite).tag("split", split).register(registry);
+            .tag("model_version", tags[0]).tag("suite", tags[1]).tag("split", tags[2]).register(registry);
       }
       return v;
     });

@@ -100,4 +100,28 @@ class AggregatorConfigTest {
         () -> AggregatorConfig.builder().optSessionTimeoutMs(0)).getMessage());
     assertEquals("agg-a", AggregatorConfig.builder().optInstanceId("agg-a").build().toBuilder().build().instanceId());
   }
+
+  @Test
+  void servingLimitsHaveDocumentedDefaultsAndRangeChecks() {
+    AggregatorConfig d = AggregatorConfig.builder().build();
+    assertEquals(100, d.metricsMaxModelVersions());
+    assertEquals(100, d.metricsMaxRollups());
+    assertEquals(64, d.maxEventSubscribers());
+    assertEquals(8, d.queryThreads());
+    assertEquals(64, d.queryQueue());
+    AggregatorConfig c = AggregatorConfig.builder().metricsMaxModelVersions(5).metricsMaxRollups(6)
+        .maxEventSubscribers(7).queryThreads(3).queryQueue(0).build().toBuilder().build();
+    assertEquals(5, c.metricsMaxModelVersions());
+    assertEquals(6, c.metricsMaxRollups());
+    assertEquals(7, c.maxEventSubscribers());
+    assertEquals(3, c.queryThreads());
+    assertEquals(0, c.queryQueue(), "toBuilder keeps every limit");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().metricsMaxModelVersions(0));
+    assertEquals("metrics max model versions must be in 1..100000, got 0", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().metricsMaxRollups(100_001));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().queryThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().queryThreads(257));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().maxEventSubscribers(10_001));
+  }
 }

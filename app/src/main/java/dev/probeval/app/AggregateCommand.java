@@ -100,6 +100,34 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Decoded requests and request states cached per task (default: ${DEFAULT-VALUE}).")
   int objectCacheEntries;
 
+  // Serving limits: what clients can make the REST API, the dashboard and /metrics hold.
+  @Option(names = "--metrics-max-model-versions", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
+      description = "Distinct model versions labelled on the per-version meters; later ones are counted under "
+          + "model_version=\"_other\" (default: ${DEFAULT-VALUE}).")
+  int metricsMaxModelVersions;
+
+  @Option(names = "--metrics-max-rollups", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_METRICS_MAX_ROLLUPS,
+      description = "(Model version, suite, split) roll-ups published as gauges; later ones share one _other set "
+          + "(default: ${DEFAULT-VALUE}).")
+  int metricsMaxRollups;
+
+  @Option(names = "--max-event-subscribers", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_MAX_EVENT_SUBSCRIBERS,
+      description = "Dashboard event streams open at once; 503 beyond (default: ${DEFAULT-VALUE}).")
+  int maxEventSubscribers;
+
+  @Option(names = "--query-threads", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_QUERY_THREADS,
+      description = "Threads running REST queries, apart from health and metrics (default: ${DEFAULT-VALUE}).")
+  int queryThreads;
+
+  @Option(names = "--query-queue", paramLabel = "N",
+      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_QUERY_QUEUE,
+      description = "REST queries waiting for a query thread; 503 beyond (default: ${DEFAULT-VALUE}).")
+  int queryQueue;
+
   /** Starts the service; tests replace it with a fake to play a service that dies. */
   Function<AggregatorConfig, RunningService> starter = AggregateCommand::start;
 
@@ -142,6 +170,11 @@ final class AggregateCommand implements Callable<Integer> {
     }
     Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     Cli.option("--max-record-attempts", () -> b.optMaxRecordAttempts(maxRecordAttempts));
+    Cli.option("--metrics-max-model-versions", () -> b.metricsMaxModelVersions(metricsMaxModelVersions));
+    Cli.option("--metrics-max-rollups", () -> b.metricsMaxRollups(metricsMaxRollups));
+    Cli.option("--max-event-subscribers", () -> b.maxEventSubscribers(maxEventSubscribers));
+    Cli.option("--query-threads", () -> b.queryThreads(queryThreads));
+    Cli.option("--query-queue", () -> b.queryQueue(queryQueue));
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

@@ -37,6 +37,20 @@ final class RegistryCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   CompatibilityLevel compatibility;
 
+  @Option(names = "--max-schema-bytes", paramLabel = "BYTES",
+      defaultValue = "" + SchemaRegistryServer.DEFAULT_MAX_SCHEMA_BYTES,
+      description = "Largest schema accepted (UTF-8 bytes of its text); 422 beyond (default: ${DEFAULT-VALUE}).")
+  int maxSchemaBytes;
+
+  @Option(names = "--max-subjects", paramLabel = "N", defaultValue = "" + SchemaRegistryServer.DEFAULT_MAX_SUBJECTS,
+      description = "Most subjects held; registering a new one beyond is 422 (default: ${DEFAULT-VALUE}).")
+  int maxSubjects;
+
+  @Option(names = "--max-versions-per-subject", paramLabel = "N",
+      defaultValue = "" + SchemaRegistryServer.DEFAULT_MAX_VERSIONS_PER_SUBJECT,
+      description = "Most versions per subject; registering another beyond is 422 (default: ${DEFAULT-VALUE}).")
+  int maxVersionsPerSubject;
+
   @Override
   public Integer call() {
     if (topic.isBlank()) {
@@ -48,6 +62,9 @@ final class RegistryCommand implements Callable<Integer> {
     Cli.option("--bootstrap-servers", () -> b.bootstrapServers(kafka.bootstrapServers));
     Cli.option("--port", () -> b.port(port));
     Cli.option("--replication-factor", () -> b.replicationFactor(replication.replicationFactor));
+    Cli.option("--max-schema-bytes", () -> b.maxSchemaBytes(maxSchemaBytes));
+    Cli.option("--max-subjects", () -> b.maxSubjects(maxSubjects));
+    Cli.option("--max-versions-per-subject", () -> b.maxVersionsPerSubject(maxVersionsPerSubject));
     kafka.applyTo(b::kafkaConfig);
     Cli.requireFreePort(host, port, "--port");
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> {

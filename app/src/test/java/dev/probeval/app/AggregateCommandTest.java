@@ -117,6 +117,36 @@ class AggregateCommandTest {
   }
 
   @Test
+  void servingLimitOptionsShouldReachTheConfigAndBadOnesExitTwoWithOneLine() {
+    AtomicReference<AggregatorConfig> seen = new AtomicReference<>();
+    CliResult r = runFake(seen, CompletableFuture.completedFuture(null), new AtomicInteger(),
+        "--metrics-max-model-versions", "7", "--metrics-max-rollups", "9", "--max-event-subscribers", "3",
+        "--query-threads", "2", "--query-queue", "0");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(7, seen.get().metricsMaxModelVersions());
+    assertEquals(9, seen.get().metricsMaxRollups());
+    assertEquals(3, seen.get().maxEventSubscribers());
+    assertEquals(2, seen.get().queryThreads());
+    assertEquals(0, seen.get().queryQueue());
+    AtomicReference<AggregatorConfig> defaults = new AtomicReference<>();
+    runFake(defaults, CompletableFuture.completedFuture(null), new AtomicInteger());
+    AggregatorConfig builderDefaults = AggregatorConfig.builder().build();
+    assertEquals(builderDefaults.metricsMaxModelVersions(), defaults.get().metricsMaxModelVersions());
+    assertEquals(builderDefaults.metricsMaxRollups(), defaults.get().metricsMaxRollups());
+    assertEquals(builderDefaults.maxEventSubscribers(), defaults.get().maxEventSubscribers());
+    assertEquals(builderDefaults.queryThreads(), defaults.get().queryThreads());
+    assertEquals(builderDefaults.queryQueue(), defaults.get().queryQueue());
+
+    CliResult bad = CliResult.run("aggregate", "--max-event-subscribers", "0");
+    assertEquals(2, bad.code());
+    assertEquals("probeval aggregate: --max-event-subscribers: max event subscribers must be in 1..10000, got 0",
+        bad.errLine());
+    CliResult queue = CliResult.run("aggregate", "--query-queue", "-1");
+    assertEquals(2, queue.code());
+    assertEquals("probeval aggregate: --query-queue: query queue must be in 0..100000, got -1", queue.errLine());
+  }
+
+  @Test
   void shouldExitOneWithOneLineWhenTheServiceDies() {
     CompletableFuture<Void> died = new CompletableFuture<>();
     died.completeExceptionally(new IllegalStateException("Kafka Streams went from RUNNING to ERROR: every stream "

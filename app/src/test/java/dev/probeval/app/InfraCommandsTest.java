@@ -58,5 +58,16 @@ class InfraCommandsTest {
     CliResult topic = CliResult.run("registry", "--topic", " ");
     assertEquals(2, topic.code());
     assertEquals("probeval registry: --topic must not be empty", topic.errLine());
+    CliResult schema = CliResult.run("registry", "--max-schema-bytes", "10");
+    assertEquals(2, schema.code());
+    assertEquals("probeval registry: --max-schema-bytes: max schema bytes must be in 1024..16777216, got 10",
+        schema.errLine());
+    CliResult subjects = CliResult.run("registry", "--max-subjects", "0");
+    assertEquals(2, subjects.code());
+    assertEquals("probeval registry: --max-subjects: max subjects must be in 1..1000000, got 0", subjects.errLine());
+    CliResult versions = CliResult.run("registry", "--max-versions-per-subject", "0");
+    assertEquals(2, versions.code());
+    assertEquals("probeval registry: --max-versions-per-subject: max versions per subject must be in 1..100000, "
+        + "got 0", versions.errLine());
   }
 }

@@ -109,6 +109,17 @@ class WebServerTest {
   }
 
   @Test
+  void aHugeUnknownPathIsClippedInTheErrorMessage() throws Exception {
+    try (WebServer s = WebServer.builder("t").routes(r -> r.get("/x", ctx -> ctx.result("x"))).start()) {
+      String path = "/" + "p".repeat(5000);
+      Reply r = get(s, path);
+      assertEquals(404, r.status());
+      String expected = "no endpoint GET " + path.substring(0, Untrusted.MAX_CHARS) + "...(5001 chars)";
+      assertEquals("{\"error\":\"" + expected + "\"}", r.body());
+    }
+  }
+
+  @Test
   void mappedExceptionsBecomeTheirErrorAndTheMostSpecificMappingWins() throws Exception {
     try (WebServer s = WebServer.builder("t")
         .mapException(IllegalStateException.class, e -> new HttpError(503, "busy: " + e.getMessage()))

@@ -1,6 +1,7 @@
 package dev.probeval.worker;
 
 import dev.probeval.contract.DeadLetterReason;
+import dev.probeval.http.BoundedTagValues;
 import java.util.List;
 
 import io.micrometer.core.instrument.Counter;
@@ -16,10 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The worker's Micrometer meters. Counters only for throughput: Prometheus computes tokens/s and samples/s with
  * {@code rate(probeval_worker_tokens_total[1m])} (a gauge of the last chunk's rate misled: it showed a chunk's burst,
  * not the rate over time). An HTTP backend adds its own counters ({@code probeval_worker_http_*}).
+ *
+ * <p>No meter is tagged by a request's own values (model version, request id): the {@code kind} and {@code outcome}
+ * tags come from fixed sets. They are still taken through {@link BoundedTagValues}, capped at
+ * {@value #MAX_TAG_VALUES} values each, so a caller that ever passed a request-derived string could not grow
+ * {@code /metrics} without bound.
  */
 public final class WorkerMetrics {
   /** Error kind of a Kafka failure that aborted a transaction (the work is retried, nothing is dead-lettered). */
   public static final String KAFKA_ERROR = "Kafka";
+  /** Most distinct values of the {@code kind} tag of errors and of the {@code outcome} tag of stopped streams. */
+  public static final int MAX_TAG_VALUES = 64;
 
   private final MeterRegistry registry;
   private final Counter tokens;
@@ -34,6 +42,8 @@ public final class WorkerMetrics {
   private final Counter chunksDeferred;
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
   private final Map<String, Counter> stopped = new ConcurrentHashMap<>();
+  private final BoundedTagValues errorKinds = new BoundedTagValues(MAX_TAG_VALUES);
+  private final BoundedTagValues outcomes = new BoundedTagValues(MAX_TAG_VALUES);
 
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -107,14 +117,16 @@ public final class WorkerMetrics {
   }
 
   private Counter errorCounter(String kind) {
-    return errors.computeIfAbsent(kind, k -> Counter.builder("probeval.worker.errors").tag("kind", k)
+    return errors.computeIfAbsent(errorKinds.value(kind), k -> Counter.builder("probeval.worker.errors")
+        .tag("kind", k)
         .description("Requests rejected or skipped, by reason code, and retried Kafka failures").register(registry));
   }
 
   /** Counts an error: a rejection reason's errorClass, or {@value #KAFKA_ERROR} for a failed, retried transaction. */
   /** A stream under a stopping rule ended: DECIDED_BELOW, DECIDED_ABOVE or UNDECIDED_AT_CAP. */
   void streamEnded(String outcome) {
-    stopped.computeIfAbsent(outcome, o -> Counter.builder("probeval.worker.streams.stopped").tag("outcome", o)
+    stopped.computeIfAbsent(outcomes.value(outcome), o -> Counter.builder("probeval.worker.streams.stopped")
+        .tag("outcome", o)
         .description("Streams under a stopping rule that ended, by outcome").register(registry)).increment();
   }
 
@@ -139,7 +151,7 @@ public final class WorkerMetrics {
 
   /** Errors of one kind so far. */
   public double errors(String kind) {
-    Counter c = errors.get(kind);
+    Counter c = errors.get(BoundedTagValues.sanitize(kind));
     return c == null ? 0 : c.count();
   }
 }

@@ -14,21 +14,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 
 /**
  * HTTP client for Confluent's schema registry REST API (Confluent Schema Registry, Apicurio's ccompat API, Karapace,
- * Redpanda, probeval's embedded registry). Uses the JDK's {@link HttpClient}; caches id→schema and
- * (subject, schema)→id forever, as ids are immutable. Several base URLs are tried in order when one is unreachable.
- * Thread-safe.
+ * Redpanda, probeval's embedded registry). Uses the JDK's {@link HttpClient}. Several base URLs are tried in order
+ * when one is unreachable. Thread-safe.
+ *
+ * <p>Caches, each holding at most {@code cacheCapacity} entries (default {@value #DEFAULT_CACHE_CAPACITY}, the least
+ * recently used go first), so records carrying any number of schema ids cannot grow memory without bound: id→schema
+ * and (subject, schema)→id, kept as long as they fit since ids are immutable, and the ids the registry answered "not
+ * found" (40403), for {@link #DEFAULT_NOT_FOUND_TTL} only: a stream of records with one unknown id costs one lookup
+ * per that interval instead of one per record, and a schema registered later under that id is found once it passes.
+ * Answers are read up to {@value #MAX_RESPONSE_BYTES} bytes; a longer one is an error, not an allocation.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   /** Content type of Confluent's API, sent on every request. */
   public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+  /** Default of the most entries in each of the client's caches. */
+  public static final int DEFAULT_CACHE_CAPACITY = 1000;
+  /** How long an id the registry did not know is answered "not found" from memory. */
+  public static final Duration DEFAULT_NOT_FOUND_TTL = Duration.ofSeconds(5);
+  /** Largest registry answer read: 16 MiB, above the largest schema a registry accepts by default. */
+  public static final int MAX_RESPONSE_BYTES = 16 << 20;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -36,8 +47,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final List<URI> baseUrls;
   private final Optional<String> authorization;
   private final HttpClient http;
-  private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
-  private final Map<String, Map<String, Integer>> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+  private final LruCache<Integer, Schema> schemasById;
+  private final LruCache<List<String>, Integer> idsBySubjectAndSchema;
+  private final LruCache<Integer, Long> notFoundUntil;
+  private final Duration notFoundTtl;
 
   /**
    * @param baseUrls registry base URLs, for example {@code http://127.0.0.1:8081}; user info in a URL is ignored here
@@ -45,6 +58,21 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
    * @param userInfo {@code user:password} for HTTP basic authentication, or null for none
    */
   public RestSchemaRegistryClient(List<String> baseUrls, String userInfo) {
+    this(baseUrls, userInfo, DEFAULT_CACHE_CAPACITY, DEFAULT_NOT_FOUND_TTL);
+  }
+
+  /**
+   * As {@link #RestSchemaRegistryClient(List, String)} with each cache holding at most {@code cacheCapacity} entries
+   * (at least 1) and unknown ids remembered for {@code notFoundTtl} (zero: never).
+   */
+  public RestSchemaRegistryClient(List<String> baseUrls, String userInfo, int cacheCapacity, Duration notFoundTtl) {
+    if (notFoundTtl == null || notFoundTtl.isNegative()) {
+      throw new IllegalArgumentException("not-found TTL must be >= 0, got " + notFoundTtl);
+    }
+    this.schemasById = new LruCache<>(cacheCapacity);
+    this.idsBySubjectAndSchema = new LruCache<>(cacheCapacity);
+    this.notFoundUntil = new LruCache<>(cacheCapacity);
+    this.notFoundTtl = notFoundTtl;
     if (baseUrls == null || baseUrls.isEmpty()) {
       throw new IllegalArgumentException("at least one schema registry URL is required");
     }
@@ -102,15 +130,31 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode r = send("GET", "/schemas/ids/" + id, null);
+    Long until = notFoundUntil.get(id);
+    if (until != null) {
+      if (System.nanoTime() - until < 0) {
+        throw new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND,
+            "Schema " + id + " not found (the registry said so less than " + notFoundTtl.toMillis() + " ms ago).");
+      }
+      notFoundUntil.remove(id);
+    }
+    JsonNode r;
+    try {
+      r = send("GET", "/schemas/ids/" + id, null);
+    } catch (SchemaRegistryException e) {
+      boolean notFound = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND || e.httpStatus() == 404;
+      if (notFound && !notFoundTtl.isZero()) {
+        notFoundUntil.put(id, System.nanoTime() + notFoundTtl.toNanos());
+      }
+      throw e;
+    }
     String type = r.path("schemaType").asText("AVRO");
     if (!type.equals("AVRO")) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
           "Schema " + id + " is of type " + type + "; only AVRO is supported");
     }
     Schema s = SchemaRegistryState.parse(r.path("schema").asText());
-    Schema prev = schemasById.putIfAbsent(id, s);
-    return prev != null ? prev : s;
+    return schemasById.putIfAbsent(id, s);
   }
 
   @Override
@@ -162,13 +206,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   private Integer cachedId(String subject, String schemaJson) {
-    Map<String, Integer> bySchema = idsBySubjectAndSchema.get(subject);
-    return bySchema == null ? null : bySchema.get(schemaJson);
+    return idsBySubjectAndSchema.get(List.of(subject, schemaJson));
   }
 
   private void remember(String subject, String schemaJson, int id, Schema schema) {
-    idsBySubjectAndSchema.computeIfAbsent(subject, s -> new ConcurrentHashMap<>()).put(schemaJson, id);
+    idsBySubjectAndSchema.put(List.of(subject, schemaJson), id);
     schemasById.putIfAbsent(id, schema);
+  }
+
+  /** Entries in the id→schema, (subject, schema)→id and not-found caches (for tests). */
+  int[] cacheSizes() {
+    return new int[] {schemasById.size(), idsBySubjectAndSchema.size(), notFoundUntil.size()};
   }
 
   private static String schemaBody(String schemaJson) {
@@ -185,7 +233,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   private static SchemaRegistryException protocolError(String what, JsonNode r) {
     return new SchemaRegistryException(502, SchemaRegistryException.STORE_ERROR,
-        "Unexpected schema registry answer for " + what + ": " + r);
+        "Unexpected schema registry answer for " + SchemaRegistryException.clip(what) + ": "
+            + SchemaRegistryException.clip(String.valueOf(r)));
   }
 
   /** URL-encodes one path segment (spaces as %20, not '+'). */
@@ -207,9 +256,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         b.header("Content-Type", CONTENT_TYPE);
       }
       authorization.ifPresent(a -> b.header("Authorization", a));
-      HttpResponse<String> resp;
+      HttpResponse<java.io.InputStream> resp;
+      String text;
       try {
-        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        text = boundedBody(resp);
       } catch (IOException e) {
         lastIo = e;
         continue;
@@ -218,33 +269,47 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         throw new SchemaRegistryException(-1, SchemaRegistryException.UNREACHABLE,
             "Interrupted while calling the schema registry at " + base, e);
       }
-      return parseResponse(method, base, pathAndQuery, resp);
+      if (text == null) {
+        throw new SchemaRegistryException(502, SchemaRegistryException.STORE_ERROR, "Schema registry at " + base
+            + " answered " + method + " " + SchemaRegistryException.clip(pathAndQuery) + " with more than "
+            + MAX_RESPONSE_BYTES + " bytes");
+      }
+      return parseResponse(method, base, pathAndQuery, resp.statusCode(), text);
     }
     throw new SchemaRegistryException(-1, SchemaRegistryException.UNREACHABLE,
         "Schema registry unreachable at " + baseUrls + ": " + lastIo, lastIo);
   }
 
-  private static JsonNode parseResponse(String method, URI base, String path, HttpResponse<String> resp) {
+  private static JsonNode parseResponse(String method, URI base, String path, int status, String body) {
     JsonNode node;
     try {
-      node = resp.body() == null || resp.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(resp.body());
+      node = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
     } catch (IOException e) {
       node = null;
     }
-    int status = resp.statusCode();
     if (status >= 200 && status < 300) {
       if (node == null) {
         throw new SchemaRegistryException(502, SchemaRegistryException.STORE_ERROR,
-            "Schema registry at " + base + " answered " + method + " " + path + " with non-JSON: " + resp.body());
+            "Schema registry at " + base + " answered " + method + " " + path + " with non-JSON: "
+                + SchemaRegistryException.clip(body));
       }
       return node;
     }
     int code = node != null && node.has("error_code") ? node.get("error_code").asInt() : status;
-    String message = node != null && node.has("message") ? node.get("message").asText() : resp.body();
+    String message = SchemaRegistryException.clip(node != null && node.has("message") ? node.get("message").asText()
+        : body);
     if (status == 401 || status == 403) {
       message = "authentication failed (check basic.auth.user.info): " + message;
     }
     throw new SchemaRegistryException(status, code, message + " [" + method + " " + base + path + "]");
+  }
+
+  /** The body as UTF-8 text, read up to {@link #MAX_RESPONSE_BYTES}; null when longer (the rest is never read). */
+  private static String boundedBody(HttpResponse<java.io.InputStream> resp) throws IOException {
+    try (java.io.InputStream in = resp.body()) {
+      byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+      return bytes.length > MAX_RESPONSE_BYTES ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
   }
 
   private static URI withoutUserInfo(URI uri) {

@@ -22,6 +22,11 @@ public class SchemaRegistryException extends RuntimeException {
   public static final int INVALID_VERSION = 42202;
   /** Confluent error code: unknown compatibility level. */
   public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
+  /**
+   * probeval's own code (Confluent's registry has no such limits): the registry holds the most subjects, or the
+   * subject the most versions, it is configured for.
+   */
+  public static final int LIMIT_EXCEEDED = 42299;
   /** Confluent error code: the backing store failed. */
   public static final int STORE_ERROR = 50001;
   /** Our code for "no HTTP answer at all" (connection refused, timeout); never sent by a server. */
@@ -58,12 +63,33 @@ public class SchemaRegistryException extends RuntimeException {
   }
 
   static SchemaRegistryException subjectNotFound(String subject) {
-    return new SchemaRegistryException(404, SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
+    return new SchemaRegistryException(404, SUBJECT_NOT_FOUND, "Subject '" + clip(subject) + "' not found.");
   }
 
   static SchemaRegistryException versionNotFound(String subject, int version) {
     return new SchemaRegistryException(404, VERSION_NOT_FOUND,
-        "Version " + version + " not found for subject '" + subject + "'.");
+        "Version " + version + " not found for subject '" + clip(subject) + "'.");
+  }
+
+  /** Characters of a client's value (a subject, a schema parser's complaint) kept in an error message. */
+  static final int MAX_ECHO_CHARS = 200;
+
+  /**
+   * A client-sent value for an error message: the first {@value #MAX_ECHO_CHARS} characters and its full length when
+   * longer, control characters as '_' (the same rule as {@code dev.probeval.http.Untrusted}, which this module cannot
+   * depend on).
+   */
+  static String clip(String value) {
+    if (value == null) {
+      return "null";
+    }
+    int end = Math.min(value.length(), MAX_ECHO_CHARS);
+    StringBuilder b = new StringBuilder(end + 24);
+    for (int i = 0; i < end; i++) {
+      char c = value.charAt(i);
+      b.append(Character.isISOControl(c) ? '_' : c);
+    }
+    return end < value.length() ? b.append("...(").append(value.length()).append(" chars)").toString() : b.toString();
   }
 
   static SchemaRegistryException schemaNotFound(String what) {

@@ -55,10 +55,16 @@ public final class SchemaRegistryState {
     try {
       return new Schema.Parser().setValidateDefaults(true).parse(schemaJson);
     } catch (SchemaParseException | org.apache.avro.AvroTypeException e) {
-      throw SchemaRegistryException.invalidSchema(e.getMessage());
+      throw SchemaRegistryException.invalidSchema(clipDetail(e.getMessage()));
     } catch (RuntimeException e) {
-      throw SchemaRegistryException.invalidSchema(e.toString());
+      throw SchemaRegistryException.invalidSchema(clipDetail(e.toString()));
     }
+  }
+
+  /** A parser's complaint may quote the schema it was given: kept to a few lines. */
+  private static String clipDetail(String detail) {
+    return detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 1000) + "...(" + detail.length()
+        + " chars)";
   }
 
   /** The form schemas are stored and compared in: Avro's full JSON, normalised whitespace and attribute order. */
@@ -85,7 +91,8 @@ public final class SchemaRegistryState {
           compatibility(subject), true);
       if (!check.compatible()) {
         throw new SchemaRegistryException(409, SchemaRegistryException.INCOMPATIBLE_SCHEMA,
-            "Schema being registered is incompatible with an earlier schema for subject '" + subject + "' ("
+            "Schema being registered is incompatible with an earlier schema for subject '"
+                + SchemaRegistryException.clip(subject) + "' ("
                 + compatibility(subject) + "): " + String.join("; ", check.messages()));
       }
     }
@@ -122,7 +129,8 @@ public final class SchemaRegistryState {
         return m;
       }
     }
-    throw SchemaRegistryException.schemaNotFound("not registered under subject '" + subject + "'");
+    throw SchemaRegistryException.schemaNotFound("not registered under subject '"
+        + SchemaRegistryException.clip(subject) + "'");
   }
 
   /** The schema with this id, or 40403. */
@@ -206,6 +214,17 @@ public final class SchemaRegistryState {
     } else {
       subjectLevels.put(subject, level);
     }
+  }
+
+  /** Number of subjects holding at least one version. */
+  public synchronized int subjectCount() {
+    return subjects.size();
+  }
+
+  /** Number of versions of {@code subject} (0 for an unknown subject). */
+  public synchronized int versionCount(String subject) {
+    NavigableMap<Integer, SchemaMetadata> versions = subjects.get(subject);
+    return versions == null ? 0 : versions.size();
   }
 
   /** Highest id handed out so far (0 when empty). */

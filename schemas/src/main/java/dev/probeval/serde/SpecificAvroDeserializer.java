@@ -24,6 +24,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * wrong (bad magic byte, unknown schema id, truncated, ...).
  */
 public final class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+  /** Most writer-schema readers kept; beyond it the cache starts over. */
+  static final int MAX_READERS = 1000;
+
   private final Class<T> type;
   private final Schema readerSchema;
   private final SpecificData model;
@@ -133,6 +136,11 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
               + pair.getResult().getIncompatibilities());
     }
     r = new SpecificDatumReader<>(writer, readerSchema, model);
+    if (readersByWriterId.size() >= MAX_READERS) {
+      // Records may carry any number of valid writer ids; starting over keeps this bounded without a lock on the
+      // hot path (the schemas themselves stay in the registry client's cache).
+      readersByWriterId.clear();
+    }
     SpecificDatumReader<T> prev = readersByWriterId.putIfAbsent(id, r);
     return prev != null ? prev : r;
   }

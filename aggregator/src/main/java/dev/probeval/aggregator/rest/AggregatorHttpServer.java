@@ -2,14 +2,18 @@ package dev.probeval.aggregator.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.http.ErrorShape;
 import dev.probeval.http.Health;
 import dev.probeval.http.HttpError;
+import dev.probeval.http.Untrusted;
 import dev.probeval.http.WebServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import io.javalin.http.sse.SseHandler;
 import io.javalin.http.staticfiles.Location;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -29,6 +33,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -54,8 +66,16 @@ import org.apache.kafka.streams.state.HostInfo;
  *       {@code /webjars/} (both from the classpath)
  * </ul>
  * Path segments are URL-decoded, so a model version containing '/' is passed as %2F. Every error is
- * {@code {"error":"message"}} as {@code application/json}: 404 unknown path or key, 405 any method but GET, 502 an
- * instance that did not answer a forwarded query, 503 while starting or rebalancing, 500 anything else.
+ * {@code {"error":"message"}} as {@code application/json}: 404 unknown path or key, 405 any method but GET, 406 an
+ * events request that does not accept {@code text/event-stream}, 502 an instance that did not answer a forwarded
+ * query, 503 while starting or rebalancing, when the query pool and its queue are full (with {@code Retry-After}) or
+ * when the most event streams are open, 500 anything else.
+ *
+ * <p>Queries ({@code /api/v1/...} but the event stream) run on a bounded pool of their own, {@code queryThreads}
+ * threads with {@code queryQueue} waiting, so however many slow queries are in flight the server's own threads stay
+ * free for {@code /health/*}, {@code /metrics} and the page. The {@code scope=local} reads that other instances ask
+ * for run on a second pool of the same size: two instances busy with each other's fan-outs then never wait for a
+ * thread the other's waiting query holds.
  */
 public final class AggregatorHttpServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -71,6 +91,8 @@ public final class AggregatorHttpServer implements AutoCloseable {
   private volatile String state = "STARTING";
   private volatile Supplier<Health> health = this::fromStateOnly;
   private final DashboardEvents events;
+  private final ThreadPoolExecutor queryPool;
+  private final ThreadPoolExecutor peerPool;
 
   /** Default interval at which the dashboard's event stream diffs the roll-up stores. */
   public static final long DEFAULT_DASHBOARD_POLL_MS = 500;
@@ -85,8 +107,29 @@ public final class AggregatorHttpServer implements AutoCloseable {
    * roll-up stores every {@code dashboardPollMs} while a page is open.
    */
   public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus, long dashboardPollMs) {
+    this(host, port, prometheus, dashboardPollMs, AggregatorConfig.Builder.DEFAULT_MAX_EVENT_SUBSCRIBERS,
+        AggregatorConfig.Builder.DEFAULT_QUERY_THREADS, AggregatorConfig.Builder.DEFAULT_QUERY_QUEUE);
+  }
+
+  /**
+   * As {@link #AggregatorHttpServer(String, int, PrometheusMeterRegistry, long)}, with at most
+   * {@code maxEventSubscribers} event streams open and queries on {@code queryThreads} threads with
+   * {@code queryQueue} waiting (the config's {@code maxEventSubscribers}, {@code queryThreads}, {@code queryQueue},
+   * which also check their ranges).
+   */
+  public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus, long dashboardPollMs,
+      int maxEventSubscribers, int queryThreads, int queryQueue) {
+    this(host, port, prometheus, dashboardPollMs, maxEventSubscribers, queryThreads, queryQueue,
+        DashboardEvents.HEARTBEAT_MS);
+  }
+
+  /** Tests: a short heartbeat notices closed event streams sooner. */
+  AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus, long dashboardPollMs,
+      int maxEventSubscribers, int queryThreads, int queryQueue, long heartbeatMs) {
     this.prometheus = prometheus;
-    this.events = new DashboardEvents(JSON, this::allRollups, dashboardPollMs);
+    this.events = new DashboardEvents(JSON, this::allRollups, dashboardPollMs, maxEventSubscribers, heartbeatMs);
+    this.queryPool = pool("probeval-aggregator-query", queryThreads, queryQueue);
+    this.peerPool = pool("probeval-aggregator-peer-query", queryThreads, queryQueue);
     this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.http = WebServer.builder("aggregator").host(host).port(port).jsonMapper(JSON)
         .errorShape(ErrorShape.MESSAGE)
@@ -102,6 +145,18 @@ public final class AggregatorHttpServer implements AutoCloseable {
           });
         })
         .start();
+  }
+
+  private static ThreadPoolExecutor pool(String name, int threads, int queue) {
+    BlockingQueue<Runnable> q = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, q, r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, new ThreadPoolExecutor.AbortPolicy());
+    p.allowCoreThreadTimeOut(true);
+    return p;
   }
 
   /** Connects the server to the running Streams instance (or a fake in tests), advertised as {@code self}. */
@@ -144,14 +199,58 @@ public final class AggregatorHttpServer implements AutoCloseable {
     r.get("/", this::dashboard);
     r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(prometheus.scrape()));
     Health.addRoutes(r, () -> health.get());
-    r.get("/api/v1/models", ctx -> models(ctx, queries(), local(ctx)));
-    r.get("/api/v1/models/{version}/bounds", ctx -> modelBounds(ctx, queries(), ctx.pathParam("version"), local(ctx)));
-    r.get("/api/v1/models/{version}/prompts/{promptId}", ctx ->
-        prompts(ctx, queries(), ctx.pathParam("version"), ctx.pathParam("promptId"), local(ctx)));
-    r.get("/api/v1/models/{version}/prompts", ctx -> versionPrompts(ctx, queries(), ctx.pathParam("version"),
-        local(ctx)));
-    r.sse("/api/v1/events", events::connect);
-    r.get("/api/v1/requests/{requestId}", ctx -> request(ctx, queries(), ctx.pathParam("requestId"), local(ctx)));
+    r.get("/api/v1/models", query(ctx -> models(ctx, queries(), local(ctx))));
+    r.get("/api/v1/models/{version}/bounds", query(ctx -> modelBounds(ctx, queries(), ctx.pathParam("version"),
+        local(ctx))));
+    r.get("/api/v1/models/{version}/prompts/{promptId}", query(ctx ->
+        prompts(ctx, queries(), ctx.pathParam("version"), ctx.pathParam("promptId"), local(ctx))));
+    r.get("/api/v1/models/{version}/prompts", query(ctx -> versionPrompts(ctx, queries(), ctx.pathParam("version"),
+        local(ctx))));
+    r.get("/api/v1/events", this::events);
+    r.get("/api/v1/requests/{requestId}", query(ctx -> request(ctx, queries(), ctx.pathParam("requestId"),
+        local(ctx))));
+  }
+
+  /**
+   * Runs {@code handler} on the query pool (the peer pool for {@code scope=local}) while the request waits
+   * asynchronously, holding none of the server's threads; 503 with {@code Retry-After} when the pool and its queue
+   * are full.
+   */
+  private Handler query(Handler handler) {
+    return ctx -> {
+      ThreadPoolExecutor pool = local(ctx) ? peerPool : queryPool;
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      try {
+        pool.execute(() -> {
+          try {
+            handler.handle(ctx);
+            done.complete(null);
+          } catch (Throwable t) {
+            done.completeExceptionally(t);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        ctx.header("Retry-After", "1");
+        throw new HttpError(503, "too many queries in flight (" + pool.getMaximumPoolSize() + " running, "
+            + pool.getQueue().size() + " waiting); retry later");
+      }
+      ctx.future(() -> done);
+    };
+  }
+
+  /** The event stream: 406 unless the client accepts it, 503 beyond the most open streams, else the SSE handler. */
+  private void events(Context ctx) {
+    String accept = ctx.header("Accept");
+    if (accept == null || !accept.contains("text/event-stream")) {
+      throw new HttpError(406, "this endpoint streams server-sent events: send Accept: text/event-stream");
+    }
+    DashboardEvents.Slot slot = events.reserve();
+    try {
+      new SseHandler(0, client -> events.connect(client, slot)).handle(ctx);
+    } catch (RuntimeException | Error e) {
+      slot.release();
+      throw e;
+    }
   }
 
   private InteractiveQueries queries() {
@@ -193,7 +292,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     List<Map<String, Object>> all = new ArrayList<>(gather(q, local, "/api/v1/models/" + enc(version) + "/bounds",
         "groups", () -> q.localModelBounds(version).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for model version " + version);
+      throw new HttpError(404, "no bounds for model version " + Untrusted.clip(version));
     }
     all.sort(BY_SUITE_AND_SPLIT);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -213,7 +312,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     List<Map<String, Object>> all = new ArrayList<>(gather(q, local, "/api/v1/models/" + enc(version) + "/prompts",
         "prompts", () -> q.localVersionPrompts(version).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for model version " + version);
+      throw new HttpError(404, "no bounds for model version " + Untrusted.clip(version));
     }
     all.sort(Comparator.comparing((Map<String, Object> g) -> (String) g.get("suite"))
         .thenComparing(g -> (String) g.get("split")).thenComparing(g -> (String) g.get("promptId"))
@@ -229,7 +328,8 @@ public final class AggregatorHttpServer implements AutoCloseable {
         "/api/v1/models/" + enc(version) + "/prompts/" + enc(promptId), "prompts",
         () -> q.localPromptBounds(version, promptId).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for prompt " + promptId + " of model version " + version);
+      throw new HttpError(404, "no bounds for prompt " + Untrusted.clip(promptId) + " of model version "
+          + Untrusted.clip(version));
     }
     all.sort(Comparator.comparing(g -> (String) g.get("requestId")));
     Map<String, Object> m = new LinkedHashMap<>();
@@ -242,7 +342,8 @@ public final class AggregatorHttpServer implements AutoCloseable {
   private void request(Context ctx, InteractiveQueries q, String requestId, boolean local) {
     Optional<HostInfo> owner = q.ownerOfRequest(requestId);
     if (owner.isEmpty()) {
-      throw new HttpError(503, "the owner of request " + requestId + " is not known right now (rebalancing)");
+      throw new HttpError(503, "the owner of request " + Untrusted.clip(requestId)
+          + " is not known right now (rebalancing)");
     }
     if (!local && !owner.get().equals(self)) {
       forward(ctx, owner.get(), "/api/v1/requests/" + enc(requestId) + LOCAL_QUERY);
@@ -250,7 +351,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     }
     Optional<PromptBounds> pb = q.localRequestBounds(requestId, System.currentTimeMillis());
     Map<String, Object> body = AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404,
-        "unknown request " + requestId)));
+        "unknown request " + Untrusted.clip(requestId))));
     q.localRequestRejection(requestId).ifPresent(r -> {
       // terminal: a worker refused the request, no sample will come; pollers stop here
       body.put("status", "REJECTED");
@@ -329,10 +430,22 @@ public final class AggregatorHttpServer implements AutoCloseable {
     }
   }
 
+  /** Queries waiting for a query thread (for tests). */
+  int queriesWaiting() {
+    return queryPool.getQueue().size();
+  }
+
+  /** Event-stream slots held (for tests). */
+  int eventSlotsHeld() {
+    return events.reservedCount();
+  }
+
   /** Stops serving; requests in flight may finish first (see {@link WebServer#close()}). */
   @Override
   public void close() {
     events.close();
     http.close();
+    queryPool.shutdownNow();
+    peerPool.shutdownNow();
   }
 }

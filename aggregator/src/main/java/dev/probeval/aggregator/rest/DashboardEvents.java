@@ -2,6 +2,7 @@ package dev.probeval.aggregator.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.http.HttpError;
 import io.javalin.http.sse.SseClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,16 +42,24 @@ import org.slf4j.LoggerFactory;
  * <p>A new client first gets a {@code hello} event with the same shape ({@code changed} = every version) so it
  * can render at once; a comment line every ~15 s keeps idle connections open through proxies and lets the server
  * notice closed ones.
+ *
+ * <p>At most {@code maxSubscribers} streams are open at once: a stream holds a slot ({@link #reserve}) from before its
+ * response starts until it ends, whichever way it ends (the browser leaves, a write fails, the server closes), and a
+ * request beyond the cap is answered 503 before any event-stream header is sent.
  */
 final class DashboardEvents implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DashboardEvents.class);
-  private static final long HEARTBEAT_MS = 15_000;
+  /** Default interval of the keep-alive comment, which is also how soon a silently closed stream is noticed. */
+  static final long HEARTBEAT_MS = 15_000;
 
   private final ObjectMapper json;
   private final Supplier<List<Map<String, Object>>> rollups;
   private final List<SseClient> clients = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService timer;
   private final AtomicLong seq = new AtomicLong();
+  private final int maxSubscribers;
+  private final long heartbeatMs;
+  private final AtomicInteger reserved = new AtomicInteger();
   private Map<String, String> last = Map.of();
   private long lastBeat = System.currentTimeMillis();
 
@@ -56,12 +67,19 @@ final class DashboardEvents implements AutoCloseable {
    * @param rollups every roll-up as the REST API renders it (maps with modelVersion, suite, split, ...); may throw
    *     while the stores are not queryable, the poll is then retried at the next tick
    */
-  DashboardEvents(ObjectMapper json, Supplier<List<Map<String, Object>>> rollups, long pollMs) {
+  DashboardEvents(ObjectMapper json, Supplier<List<Map<String, Object>>> rollups, long pollMs, int maxSubscribers,
+      long heartbeatMs) {
     if (pollMs < 1) {
       throw new IllegalArgumentException("dashboard poll interval must be >= 1 ms, got " + pollMs);
     }
+    if (maxSubscribers < 1 || heartbeatMs < 1) {
+      throw new IllegalArgumentException("max subscribers and heartbeat must be >= 1, got " + maxSubscribers + ", "
+          + heartbeatMs);
+    }
     this.json = json;
     this.rollups = rollups;
+    this.maxSubscribers = maxSubscribers;
+    this.heartbeatMs = heartbeatMs;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "probeval-dashboard-events");
       t.setDaemon(true);
@@ -70,10 +88,37 @@ final class DashboardEvents implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::tick, pollMs, pollMs, TimeUnit.MILLISECONDS);
   }
 
-  /** The SSE handler: registers the client and blocks its request thread until it disconnects (Javalin's model). */
-  void connect(SseClient client) {
+  /** One subscriber's place under the cap; released once, by whichever end of the stream comes first. */
+  final class Slot {
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        reserved.decrementAndGet();
+      }
+    }
+  }
+
+  /** Takes a subscriber slot, or throws a 503 {@link HttpError} when {@code maxSubscribers} streams are open. */
+  Slot reserve() {
+    if (reserved.incrementAndGet() > maxSubscribers) {
+      reserved.decrementAndGet();
+      throw new HttpError(503, "too many dashboard event streams open (at most " + maxSubscribers
+          + "); close one or retry later");
+    }
+    return new Slot();
+  }
+
+  /**
+   * The SSE handler: registers the client, which keeps its request open (asynchronously, no thread held) until it
+   * disconnects; the client's slot is released when it closes.
+   */
+  void connect(SseClient client, Slot slot) {
+    client.onClose(() -> {
+      clients.remove(client);
+      slot.release();
+    });
     client.keepAlive();
-    client.onClose(() -> clients.remove(client));
     Map<String, String> now;
     try {
       now = fingerprints();
@@ -81,12 +126,19 @@ final class DashboardEvents implements AutoCloseable {
       now = Map.of(); // not queryable yet: the first successful poll will announce every version
     }
     send(client, "hello", event(now.keySet(), now.keySet()));
-    clients.add(client);
+    if (!client.terminated()) {
+      clients.add(client); // (one that ends right after this check is noticed, and dropped, at its next write)
+    }
   }
 
   /** Number of connected browsers (for tests and logs). */
   int clientCount() {
     return clients.size();
+  }
+
+  /** Slots held: streams open or being opened (for tests). */
+  int reservedCount() {
+    return reserved.get();
   }
 
   private void tick() {
@@ -114,12 +166,12 @@ final class DashboardEvents implements AutoCloseable {
         String data = event(changed, now.keySet());
         clients.forEach(c -> send(c, "bounds", data));
         lastBeat = t;
-      } else if (t - lastBeat >= HEARTBEAT_MS) {
+      } else if (t - lastBeat >= heartbeatMs) {
         clients.forEach(c -> {
           try {
             c.sendComment("heartbeat");
           } catch (RuntimeException e) {
-            clients.remove(c); // gone: its onClose may not have run yet
+            drop(c);
           }
         });
         lastBeat = t;
@@ -156,13 +208,26 @@ final class DashboardEvents implements AutoCloseable {
 
   private void send(SseClient client, String event, String data) {
     if (client.terminated()) {
-      clients.remove(client);
+      drop(client);
       return;
     }
     try {
       client.sendEvent(event, data);
     } catch (RuntimeException e) {
-      clients.remove(client);
+      drop(client);
+    }
+  }
+
+  /**
+   * Forgets a client that failed or went away. Closing it (idempotent) runs its onClose, which releases its slot, and
+   * ends its request, which would otherwise stay open with nobody writing to it.
+   */
+  private void drop(SseClient client) {
+    clients.remove(client);
+    try {
+      client.close();
+    } catch (RuntimeException ignored) {
+      // already gone
     }
   }
 
@@ -170,13 +235,7 @@ final class DashboardEvents implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
-    clients.forEach(c -> {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // already gone
-      }
-    });
+    clients.forEach(this::drop);
     clients.clear();
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.http.HttpError;
+import dev.probeval.http.Untrusted;
 import dev.probeval.registry.CompatibilityLevel;
 import dev.probeval.registry.RestSchemaRegistryClient;
 import dev.probeval.registry.SchemaMetadata;
@@ -13,6 +14,7 @@ import dev.probeval.registry.SchemaRegistryState;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -30,14 +32,22 @@ final class RegistryApi {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String CONTENT_TYPE = RestSchemaRegistryClient.CONTENT_TYPE;
 
+  /**
+   * What one client can make the registry hold: the largest schema (UTF-8 bytes of its text), the most subjects and
+   * the most versions per subject. Checked by {@link SchemaRegistryServer.Builder}.
+   */
+  record Limits(int maxSchemaBytes, int maxSubjects, int maxVersionsPerSubject) {}
+
   private final SchemaRegistryState state;
   private final SchemaStore store;
+  private final Limits limits;
   /** Serialises writes and catch-ups: the store is not thread-safe, and ids must be handed out one at a time. */
   final Object writeLock = new Object();
 
-  RegistryApi(SchemaRegistryState state, SchemaStore store) {
+  RegistryApi(SchemaRegistryState state, SchemaStore store, Limits limits) {
     this.state = state;
     this.store = store;
+    this.limits = limits;
   }
 
   /** Turns a registry rule violation into its Confluent status and code. */
@@ -59,11 +69,11 @@ final class RegistryApi {
     r.get("/subjects", ctx -> ok(ctx, array(state.subjects())));
     r.post("/subjects/{subject}", ctx -> {
       String subject = ctx.pathParam("subject");
-      String schema = schemaOf(ctx);
+      String schema = schemaOf(ctx, limits);
       ok(ctx, metadata(withCatchUp(() -> state.lookup(subject, schema))));
     });
     r.post("/subjects/{subject}/versions", ctx -> {
-      SchemaMetadata m = register(ctx.pathParam("subject"), schemaOf(ctx));
+      SchemaMetadata m = register(ctx.pathParam("subject"), schemaOf(ctx, limits));
       ok(ctx, JSON.createObjectNode().put("id", m.id()).toString());
     });
     r.get("/subjects/{subject}/versions", ctx -> {
@@ -108,7 +118,7 @@ final class RegistryApi {
     String subject = ctx.pathParam("subject");
     String v = ctx.pathParam("version");
     Integer version = v.equals("latest") ? null : version(subject, v).version();
-    String schema = schemaOf(ctx);
+    String schema = schemaOf(ctx, limits);
     SchemaRegistryState.CompatibilityResult c = withCatchUp(() -> state.checkCompatibility(subject, schema, version));
     ObjectNode o = JSON.createObjectNode().put("is_compatible", c.compatible());
     if (flag(ctx, "verbose")) {
@@ -148,7 +158,7 @@ final class RegistryApi {
 
   private static SchemaRegistryException noSubjectLevel(String subject) {
     return new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_CONFIG_NOT_FOUND,
-        "Subject '" + subject + "' does not have subject-level compatibility configured");
+        "Subject '" + Untrusted.clip(subject) + "' does not have subject-level compatibility configured");
   }
 
   private SchemaMetadata register(String subject, String schema) {
@@ -157,11 +167,27 @@ final class RegistryApi {
       store.catchUp(state);
       SchemaRegistryState.Registration r = state.prepareRegister(subject, schema);
       if (r.isNew()) {
+        requireRoomFor(subject);
         store.appendSchema(r.metadata());
         state.apply(r.metadata());
-        LOG.info("Registered {} version {} as id {}", subject, r.metadata().version(), r.metadata().id());
+        LOG.info("Registered {} version {} as id {}", Untrusted.clip(subject), r.metadata().version(),
+            r.metadata().id());
       }
       return r.metadata();
+    }
+  }
+
+  /** Refuses a new version that would take the registry past its subject or per-subject version limit. */
+  private void requireRoomFor(String subject) {
+    int versions = state.versionCount(subject);
+    if (versions == 0 && state.subjectCount() >= limits.maxSubjects()) {
+      throw new SchemaRegistryException(422, SchemaRegistryException.LIMIT_EXCEEDED, "This registry holds its "
+          + "limit of " + limits.maxSubjects() + " subjects; subject '" + Untrusted.clip(subject) + "' is not created");
+    }
+    if (versions >= limits.maxVersionsPerSubject()) {
+      throw new SchemaRegistryException(422, SchemaRegistryException.LIMIT_EXCEEDED, "Subject '"
+          + Untrusted.clip(subject) + "' holds this registry's limit of " + limits.maxVersionsPerSubject()
+          + " versions");
     }
   }
 
@@ -177,7 +203,7 @@ final class RegistryApi {
     }
     if (version < 1) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_VERSION,
-          "The specified version '" + v + "' is not a valid version id. Allowed values are between "
+          "The specified version '" + Untrusted.clip(v) + "' is not a valid version id. Allowed values are between "
               + "[1, 2^31-1] and the string \"latest\"");
     }
     int ver = version;
@@ -206,9 +232,15 @@ final class RegistryApi {
   private static int schemaId(Context ctx) {
     String s = ctx.pathParam("id");
     try {
-      return Integer.parseInt(s);
+      int id = Integer.parseInt(s);
+      if (id < 1) {
+        // Ids start at 1: no catch-up with the store can find this one, so none is made.
+        throw new HttpError(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema with id " + id + " not found.");
+      }
+      return id;
     } catch (NumberFormatException e) {
-      throw new HttpError(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found: bad schema id '" + s + "'");
+      throw new HttpError(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found: bad schema id '"
+          + Untrusted.clip(s) + "'");
     }
   }
 
@@ -218,12 +250,12 @@ final class RegistryApi {
     return v != null && (v.isEmpty() || Boolean.parseBoolean(v));
   }
 
-  private static String schemaOf(Context ctx) {
+  private static String schemaOf(Context ctx, Limits limits) {
     JsonNode body = body(ctx);
     String type = body.path("schemaType").asText("AVRO");
     if (!type.equals("AVRO")) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
-          "Invalid schema: schemaType " + type + " is not supported by this registry (AVRO only)");
+          "Invalid schema: schemaType " + Untrusted.clip(type) + " is not supported by this registry (AVRO only)");
     }
     if (body.has("references") && body.get("references").size() > 0) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
@@ -234,7 +266,35 @@ final class RegistryApi {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
           "Invalid schema: the request body needs a string field \"schema\"");
     }
-    return schema.asText();
+    String text = schema.asText();
+    // Checked before parsing: the parse (and every compatibility check after it) costs in proportion to the size.
+    long bytes = utf8Length(text);
+    if (bytes > limits.maxSchemaBytes()) {
+      throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: the schema is "
+          + bytes + " bytes, more than this registry's limit of " + limits.maxSchemaBytes() + " bytes");
+    }
+    return text;
+  }
+
+  private static long utf8Length(String s) {
+    if (s.length() > Integer.MAX_VALUE / 3) {
+      return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   private static JsonNode body(Context ctx) {
@@ -246,7 +306,7 @@ final class RegistryApi {
     try {
       node = JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new HttpError(400, 400, "Request body is not valid JSON: " + e.getMessage());
+      throw new HttpError(400, 400, "Request body is not valid JSON: " + Untrusted.clip(e.getMessage(), 500));
     }
     if (node == null || !node.isObject()) {
       throw new HttpError(400, 400, "Request body must be a JSON object");

@@ -29,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * 42203 level), 500 (50001 store). Served by {@link WebServer} (Javalin). The default compatibility is BACKWARD
  * (checked with Avro's SchemaCompatibility). State lives in a compacted Kafka topic ({@value #DEFAULT_TOPIC} by
  * default), so a restarted registry hands out the same ids. Binds 127.0.0.1 unless told otherwise.
+ *
+ * <p>What a client can make it hold is bounded (see {@link Builder}): a schema larger than
+ * {@link Builder#maxSchemaBytes} is refused with 422 and error code 42201 before it is parsed, request bodies are
+ * limited to eight times that (JSON escapes) plus 64 KiB, and a registration that would exceed
+ * {@link Builder#maxSubjects} or {@link Builder#maxVersionsPerSubject} is refused with 422 and code
+ * {@value SchemaRegistryException#LIMIT_EXCEEDED}.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
   /** Default name of the compacted topic holding the registry's state. */
@@ -36,8 +42,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
   /** Confluent's default port. */
   public static final int DEFAULT_PORT = 8081;
 
-  /** Largest request body accepted; schemas are text and some are big. */
-  private static final long MAX_REQUEST_BYTES = 16L << 20;
+  /** Default of {@link Builder#maxSchemaBytes}: 256 KiB, far above any probeval schema. */
+  public static final int DEFAULT_MAX_SCHEMA_BYTES = 256 << 10;
+  /** Default of {@link Builder#maxSubjects}. */
+  public static final int DEFAULT_MAX_SUBJECTS = 10_000;
+  /** Default of {@link Builder#maxVersionsPerSubject}. */
+  public static final int DEFAULT_MAX_VERSIONS_PER_SUBJECT = 1_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
 
@@ -55,6 +65,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private short replicationFactor = 1;
     private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
     private final Map<String, Object> kafkaConfig = new HashMap<>();
+    private int maxSchemaBytes = DEFAULT_MAX_SCHEMA_BYTES;
+    private int maxSubjects = DEFAULT_MAX_SUBJECTS;
+    private int maxVersionsPerSubject = DEFAULT_MAX_VERSIONS_PER_SUBJECT;
 
     /** Kafka cluster holding the schema topic. */
     public Builder bootstrapServers(String bootstrapServers) {
@@ -104,6 +117,37 @@ public final class SchemaRegistryServer implements AutoCloseable {
       return this;
     }
 
+    /** Largest schema accepted, in UTF-8 bytes of its text: 1 KiB..16 MiB (default 256 KiB). */
+    public Builder maxSchemaBytes(int v) {
+      if (v < 1024 || v > 16 << 20) {
+        throw new IllegalArgumentException("max schema bytes must be in 1024..16777216, got " + v);
+      }
+      this.maxSchemaBytes = v;
+      return this;
+    }
+
+    /** Most subjects held: 1..1000000 (default {@value #DEFAULT_MAX_SUBJECTS}). */
+    public Builder maxSubjects(int v) {
+      if (v < 1 || v > 1_000_000) {
+        throw new IllegalArgumentException("max subjects must be in 1..1000000, got " + v);
+      }
+      this.maxSubjects = v;
+      return this;
+    }
+
+    /** Most versions per subject: 1..100000 (default {@value #DEFAULT_MAX_VERSIONS_PER_SUBJECT}). */
+    public Builder maxVersionsPerSubject(int v) {
+      if (v < 1 || v > 100_000) {
+        throw new IllegalArgumentException("max versions per subject must be in 1..100000, got " + v);
+      }
+      this.maxVersionsPerSubject = v;
+      return this;
+    }
+
+    RegistryApi.Limits limits() {
+      return new RegistryApi.Limits(maxSchemaBytes, maxSubjects, maxVersionsPerSubject);
+    }
+
     /** Replays the schema topic, then starts serving. */
     public SchemaRegistryServer start() {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -119,12 +163,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
     return new Builder();
   }
 
-  private SchemaRegistryServer(SchemaRegistryState state, SchemaStore store, String host, int port) {
+  private SchemaRegistryServer(SchemaRegistryState state, SchemaStore store, String host, int port,
+      RegistryApi.Limits limits) {
     this.store = store;
-    this.api = new RegistryApi(state, store);
+    this.api = new RegistryApi(state, store, limits);
     try {
+      // A schema's JSON string may write each character as a six-byte unicode escape: room for that, and the
+      // rest of the body, and no more, so no request body is megabytes larger than the largest schema accepted.
+      long maxRequestBytes = 8L * limits.maxSchemaBytes() + (64 << 10);
       this.http = WebServer.builder("registry").host(host).port(port).maxThreads(16)
-          .maxRequestBytes(MAX_REQUEST_BYTES).jsonMapper(RegistryApi.JSON)
+          .maxRequestBytes(maxRequestBytes).jsonMapper(RegistryApi.JSON)
           .errorShape(ErrorShape.confluent(RegistryApi.CONTENT_TYPE))
           .mapException(SchemaRegistryException.class, RegistryApi::toHttpError)
           .mapException(RuntimeException.class, RegistryApi::toStoreError)
@@ -147,12 +195,18 @@ public final class SchemaRegistryServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    return new SchemaRegistryServer(state, store, b.host, b.port);
+    return new SchemaRegistryServer(state, store, b.host, b.port, b.limits());
   }
 
   /** Serves {@code state} persisted in {@code store} (tests: an in-memory store, no broker). */
   static SchemaRegistryServer serve(SchemaRegistryState state, SchemaStore store, String host, int port) {
-    return new SchemaRegistryServer(state, store, host, port);
+    return serve(state, store, host, port, builder());
+  }
+
+  /** As {@link #serve(SchemaRegistryState, SchemaStore, String, int)} with the limits set on {@code limits}. */
+  static SchemaRegistryServer serve(SchemaRegistryState state, SchemaStore store, String host, int port,
+      Builder limits) {
+    return new SchemaRegistryServer(state, store, host, port, limits.limits());
   }
 
   /** Base URL for {@code schema.registry.url}, for example {@code http://127.0.0.1:8081}. */
