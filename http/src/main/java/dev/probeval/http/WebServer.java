@@ -1,5 +1,6 @@
 package dev.probeval.http;
 
+import dev.probeval.core.text.Texts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
@@ -246,7 +247,7 @@ public final class WebServer implements AutoCloseable {
       });
       if (requestLogging) {
         cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} {} -> {} in {} ms", name, ctx.method(),
-            Untrusted.clip(ctx.path()),
+            Texts.clip(ctx.path()),
             ctx.statusCode(), Math.round(ms)));
       }
 
@@ -254,8 +255,8 @@ public final class WebServer implements AutoCloseable {
       r.exception(HttpError.class, (e, ctx) -> write(ctx, e));
       r.exception(HttpResponseException.class, (e, ctx) -> write(ctx, fromJavalin(e, ctx)));
       r.exception(Exception.class, (e, ctx) -> {
-        LOG.warn("{} HTTP {} {} failed", name, ctx.method(), Untrusted.clip(ctx.path()), e);
-        write(ctx, new HttpError(500, Untrusted.clip(e.toString(), 1000)));
+        LOG.warn("{} HTTP {} {} failed", name, ctx.method(), Texts.clip(ctx.path()), e);
+        write(ctx, new HttpError(500, Texts.clip(e.toString(), 1000)));
       });
       for (Mapping<?> m : mappings) {
         m.register(r, this);
@@ -267,8 +268,8 @@ public final class WebServer implements AutoCloseable {
     private static HttpError fromJavalin(HttpResponseException e, Context ctx) {
       int status = e.getStatus() >= 400 && e.getStatus() <= 599 ? e.getStatus() : 500;
       String message = switch (status) {
-        case 404 -> "no endpoint " + ctx.method() + " " + Untrusted.clip(ctx.path());
-        case 405 -> "HTTP " + ctx.method() + " not allowed on " + Untrusted.clip(ctx.path());
+        case 404 -> "no endpoint " + ctx.method() + " " + Texts.clip(ctx.path());
+        case 405 -> "HTTP " + ctx.method() + " not allowed on " + Texts.clip(ctx.path());
         default -> e.getMessage();
       };
       return new HttpError(status, message);

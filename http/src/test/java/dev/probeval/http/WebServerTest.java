@@ -1,5 +1,6 @@
 package dev.probeval.http;
 
+import dev.probeval.core.text.Texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,7 +115,8 @@ class WebServerTest {
       String path = "/" + "p".repeat(5000);
       Reply r = get(s, path);
       assertEquals(404, r.status());
-      String expected = "no endpoint GET " + path.substring(0, Untrusted.MAX_CHARS) + "...(5001 chars)";
+      String expected = "no endpoint GET " + Texts.clip(path);
+      assertTrue(expected.endsWith("…[5001 chars]") && expected.length() < 250, expected);
       assertEquals("{\"error\":\"" + expected + "\"}", r.body());
     }
   }

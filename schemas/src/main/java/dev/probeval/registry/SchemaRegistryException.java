@@ -71,25 +71,9 @@ public class SchemaRegistryException extends RuntimeException {
         "Version " + version + " not found for subject '" + clip(subject) + "'.");
   }
 
-  /** Characters of a client's value (a subject, a schema parser's complaint) kept in an error message. */
-  static final int MAX_ECHO_CHARS = 200;
-
-  /**
-   * A client-sent value for an error message: the first {@value #MAX_ECHO_CHARS} characters and its full length when
-   * longer, control characters as '_' (the same rule as {@code dev.probeval.http.Untrusted}, which this module cannot
-   * depend on).
-   */
+  /** A client-sent value (a subject, a schema parser's complaint) for an error message, clipped. */
   static String clip(String value) {
-    if (value == null) {
-      return "null";
-    }
-    int end = Math.min(value.length(), MAX_ECHO_CHARS);
-    StringBuilder b = new StringBuilder(end + 24);
-    for (int i = 0; i < end; i++) {
-      char c = value.charAt(i);
-      b.append(Character.isISOControl(c) ? '_' : c);
-    }
-    return end < value.length() ? b.append("...(").append(value.length()).append(" chars)").toString() : b.toString();
+    return dev.probeval.core.text.Texts.clip(value);
   }
 
   static SchemaRegistryException schemaNotFound(String what) {

@@ -86,6 +86,8 @@ class SpecificAvroSerdeTest {
     avroString(b, "unknown schema id 99 – naïve");
     avroString(b, "UNKNOWN_SCHEMA_ID"); // reasonCode
     zigzag(b, 1_700_000_000_000L); // failedAt
+    zigzag(b, 0); // keyTruncatedFrom: union branch 0 (null)
+    zigzag(b, 0); // valueTruncatedFrom: null
 
     try (SpecificAvroDeserializer<DeadLetter> d = new SpecificAvroDeserializer<>(DeadLetter.class)) {
       d.configure(Fixtures.config(scope), false);

@@ -7,7 +7,7 @@ import dev.probeval.avro.PromptBounds;
 import dev.probeval.http.ErrorShape;
 import dev.probeval.http.Health;
 import dev.probeval.http.HttpError;
-import dev.probeval.http.Untrusted;
+import dev.probeval.core.text.Texts;
 import dev.probeval.http.WebServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -292,7 +292,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     List<Map<String, Object>> all = new ArrayList<>(gather(q, local, "/api/v1/models/" + enc(version) + "/bounds",
         "groups", () -> q.localModelBounds(version).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for model version " + Untrusted.clip(version));
+      throw new HttpError(404, "no bounds for model version " + Texts.clip(version));
     }
     all.sort(BY_SUITE_AND_SPLIT);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -312,7 +312,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     List<Map<String, Object>> all = new ArrayList<>(gather(q, local, "/api/v1/models/" + enc(version) + "/prompts",
         "prompts", () -> q.localVersionPrompts(version).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for model version " + Untrusted.clip(version));
+      throw new HttpError(404, "no bounds for model version " + Texts.clip(version));
     }
     all.sort(Comparator.comparing((Map<String, Object> g) -> (String) g.get("suite"))
         .thenComparing(g -> (String) g.get("split")).thenComparing(g -> (String) g.get("promptId"))
@@ -328,8 +328,8 @@ public final class AggregatorHttpServer implements AutoCloseable {
         "/api/v1/models/" + enc(version) + "/prompts/" + enc(promptId), "prompts",
         () -> q.localPromptBounds(version, promptId).stream().map(AvroJson::toMap).toList()));
     if (!local && all.isEmpty()) {
-      throw new HttpError(404, "no bounds for prompt " + Untrusted.clip(promptId) + " of model version "
-          + Untrusted.clip(version));
+      throw new HttpError(404, "no bounds for prompt " + Texts.clip(promptId) + " of model version "
+          + Texts.clip(version));
     }
     all.sort(Comparator.comparing(g -> (String) g.get("requestId")));
     Map<String, Object> m = new LinkedHashMap<>();
@@ -342,7 +342,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
   private void request(Context ctx, InteractiveQueries q, String requestId, boolean local) {
     Optional<HostInfo> owner = q.ownerOfRequest(requestId);
     if (owner.isEmpty()) {
-      throw new HttpError(503, "the owner of request " + Untrusted.clip(requestId)
+      throw new HttpError(503, "the owner of request " + Texts.clip(requestId)
           + " is not known right now (rebalancing)");
     }
     if (!local && !owner.get().equals(self)) {
@@ -351,7 +351,7 @@ public final class AggregatorHttpServer implements AutoCloseable {
     }
     Optional<PromptBounds> pb = q.localRequestBounds(requestId, System.currentTimeMillis());
     Map<String, Object> body = AvroJson.toMap(pb.orElseThrow(() -> new HttpError(404,
-        "unknown request " + Untrusted.clip(requestId))));
+        "unknown request " + Texts.clip(requestId))));
     q.localRequestRejection(requestId).ifPresent(r -> {
       // terminal: a worker refused the request, no sample will come; pollers stop here
       body.put("status", "REJECTED");

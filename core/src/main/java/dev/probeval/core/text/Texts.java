@@ -1,13 +1,15 @@
 package dev.probeval.core.text;
 
 /**
- * Bounded renderings of untrusted strings. Every log line, error message and reason that quotes a client's value goes
- * through {@link #clip}, so no line is sized by what a client sent and no raw control character (a NUL, an ANSI escape,
- * a newline that forges a log line) reaches a log or a terminal.
+ * Bounded renderings of untrusted strings. Every log line, error message, record field and reason that quotes a
+ * client's value goes through {@link #clip}, so no line or record is sized by what a client sent, and no raw control
+ * character (a NUL, an ANSI escape, a newline that forges a log line) reaches a log, a terminal or a metric.
  */
 public final class Texts {
-  /** Default number of characters of a quoted value kept by {@link #clip(String)}. */
-  public static final int DEFAULT_CLIP_CHARS = 64;
+  /** Characters of a quoted value kept by {@link #clip(String)}. */
+  public static final int DEFAULT_CLIP_CHARS = 200;
+  /** Smallest length {@link #clip(String, int)} accepts: room for the marker with any int length. */
+  public static final int MIN_CLIP = 24;
 
   private Texts() {}
 
@@ -17,39 +19,64 @@ public final class Texts {
   }
 
   /**
-   * {@code s} with control characters, unpaired surrogates and Unicode format characters (bidi overrides, zero-width
-   * characters) written as a backslash, u and four hex digits, cut after {@code maxChars} characters of the original
-   * with a note of its full length: {@code "abc…(700000 chars)"}. Null is {@code "null"}. Linear in {@code min(s.length(), maxChars)}.
+   * {@code s} with each control character, Unicode format character (bidi overrides, zero-width characters, the
+   * byte-order mark), line or paragraph separator and unpaired surrogate written as a backslash, {@code u} and four
+   * hex digits; when that is longer than {@code maxChars}, a prefix of it followed by {@code …[N chars]} (N the
+   * original length), at most {@code maxChars} characters in all. A surrogate pair is never split. Null stays null.
+   * Costs no more than the kept prefix, however long {@code s} is.
    *
-   * @throws IllegalArgumentException if {@code maxChars < 1}
+   * @throws IllegalArgumentException if {@code maxChars < }{@value #MIN_CLIP}
    */
   public static String clip(String s, int maxChars) {
-    if (maxChars < 1) {
-      throw new IllegalArgumentException("maxChars must be >= 1, got " + maxChars);
+    if (maxChars < MIN_CLIP) {
+      throw new IllegalArgumentException("clip length must be >= " + MIN_CLIP + ", got " + maxChars);
     }
     if (s == null) {
-      return "null";
+      return null;
     }
-    int keep = Math.min(s.length(), maxChars);
-    StringBuilder out = new StringBuilder(keep + 24);
-    for (int i = 0; i < keep; i++) {
+    StringBuilder out = new StringBuilder(Math.min(s.length(), maxChars) + 8);
+    if (render(s, out, maxChars) == s.length()) {
+      return out.toString();
+    }
+    String marker = "…[" + s.length() + " chars]";
+    out.setLength(0);
+    render(s, out, maxChars - marker.length());
+    return out.append(marker).toString();
+  }
+
+  /**
+   * Appends the rendering of the longest prefix of {@code s} whose rendering fits in {@code budget} chars; returns
+   * how many chars of {@code s} it covers.
+   */
+  private static int render(String s, StringBuilder out, int budget) {
+    int i = 0;
+    while (i < s.length()) {
       char c = s.charAt(i);
-      if (isUnsafe(s, i)) {
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        if (out.length() + 2 > budget) {
+          break;
+        }
+        out.append(c).append(s.charAt(i + 1));
+        i += 2;
+        continue;
+      }
+      boolean escape = isUnsafe(s, i);
+      if (out.length() + (escape ? 6 : 1) > budget) {
+        break;
+      }
+      if (escape) {
         out.append(String.format("\\u%04x", (int) c));
       } else {
         out.append(c);
       }
+      i++;
     }
-    if (keep < s.length()) {
-      out.append("…(").append(s.length()).append(" chars)");
-    }
-    return out.toString();
+    return i;
   }
 
   /**
    * The index of the first character of {@code s} that is a control character (C0, DEL, C1), a Unicode format
-   * character (category Cf: bidi controls, zero-width characters, the byte-order mark), a line or paragraph separator,
-   * or half of an unpaired surrogate; -1 when there is none.
+   * character (category Cf), a line or paragraph separator, or half of an unpaired surrogate; -1 when there is none.
    */
   public static int firstUnsafeChar(String s) {
     for (int i = 0; i < s.length(); i++) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.http.HttpError;
-import dev.probeval.http.Untrusted;
+import dev.probeval.core.text.Texts;
 import dev.probeval.registry.CompatibilityLevel;
 import dev.probeval.registry.RestSchemaRegistryClient;
 import dev.probeval.registry.SchemaMetadata;
@@ -158,7 +158,7 @@ final class RegistryApi {
 
   private static SchemaRegistryException noSubjectLevel(String subject) {
     return new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_CONFIG_NOT_FOUND,
-        "Subject '" + Untrusted.clip(subject) + "' does not have subject-level compatibility configured");
+        "Subject '" + Texts.clip(subject) + "' does not have subject-level compatibility configured");
   }
 
   private SchemaMetadata register(String subject, String schema) {
@@ -170,7 +170,7 @@ final class RegistryApi {
         requireRoomFor(subject);
         store.appendSchema(r.metadata());
         state.apply(r.metadata());
-        LOG.info("Registered {} version {} as id {}", Untrusted.clip(subject), r.metadata().version(),
+        LOG.info("Registered {} version {} as id {}", Texts.clip(subject), r.metadata().version(),
             r.metadata().id());
       }
       return r.metadata();
@@ -182,11 +182,11 @@ final class RegistryApi {
     int versions = state.versionCount(subject);
     if (versions == 0 && state.subjectCount() >= limits.maxSubjects()) {
       throw new SchemaRegistryException(422, SchemaRegistryException.LIMIT_EXCEEDED, "This registry holds its "
-          + "limit of " + limits.maxSubjects() + " subjects; subject '" + Untrusted.clip(subject) + "' is not created");
+          + "limit of " + limits.maxSubjects() + " subjects; subject '" + Texts.clip(subject) + "' is not created");
     }
     if (versions >= limits.maxVersionsPerSubject()) {
       throw new SchemaRegistryException(422, SchemaRegistryException.LIMIT_EXCEEDED, "Subject '"
-          + Untrusted.clip(subject) + "' holds this registry's limit of " + limits.maxVersionsPerSubject()
+          + Texts.clip(subject) + "' holds this registry's limit of " + limits.maxVersionsPerSubject()
           + " versions");
     }
   }
@@ -203,7 +203,7 @@ final class RegistryApi {
     }
     if (version < 1) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_VERSION,
-          "The specified version '" + Untrusted.clip(v) + "' is not a valid version id. Allowed values are between "
+          "The specified version '" + Texts.clip(v) + "' is not a valid version id. Allowed values are between "
               + "[1, 2^31-1] and the string \"latest\"");
     }
     int ver = version;
@@ -240,7 +240,7 @@ final class RegistryApi {
       return id;
     } catch (NumberFormatException e) {
       throw new HttpError(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema not found: bad schema id '"
-          + Untrusted.clip(s) + "'");
+          + Texts.clip(s) + "'");
     }
   }
 
@@ -255,7 +255,7 @@ final class RegistryApi {
     String type = body.path("schemaType").asText("AVRO");
     if (!type.equals("AVRO")) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
-          "Invalid schema: schemaType " + Untrusted.clip(type) + " is not supported by this registry (AVRO only)");
+          "Invalid schema: schemaType " + Texts.clip(type) + " is not supported by this registry (AVRO only)");
     }
     if (body.has("references") && body.get("references").size() > 0) {
       throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
@@ -306,7 +306,7 @@ final class RegistryApi {
     try {
       node = JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new HttpError(400, 400, "Request body is not valid JSON: " + Untrusted.clip(e.getMessage(), 500));
+      throw new HttpError(400, 400, "Request body is not valid JSON: " + Texts.clip(e.getMessage(), 500));
     }
     if (node == null || !node.isObject()) {
       throw new HttpError(400, 400, "Request body must be a JSON object");

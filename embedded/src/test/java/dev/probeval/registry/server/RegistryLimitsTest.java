@@ -104,7 +104,7 @@ class RegistryLimitsTest {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(registry.url() + "/subjects/" + subject
         + "/versions/latest")).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(404, r.statusCode());
-    assertEquals("{\"error_code\":40401,\"message\":\"Subject '" + "s".repeat(200) + "...(3000 chars)' not found.\"}",
+    assertEquals("{\"error_code\":40401,\"message\":\"Subject '" + dev.probeval.core.text.Texts.clip("s".repeat(3000)) + "' not found.\"}",
         r.body());
   }
 
