@@ -195,6 +195,15 @@ final class MockKafka {
         .map(ProducerRecord::value).map(MockKafka::decodeDeadLetter).collect(Collectors.toList());
   }
 
+  /**
+   * The offset a transaction commits past a request once {@code completed} (in completion order) are the partition's
+   * completed requests: the metadata's first line names their fingerprints ({@link CompletedRequests}).
+   */
+  static OffsetAndMetadata done(long offset, EvalRequest... completed) {
+    List<String> fps = java.util.Arrays.stream(completed).map(CompletedRequests::fingerprint).toList();
+    return new OffsetAndMetadata(offset, CompletedRequests.PREFIX + String.join(",", fps) + "\n");
+  }
+
   /** The offsets each committed transaction committed, in commit order. */
   List<OffsetAndMetadata> committedOffsets(TopicPartition tp) {
     return producer.consumerGroupOffsetsHistory().stream().flatMap(m -> m.values().stream())
