@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
 final class WorkerLoop {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
 
+  /** Idle this long, a loop that was retrying is not any more. */
+  static final Duration IDLE_ENDS_RETRYING = Duration.ofSeconds(10);
+
   private final WorkerConfig config;
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<String, byte[]> producer;
@@ -63,6 +66,8 @@ final class WorkerLoop {
   private volatile long stopRequestedNanos;
   /** {@link System#nanoTime()} of the first failed transaction since the last commit; 0: not retrying. */
   private volatile long retryingSinceNanos;
+  /** {@link System#nanoTime()} since which the loop has had no work; 0: it has work. */
+  private long idleSinceNanos;
   /** The record whose step is running (for blaming a record's own failure on it), or null. */
   private ConsumerRecord<byte[], byte[]> active;
   /** The record whose transactions failed because of its own records, how often in a row, and the last error. */
@@ -127,6 +132,7 @@ final class WorkerLoop {
       @Override
       public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         handler.onPartitionsAssigned(partitions);
+        retryingSinceNanos = 0; // a new assignment: what failed before is read afresh
         assignedPartitions = consumer.assignment().size();
         phase = "RUNNING";
       }
@@ -159,9 +165,7 @@ final class WorkerLoop {
       ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
       lastPollNanos = System.nanoTime();
       records.forEach(work::add);
-      if (!work.busy()) {
-        retryingSinceNanos = 0; // nothing to do is not being stuck
-      }
+      noteIdle(lastPollNanos);
       if (work.busy()) {
         consumer.pause(consumer.assignment());
       } else if (!consumer.paused().isEmpty()) {
@@ -190,6 +194,20 @@ final class WorkerLoop {
       recover(e);
     } finally {
       active = null;
+    }
+  }
+
+  /**
+   * Idle for {@link #IDLE_ENDS_RETRYING} means nothing is being retried: the records re-read after a rewind arrive
+   * well within it (a poll right after a seek may still come back empty, which must not count).
+   */
+  private void noteIdle(long now) {
+    if (work.busy()) {
+      idleSinceNanos = 0;
+    } else if (idleSinceNanos == 0) {
+      idleSinceNanos = now;
+    } else if (now - idleSinceNanos > IDLE_ENDS_RETRYING.toNanos()) {
+      retryingSinceNanos = 0;
     }
   }
 
@@ -224,8 +242,8 @@ final class WorkerLoop {
     faults++;
     lastFault = LogText.message(rootMessage(e));
     metrics.recordFault();
-    LOG.warn("Records of the request at {}/{} failed to commit ({} of {} tries): {}", tp, rec.offset(), faults,
-        config.maxProduceAttempts(), lastFault);
+    LOG.warn("Records of the request at {}/{} failed to commit, {} time(s) in a row (after {} it is rejected, after "
+        + "one more skipped): {}", tp, rec.offset(), faults, config.maxProduceAttempts(), lastFault);
   }
 
   private static String rootMessage(Throwable e) {
