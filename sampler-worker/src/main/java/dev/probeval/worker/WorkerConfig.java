@@ -279,7 +279,9 @@ public final class WorkerConfig {
     return maxIdentifierChars;
   }
 
-  /** Tries of a request's records before it is rejected, then skipped (default {@value #DEFAULT_MAX_PRODUCE_ATTEMPTS}). */
+  /**
+   * Tries of a request's records before it is rejected, then skipped (default {@value #DEFAULT_MAX_PRODUCE_ATTEMPTS}).
+   */
   public int maxProduceAttempts() {
     return maxProduceAttempts;
   }

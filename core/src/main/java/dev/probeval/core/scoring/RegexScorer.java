@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a worker backtrack for minutes ({@code (?:.{0,20}){1,20}\x00} took java.util.regex seconds at 26 chars and grew
  * exponentially; RE2/J scores it against 10,000 chars in milliseconds). The price is RE2's syntax, a subset of
  * java.util.regex's: no backreferences ({@code \1}), no lookahead or lookbehind ({@code (?=…)}, {@code (?!…)},
- * {@code (?<=…)}, {@code (?<!…)}), no possessive quantifiers or atomic groups, no {@code \Z}/{@code \G}; such a pattern
- * is invalid. Where both accept a pattern, two differences remain: {@code (?i)} folds case by Unicode (Java folds
+ * {@code (?<=…)}, {@code (?<!…)}), no possessive quantifiers or atomic groups, no {@code \Z} or {@code \G}; such a
+ * pattern is invalid. Where both accept a pattern, two differences remain: {@code (?i)} folds case by Unicode (Java folds
  * ASCII unless {@code (?u)}), and {@code \s} is {@code [\t\n\f\r ]} (Java's also has {@code \x0B}).
  *
  * <p>A pattern longer than {@value #MAX_PATTERN_CHARS} chars, or whose counted repetitions expand it beyond
