@@ -50,7 +50,7 @@ final class ScoreCommand implements Callable<Integer> {
       required = true,
       paramLabel = "METRIC",
       description = "One of: rougeL_recall, rougeL_precision, rougeL_f1, rouge1_recall, rouge1_precision, rouge1_f1, "
-          + "exact, contains, regex (the reference is a Java regular expression).")
+          + "exact, contains, regex (the reference is an RE2 regular expression: no backreferences or lookaround).")
   String metric;
 
   @Option(

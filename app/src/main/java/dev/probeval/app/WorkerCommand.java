@@ -5,6 +5,7 @@ import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
+import dev.probeval.worker.http.HttpEndpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,16 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--preload", description = "Open every configured model at start instead of on first use.")
   boolean preload;
 
+  @Option(names = "--shutdown-timeout", defaultValue = "30s", paramLabel = "DURATION",
+      description = "Longest a stop (Ctrl-C, SIGTERM) takes: the chunk being drawn gets half of it to finish and "
+          + "commit, then it is abandoned and resumes wherever its partition goes (default: ${DEFAULT-VALUE}).")
+  String shutdownTimeout;
+
+  @Option(names = "--allow-insecure-api-key",
+      description = "Allow a model's API key (apiKeyEnv) to be sent over plain http to a host that is not loopback; "
+          + "refused by default, since anyone on the path can read it.")
+  boolean allowInsecureApiKey;
+
   /** Starts the service; tests replace it with a fake. */
   Function<WorkerConfig, RunningService> starter = WorkerCommand::start;
 
@@ -130,6 +141,8 @@ final class WorkerCommand implements Callable<Integer> {
       Cli.requireFreePort(metricsHost, metricsPort, "--metrics-port");
     }
     Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
+    Cli.option("--shutdown-timeout", () -> b.optShutdownTimeout(HttpEndpoint.parseDuration(shutdownTimeout)));
+    b.optAllowInsecureApiKey(allowInsecureApiKey);
     kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }

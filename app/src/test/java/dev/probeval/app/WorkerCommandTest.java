@@ -120,6 +120,34 @@ class WorkerCommandTest {
   }
 
   @Test
+  void anApiKeyOverPlainHttpToARemoteHostIsAUsageErrorUnlessExplicitlyAllowed() {
+    // PATH is set in every environment: the key check passes, the transport check is what refuses
+    CliResult r = CliResult.run("worker", "--model", "q=http://vllm:8000,apiKeyEnv=PATH");
+    assertEquals(2, r.code());
+    assertEquals("probeval worker: model q: the API key ($PATH) would be sent over plain http to http://vllm:8000/v1; "
+        + "use https, a loopback address, or allow it explicitly (--allow-insecure-api-key)", r.errLine());
+
+    WorkerCommand cmd = new WorkerCommand();
+    AtomicReference<WorkerConfig> seen = new AtomicReference<>();
+    cmd.starter = config -> {
+      seen.set(config);
+      return new RunningService("fake worker up", () -> { }, CompletableFuture.completedFuture(null));
+    };
+    CliResult allowed = CliResult.run(CliResult.with(WorkerCommand.class, cmd), "worker", "--model",
+        "q=http://vllm:8000,apiKeyEnv=PATH", "--allow-insecure-api-key", "--shutdown-timeout", "5s");
+    assertEquals(0, allowed.code(), allowed.err());
+    assertTrue(seen.get().allowInsecureApiKey());
+    assertEquals(java.time.Duration.ofSeconds(5), seen.get().shutdownTimeout());
+    assertEquals(0, CliResult.run(CliResult.with(WorkerCommand.class, cmd), "worker", "--model",
+        "q=https://vllm:8000,apiKeyEnv=PATH").code(), "https carries the key safely");
+    assertEquals(WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT, seen.get().shutdownTimeout());
+
+    CliResult timeout = CliResult.run("worker", "--model", "q=http://vllm:8000", "--shutdown-timeout", "0s");
+    assertEquals(2, timeout.code());
+    assertEquals("probeval worker: --shutdown-timeout: shutdown timeout must be >= 1s, got PT0S", timeout.errLine());
+  }
+
+  @Test
   void kafkaConfigAndConnectionOptionsShouldReachTheWorkerConfig() throws IOException {
     WorkerCommand cmd = new WorkerCommand();
     AtomicReference<WorkerConfig> seen = new AtomicReference<>();

@@ -19,12 +19,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * consumer offset commit together: offset o with {@link Progress} metadata while the request is unfinished, o + 1
  * after its last chunk. REJECTED notices and skipped records commit the same way (record + offset). The consumer is used
  * only for its group metadata, so a member that lost the partition in a rebalance is fenced.
+ *
+ * <p>Drawing and scoring run on {@link Drawing}'s thread, so a stop can leave a draw that never returns behind. Any
+ * failure of the backend or the scorer, {@link StackOverflowError} and {@link OutOfMemoryError} included, ends that one
+ * request REJECTED ({@code GENERATION_FAILED} / {@code SCORING_FAILED}); the worker goes on with the next. Records are
+ * serialized before the transaction begins, and every record the worker writes is bounded ({@link SampleRecords}).
  */
 final class ChunkRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkRunner.class);
@@ -45,8 +53,10 @@ final class ChunkRunner {
     COMMITTED,
     /** Committed the request's last chunk: the cap, or the chunk where its stopping rule decided. */
     COMPLETED,
-    /** Drawing or scoring failed: a REJECTED record was produced and the offset committed past the request. */
+    /** Drawing or scoring failed: a REJECTED record was produced (or the request skipped) past the request. */
     REJECTED,
+    /** The worker is stopping and the draw was abandoned: nothing was produced or committed. */
+    STOPPED,
     /**
      * The model's endpoint is unavailable: nothing was produced or committed; the same chunk is tried again at
      * {@link InFlight#retryAtNanos()} (until the endpoint's outage deadline, after which the request is REJECTED).
@@ -66,10 +76,27 @@ final class ChunkRunner {
   private final String workerId;
   private final ChunkListener listener;
   private final WorkerMetrics metrics;
+  private final Recovery recovery;
+  private final SampleScoring scoring;
+  private final Drawing drawing;
+  private final BooleanSupplier abandonDraw;
+  private final int maxIdentifierChars;
   private boolean inTransaction;
+  private long commits;
 
+  /** Scores one generated output into its record: {@link SampleRecords#scored} (tests put a failing one in). */
+  @FunctionalInterface
+  interface SampleScoring {
+    ScoredSample score(ValidatedRequest vr, GeneratedSample g, String workerId, Instant producedAt);
+  }
+
+  /**
+   * @param abandonDraw true once a draw in progress must be left behind (the worker's stop grace ran out)
+   * @param maxIdentifierChars a request id longer than this is skipped rather than REJECTED (a notice carries it whole)
+   */
   ChunkRunner(Producer<String, byte[]> producer, Consumer<?, ?> consumer, WorkerSerdes serdes, ModelCache models,
-      String workerId, ChunkListener listener, WorkerMetrics metrics) {
+      String workerId, ChunkListener listener, WorkerMetrics metrics, Recovery recovery, SampleScoring scoring,
+      Drawing drawing, BooleanSupplier abandonDraw, int maxIdentifierChars) {
     this.producer = producer;
     this.consumer = consumer;
     this.serdes = serdes;
@@ -77,6 +104,11 @@ final class ChunkRunner {
     this.workerId = workerId;
     this.listener = listener;
     this.metrics = metrics;
+    this.recovery = recovery;
+    this.scoring = scoring;
+    this.drawing = drawing;
+    this.abandonDraw = abandonDraw;
+    this.maxIdentifierChars = maxIdentifierChars;
   }
 
   /** Draws, scores and commits the next chunk of {@code f}. Kafka errors propagate with the transaction open. */
@@ -86,13 +118,17 @@ final class ChunkRunner {
     long t0 = System.nanoTime();
     List<ScoredSample> samples;
     try {
-      samples = drawAndScore(vr, chunk);
+      samples = drawing.run(() -> drawAndScore(vr, chunk), RejectedRequestException.class, abandonDraw);
       f.endOutage();
+    } catch (Drawing.Abandoned e) {
+      LOG.info("Request {}: chunk {} (samples {}..{}) abandoned at shutdown; it resumes there", LogText.id(
+          vr.requestId()), chunk.ordinal(), chunk.firstIndex(), chunk.endIndex() - 1);
+      return Outcome.STOPPED;
     } catch (EndpointUnavailableException e) {
       return deferOrReject(f, chunk, e);
     } catch (RejectedRequestException e) {
-      LOG.warn("Request {} failed at chunk {} (samples {}..{}): {}", vr.requestId(), chunk.ordinal(),
-          chunk.firstIndex(), chunk.endIndex() - 1, e.getMessage());
+      LOG.warn("Request {} failed at chunk {} (samples {}..{}): {}", LogText.id(vr.requestId()), chunk.ordinal(),
+          chunk.firstIndex(), chunk.endIndex() - 1, LogText.message(e.getMessage()));
       reject(f.record, vr.request(), e.reason(), e.getMessage() + (chunk.firstIndex() > 0
           ? " (samples before index " + chunk.firstIndex() + " were produced)" : ""));
       return Outcome.REJECTED;
@@ -120,24 +156,30 @@ final class ChunkRunner {
       }
     }
     boolean done = chunk.last() || decision != EarlyStopping.Decision.CONTINUE;
+    List<byte[]> values = new ArrayList<>(samples.size());
+    for (ScoredSample s : samples) {
+      values.add(serialize(s));
+    }
+    String completing = done ? f.fingerprint : null;
     begin();
     long tokenCount = 0;
     int greedy = 0;
-    for (ScoredSample s : samples) {
-      producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), requestId,
-          serdes.samples().serialize(Topics.SAMPLES.name(), s)));
+    for (int i = 0; i < samples.size(); i++) {
+      ScoredSample s = samples.get(i);
+      producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), requestId, values.get(i)));
       tokenCount += s.getTokenCount();
       greedy += s.getSampleIndex() < 0 ? 1 : 0;
     }
     listener.beforeCommit(requestId, chunk);
-    producer.sendOffsetsToTransaction(Map.of(f.tp, offsetFor(f, chunk, done, after == null ? null : after.encode())),
-        consumer.groupMetadata());
+    producer.sendOffsetsToTransaction(Map.of(f.tp, offsetFor(recovery, f, chunk, done,
+        after == null ? null : after.encode(), completing)), consumer.groupMetadata());
     commit();
     f.tally = after;
     metrics.chunkCommitted(samples.size() - greedy, greedy, tokenCount, Duration.ofNanos(System.nanoTime() - t0));
     if (f.stopping != null && done) {
       metrics.streamEnded(decision == EarlyStopping.Decision.CONTINUE ? "UNDECIDED_AT_CAP" : decision.name());
-      LOG.debug("Request {} ended {} at n = {} (cap {})", requestId, decision, chunk.endIndex(), vr.numSamples());
+      LOG.debug("Request {} ended {} at n = {} (cap {})", LogText.id(requestId), decision, chunk.endIndex(),
+          vr.numSamples());
     }
     listener.afterCommit(requestId, chunk);
     return done ? Outcome.COMPLETED : Outcome.COMMITTED;
@@ -162,9 +204,9 @@ final class ChunkRunner {
     if (lasted.compareTo(deadline) >= 0) {
       String msg = "the model's endpoint stayed unavailable for " + lasted.toSeconds() + " s (outage deadline "
           + deadline.toSeconds() + " s) at samples " + chunk.firstIndex() + ".." + (chunk.endIndex() - 1)
-          + " of request " + vr.requestId() + ": " + e.getMessage()
+          + " of request " + LogText.id(vr.requestId()) + ": " + LogText.message(e.getMessage())
           + (chunk.firstIndex() > 0 ? " (samples before index " + chunk.firstIndex() + " were produced)" : "");
-      LOG.warn("Request {}: {}", vr.requestId(), msg);
+      LOG.warn("Request {}: {}", LogText.id(vr.requestId()), msg);
       reject(f.record, vr.request(), DeadLetterReason.ENDPOINT_UNAVAILABLE, msg);
       return Outcome.REJECTED;
     }
@@ -175,8 +217,8 @@ final class ChunkRunner {
     f.retryAt(now + pause.toNanos());
     metrics.chunkDeferred();
     LOG.warn("Request {} chunk {} (samples {}..{}) deferred {} ms, the endpoint is down for {} s of a {} s deadline: {}",
-        vr.requestId(), chunk.ordinal(), chunk.firstIndex(), chunk.endIndex() - 1, pause.toMillis(),
-        lasted.toSeconds(), deadline.toSeconds(), e.getMessage());
+        LogText.id(vr.requestId()), chunk.ordinal(), chunk.firstIndex(), chunk.endIndex() - 1, pause.toMillis(),
+        lasted.toSeconds(), deadline.toSeconds(), LogText.message(e.getMessage()));
     return Outcome.DEFERRED;
   }
 
@@ -190,12 +232,23 @@ final class ChunkRunner {
    * decided), else on it with the progress made (and the stopping tally, when the request has a rule).
    */
   static OffsetAndMetadata offsetFor(InFlight f, Chunk chunk, boolean done, String tally) {
+    return offsetFor(new Recovery(), f, chunk, done, tally, null);
+  }
+
+  /**
+   * As {@link #offsetFor(InFlight, Chunk, boolean, String)}, the metadata after the partition's recent completions
+   * ({@link Recovery#metadata}), {@code completing} (a fingerprint, or null) among them when {@code done}.
+   */
+  static OffsetAndMetadata offsetFor(Recovery recovery, InFlight f, Chunk chunk, boolean done, String tally,
+      String completing) {
     if (done) {
-      return new OffsetAndMetadata(f.record.offset() + 1);
+      String meta = recovery.metadata(f.tp, null, completing);
+      return meta.isEmpty() ? new OffsetAndMetadata(f.record.offset() + 1)
+          : new OffsetAndMetadata(f.record.offset() + 1, meta);
     }
-    String meta = new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId(), tally).encode();
-    // A request id too long for the metadata limit: commit no progress; a restart re-draws the request.
-    return new OffsetAndMetadata(f.record.offset(), meta.length() <= MAX_PROGRESS_METADATA ? meta : "");
+    // A request id too long for the metadata limit: Recovery commits no progress; a restart re-draws the request.
+    return new OffsetAndMetadata(f.record.offset(), recovery.metadata(f.tp,
+        new Progress(f.record.offset(), chunk.endIndex(), f.request.requestId(), tally), null));
   }
 
   private List<ScoredSample> drawAndScore(ValidatedRequest vr, Chunk chunk) throws RejectedRequestException {
@@ -204,7 +257,7 @@ final class ChunkRunner {
       backend = models.backend(vr.model().version());
     } catch (IOException | RuntimeException e) {
       throw new RejectedRequestException(DeadLetterReason.MODEL_UNAVAILABLE, "model version '" + vr.model().version()
-          + "' (" + vr.model() + ") cannot be opened: " + e.getMessage(), e);
+          + "' (" + vr.model() + ") cannot be opened: " + LogText.message(e.getMessage()), e);
     }
     List<GeneratedSample> generated;
     long g0 = System.nanoTime();
@@ -214,10 +267,11 @@ final class ChunkRunner {
       metrics.generated(Duration.ofNanos(System.nanoTime() - g0));
     } catch (EndpointUnavailableException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // An error of this one request's draw (a stack it overflowed, memory it exhausted): the worker survives it.
       throw new RejectedRequestException(DeadLetterReason.GENERATION_FAILED, "generating samples "
-          + chunk.firstIndex() + ".." + (chunk.endIndex() - 1) + " of request " + vr.requestId() + " with "
-          + backend.describe() + " failed: " + e, e);
+          + chunk.firstIndex() + ".." + (chunk.endIndex() - 1) + " of request " + LogText.id(vr.requestId())
+          + " with " + backend.describe() + " failed: " + LogText.message(e.toString()), e);
     }
     if (generated.size() != chunk.size()) {
       throw new RejectedRequestException(DeadLetterReason.GENERATION_FAILED, "backend " + backend.describe()
@@ -227,11 +281,11 @@ final class ChunkRunner {
     List<ScoredSample> out = new ArrayList<>(generated.size());
     for (GeneratedSample g : generated) {
       try {
-        out.add(SampleRecords.scored(vr, g, workerId, now));
-      } catch (RuntimeException e) {
+        out.add(scoring.score(vr, g, workerId, now));
+      } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
         throw new RejectedRequestException(DeadLetterReason.SCORING_FAILED, "scoring sample " + g.index()
-            + " of request " + vr.requestId() + " with " + vr.request().getScorer().getMetric() + " failed: "
-            + e.getMessage(), e);
+            + " of request " + LogText.id(vr.requestId()) + " with " + vr.request().getScorer().getMetric()
+            + " failed: " + LogText.message(e.toString()), e);
       }
     }
     return out;
@@ -243,24 +297,61 @@ final class ChunkRunner {
    * request itself is valid, and the REJECTED status is where its owner looks.
    */
   void reject(ConsumerRecord<byte[], byte[]> rec, EvalRequest request, DeadLetterReason reason, String message) {
-    LOG.warn("Rejecting request {} ({}/{}/{}): {} {}", request.getRequestId(), rec.topic(), rec.partition(),
-        rec.offset(), reason, message);
+    String id = request.getRequestId();
+    if (id.length() > maxIdentifierChars) {
+      skip(rec, reason, "request id of " + id.length() + " chars is over this worker's limit of " + maxIdentifierChars
+          + " (a REJECTED notice must carry it whole), and: " + message);
+      return;
+    }
+    LOG.warn("Rejecting request {} ({}/{}/{}): {} {}", LogText.id(id), rec.topic(), rec.partition(), rec.offset(),
+        reason, LogText.message(message));
     ScoredSample notice = SampleRecords.rejected(request, reason, message, workerId, Instant.now());
-    byte[] value = serdes.samples().serialize(Topics.SAMPLES.name(), notice);
+    byte[] value = serialize(notice);
+    TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
     begin();
-    producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), request.getRequestId(), value));
-    producer.sendOffsetsToTransaction(
-        Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)),
-        consumer.groupMetadata());
+    producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), id, value));
+    producer.sendOffsetsToTransaction(Map.of(tp, offset(tp, rec.offset() + 1)), consumer.groupMetadata());
     commit();
     metrics.countError(reason.name());
+  }
+
+  /**
+   * Gives up on a request record without a notice: commits past it with nothing produced, logs one bounded line and
+   * counts {@code probeval_worker_requests_skipped_total{reason}}. For a request that cannot even be told REJECTED.
+   */
+  void skip(ConsumerRecord<byte[], byte[]> rec, DeadLetterReason reason, String why) {
+    LOG.error("Skipping request record {}/{}/{} without a REJECTED notice ({}): {}", rec.topic(), rec.partition(),
+        rec.offset(), reason, LogText.message(why));
+    commitOffsetOnly(new TopicPartition(rec.topic(), rec.partition()), rec.offset() + 1);
+    metrics.requestSkipped(reason.name());
   }
 
   /** Commits an offset with nothing produced (a skipped record). */
   void commitOffsetOnly(TopicPartition tp, long offset) {
     begin();
-    producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(offset)), consumer.groupMetadata());
+    producer.sendOffsetsToTransaction(Map.of(tp, offset(tp, offset)), consumer.groupMetadata());
     commit();
+  }
+
+  /** An offset past a request, with the partition's completions kept in its metadata. */
+  private OffsetAndMetadata offset(TopicPartition tp, long offset) {
+    String meta = recovery.metadata(tp, null, null);
+    return meta.isEmpty() ? new OffsetAndMetadata(offset) : new OffsetAndMetadata(offset, meta);
+  }
+
+  /**
+   * A record's bytes, before any transaction begins. A failure is a {@link KafkaException} either way, so the loop
+   * aborts and retries; {@link WorkerLoop} tells a record's own fault (it counts those) from a registry outage.
+   */
+  private byte[] serialize(ScoredSample s) {
+    try {
+      return serdes.samples().serialize(Topics.SAMPLES.name(), s);
+    } catch (KafkaException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new SerializationException("cannot serialize a record of request " + LogText.id(s.getRequestId()) + ": "
+          + LogText.message(e.toString()), e);
+    }
   }
 
   /** Aborts the open transaction, if any; throws if the producer is unusable (then the worker stops). */
@@ -283,5 +374,11 @@ final class ChunkRunner {
   private void commit() {
     producer.commitTransaction();
     inTransaction = false;
+    commits++;
+  }
+
+  /** Transactions committed so far. */
+  long commits() {
+    return commits;
   }
 }

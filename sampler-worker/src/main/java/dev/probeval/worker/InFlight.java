@@ -15,14 +15,17 @@ final class InFlight {
   final EarlyStopping stopping;
   /** The rule's tally after the committed chunks (null without a rule); replaced after each commit. */
   EarlyStopping.Tally tally;
+  /** The request's {@link CompletedRequests#fingerprint}, recorded when its last chunk commits; null: not recorded. */
+  final String fingerprint;
   private int next;
 
   InFlight(ConsumerRecord<byte[], byte[]> record, ValidatedRequest request, List<Chunk> chunks) {
-    this(record, request, chunks, null, null);
+    this(record, request, chunks, null, null, null);
   }
 
   InFlight(ConsumerRecord<byte[], byte[]> record, ValidatedRequest request, List<Chunk> chunks,
-      EarlyStopping stopping, EarlyStopping.Tally tally) {
+      EarlyStopping stopping, EarlyStopping.Tally tally, String fingerprint) {
+    this.fingerprint = fingerprint;
     this.record = record;
     this.tp = new TopicPartition(record.topic(), record.partition());
     this.request = request;

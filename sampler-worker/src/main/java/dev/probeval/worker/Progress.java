@@ -35,8 +35,12 @@ public record Progress(long offset, int nextIndex, String requestId, String tall
         : PREFIX_V2 + offset + " " + nextIndex + " " + tally + " " + requestId;
   }
 
-  /** Parses commit metadata; empty for null, empty, foreign or malformed metadata (which means: start afresh). */
+  /**
+   * Parses commit metadata; empty for null, empty, foreign or malformed metadata (which means: start afresh). A first
+   * line of completed requests ({@link CompletedRequests}) is skipped.
+   */
   public static Optional<Progress> decode(String metadata) {
+    metadata = CompletedRequests.withoutLine(metadata);
     boolean v2 = metadata != null && metadata.startsWith(PREFIX_V2);
     if (metadata == null || !(v2 || metadata.startsWith(PREFIX))) {
       return Optional.empty();

@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class Recovery {
   private final Map<TopicPartition, Progress> progress = new HashMap<>();
+  private final CompletedRequests completed = new CompletedRequests();
 
   /** Reads the committed progress of newly assigned partitions (no or foreign metadata: none). */
   void load(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
@@ -29,6 +30,7 @@ final class Recovery {
       OffsetAndMetadata om = committed.get(tp);
       Optional<Progress> p = om == null ? Optional.empty() : Progress.decode(om.metadata());
       p.ifPresentOrElse(v -> progress.put(tp, v), () -> progress.remove(tp));
+      completed.load(tp, om == null ? null : om.metadata());
     }
   }
 
@@ -51,6 +53,7 @@ final class Recovery {
       } else {
         consumer.seek(tp, om);
         Progress.decode(om.metadata()).ifPresent(p -> progress.put(tp, p));
+        completed.load(tp, om.metadata());
       }
     }
     if (!fromStart.isEmpty()) {
@@ -69,14 +72,36 @@ final class Recovery {
     progress.put(tp, p);
   }
 
-  /** The request in progress on {@code tp} committed its last chunk. */
-  void completed(TopicPartition tp) {
+  /**
+   * The request in progress on {@code tp} committed its last chunk, with metadata from
+   * {@link #metadata(TopicPartition, Progress, String)} naming {@code fingerprint} (null: not remembered).
+   */
+  void completed(TopicPartition tp, String fingerprint) {
     progress.remove(tp);
+    if (fingerprint != null) {
+      completed.completed(tp, fingerprint);
+    }
+  }
+
+  /** Whether a request with this fingerprint ({@link CompletedRequests#fingerprint}) had all its samples committed. */
+  boolean isComplete(String fingerprint) {
+    return completed.contains(fingerprint);
+  }
+
+  /**
+   * The metadata a transaction on {@code tp} commits: {@code p} (null: none) after the partition's recent
+   * completions, plus {@code completing} (the fingerprint of the request this transaction completes, or null).
+   * Every commit on a partition goes through here, so no commit drops the completions line.
+   */
+  String metadata(TopicPartition tp, Progress p, String completing) {
+    String text = p == null ? "" : p.encode();
+    return completed.metadata(tp, text.length() <= ChunkRunner.MAX_PROGRESS_METADATA ? text : "", completing);
   }
 
   /** The partitions are no longer ours: their next owner reads the progress from the committed offsets. */
   void forget(Collection<TopicPartition> partitions) {
     partitions.forEach(progress::remove);
+    completed.forget(partitions);
   }
 
   /** The known progress of a partition. */

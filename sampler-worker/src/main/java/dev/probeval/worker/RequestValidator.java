@@ -8,6 +8,7 @@ import dev.probeval.contract.EvalRequestValidator;
 import dev.probeval.contract.RequestLimits;
 import dev.probeval.contract.Validation;
 import dev.probeval.core.scoring.ScorerSpec;
+import dev.probeval.core.scoring.Scorers;
 import dev.probeval.model.sampling.AdaptiveTemperature;
 import dev.probeval.model.sampling.DecodingParams;
 import java.util.List;
@@ -25,6 +26,7 @@ public final class RequestValidator {
   private final int maxNewTokensLimit;
   private final int maxSamplesLimit;
   private final EvalRequestValidator contract;
+  private final int maxIdentifierChars;
 
   /**
    * @param maxNewTokensLimit largest {@code decoding.maxNewTokens} accepted (guards the worker against a request that
@@ -37,6 +39,17 @@ public final class RequestValidator {
 
   /** As above, with the shared contract's limits (the same as the aggregator's). */
   public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits) {
+    this(catalog, maxNewTokensLimit, maxSamplesLimit, limits, WorkerConfig.DEFAULT_MAX_IDENTIFIER_CHARS);
+  }
+
+  /**
+   * As above, refusing identifiers ({@code requestId}, {@code modelVersion}, {@code promptId}, {@code suite},
+   * {@code split}) longer than {@code maxIdentifierChars} with {@code WORKER_LIMIT_EXCEEDED}: every sample record
+   * copies them, so they bound its size.
+   */
+  public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits,
+      int maxIdentifierChars) {
+    this.maxIdentifierChars = maxIdentifierChars;
     this.contract = new EvalRequestValidator(limits);
     this.catalog = Objects.requireNonNull(catalog, "catalog");
     if (maxNewTokensLimit < 1 || maxSamplesLimit < 1) {
@@ -56,9 +69,10 @@ public final class RequestValidator {
     if (!v.isOk()) {
       throw RejectedRequestException.contract(v.reason(), v.message());
     }
-    String id = r.getRequestId();
+    String id = LogText.id(r.getRequestId());
+    checkIdentifiers(r, id);
     ModelSpec model = catalog.find(r.getModelVersion()).orElseThrow(() -> new RejectedRequestException(
-        DeadLetterReason.UNKNOWN_MODEL_VERSION, "model version '" + r.getModelVersion() + "' of request " + id
+        DeadLetterReason.UNKNOWN_MODEL_VERSION, "model version '" + LogText.id(r.getModelVersion()) + "' of request " + id
             + " is not configured on this worker (configured: " + String.join(", ", catalog.versions()) + ")"));
     int n = r.getNumSamples();
     if (n > maxSamplesLimit) {
@@ -74,8 +88,21 @@ public final class RequestValidator {
       throw RejectedRequestException.contract(DeadLetterReason.UNKNOWN_METRIC,
           "scorer of request " + id + ": " + e.getMessage());
     }
+    // a reference the metric cannot use (an invalid or oversized regex) was refused by the contract, before drawing
     DecodingParams decoding = decoding(id, r.getDecoding());
     return new ValidatedRequest(r, model, decoding, spec.build(), prefixes, sc.getLeakThreshold());
+  }
+
+  private void checkIdentifiers(EvalRequest r, String id) throws RejectedRequestException {
+    String[][] fields = {{"requestId", r.getRequestId()}, {"modelVersion", r.getModelVersion()},
+        {"promptId", r.getPromptId()}, {"suite", r.getSuite()}, {"split", r.getSplit()}};
+    for (String[] f : fields) {
+      if (f[1] != null && f[1].length() > maxIdentifierChars) {
+        throw new RejectedRequestException(DeadLetterReason.WORKER_LIMIT_EXCEEDED, f[0] + " of request " + id + " is "
+            + f[1].length() + " chars long, over this worker's identifier limit of " + maxIdentifierChars + " ('"
+            + LogText.id(f[1]) + "')");
+      }
+    }
   }
 
   private DecodingParams decoding(String id, DecodingConfig d) throws RejectedRequestException {

@@ -7,12 +7,27 @@ import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.core.scoring.PrefixStrippingScorer;
+import dev.probeval.core.text.Texts;
 import dev.probeval.model.backend.GeneratedSample;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
-/** Builds the records the worker produces: scored samples from generated ones, and dead letters. */
+/**
+ * Builds the records the worker produces: scored samples from generated ones, and dead letters. Every string a record
+ * takes from outside the worker is bounded here ({@link Texts#clip}), so a record stays far below Kafka's default
+ * {@code max.request.size} (1 MB) whatever its request holds: a sample's text is kept up to {@value #MAX_TEXT_CHARS}
+ * chars (the score is computed on all of it), a REJECTED notice's message up to {@value #MAX_MESSAGE_CHARS} and its
+ * model version, prompt id, suite and split up to {@value #MAX_NOTICE_FIELD_CHARS} each. The identifiers of a sample
+ * record are bounded by the worker's identifier limit before it is drawn ({@link RequestValidator}).
+ */
 public final class SampleRecords {
+  /** Longest sample text kept in a record. */
+  public static final int MAX_TEXT_CHARS = 32_768;
+  /** Longest rejection message in a REJECTED notice. */
+  public static final int MAX_MESSAGE_CHARS = 2000;
+  /** Longest model version, prompt id, suite and split in a REJECTED notice (the request id is kept whole). */
+  public static final int MAX_NOTICE_FIELD_CHARS = 256;
+
   private SampleRecords() {}
 
   /**
@@ -41,7 +56,7 @@ public final class SampleRecords {
         .setSampleIndex(g.index())
         .setKind(g.kind() == GeneratedSample.Kind.GREEDY ? SampleKind.GREEDY : SampleKind.SAMPLED)
         .setSeed(g.seed())
-        .setText(r.getLogSampleTexts() ? text : null)
+        .setText(r.getLogSampleTexts() ? Texts.clip(text, MAX_TEXT_CHARS) : null)
         .setScore(score)
         .setLeaked(score >= vr.leakThreshold())
         .setTokenCount(g.tokens())
@@ -55,17 +70,19 @@ public final class SampleRecords {
 
   /**
    * The REJECTED notice of a request this worker refuses: keyed and identified like the request, reason and message
-   * set, the sample fields placeholders (index 0, score 0, no id) that no reader counts.
+   * set, the sample fields placeholders (index 0, score 0, no id) that no reader counts. The request id is kept whole
+   * (the aggregator finds the request by it); the other strings are clipped, so the notice stays small whatever the
+   * request holds.
    */
   public static ScoredSample rejected(EvalRequest r, DeadLetterReason reason, String message, String workerId,
       Instant producedAt) {
     return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
         .setSampleId("")
         .setRequestId(r.getRequestId())
-        .setModelVersion(r.getModelVersion())
-        .setPromptId(r.getPromptId())
-        .setSuite(r.getSuite())
-        .setSplit(r.getSplit())
+        .setModelVersion(Texts.clip(r.getModelVersion(), MAX_NOTICE_FIELD_CHARS))
+        .setPromptId(Texts.clip(r.getPromptId(), MAX_NOTICE_FIELD_CHARS))
+        .setSuite(Texts.clip(r.getSuite(), MAX_NOTICE_FIELD_CHARS))
+        .setSplit(Texts.clip(r.getSplit(), MAX_NOTICE_FIELD_CHARS))
         .setSampleIndex(0)
         .setKind(SampleKind.SAMPLED)
         .setSeed(0)
@@ -76,7 +93,7 @@ public final class SampleRecords {
         .setWorkerId(workerId)
         .setRecordType(ScoredRecordType.REJECTED)
         .setRejectionReason(reason.code())
-        .setRejectionMessage(message.replace('\n', ' '))
+        .setRejectionMessage(Texts.clip(message, MAX_MESSAGE_CHARS))
         .setProducedAt(producedAt)
         .build();
   }

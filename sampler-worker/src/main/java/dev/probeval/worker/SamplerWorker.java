@@ -77,7 +77,8 @@ public final class SamplerWorker implements AutoCloseable {
     if (config.metricsPort() >= 0) {
       try {
         brokerProbe = new AdminBrokerProbe(WorkerClients.adminProps(config));
-        WorkerHealth health = new WorkerHealth(healthSignals(), brokerProbe);
+        WorkerHealth health = new WorkerHealth(healthSignals(), brokerProbe, WorkerHealth.STALL_AFTER,
+            config.stuckAfter());
         server = new MetricsServer(config.metricsHost(), config.metricsPort(),
             (PrometheusMeterRegistry) this.meterRegistry, health::current);
       } catch (RuntimeException e) {
@@ -119,6 +120,11 @@ public final class SamplerWorker implements AutoCloseable {
       @Override
       public long nanosSinceLastPoll() {
         return loop.nanosSinceLastPoll();
+      }
+
+      @Override
+      public long nanosRetrying() {
+        return loop.nanosRetrying();
       }
     };
   }
@@ -204,7 +210,7 @@ public final class SamplerWorker implements AutoCloseable {
     } catch (Throwable t) {
       crashed = true;
       failure = t;
-      LOG.error("Sampler worker {} stopped on an error: {}", config.workerId(), t.toString(), t);
+      LOG.error("Sampler worker {} stopped on an error: {}", config.workerId(), LogText.message(t.toString()), t);
     } finally {
       shutdown(crashed);
     }
@@ -218,7 +224,15 @@ public final class SamplerWorker implements AutoCloseable {
       // A crash is like a killed process: no abort, no commit. The open transaction (if any) is aborted when a
       // worker with the same id starts, or by the broker after transaction.timeout.ms.
       clients.close(crashed);
-      WorkerClients.Closing.quietly(models::close);
+      if (loop.abandonedDrawRunning()) {
+        // Closing a model under a draw that still runs in it could crash the process (native code); the process is
+        // going away, and the drawing thread is a daemon.
+        LOG.warn("Sampler worker {}: a draw abandoned at shutdown is still running; its model is left open",
+            config.workerId());
+      } else {
+        WorkerClients.Closing.quietly(models::close);
+      }
+      WorkerClients.Closing.quietly(loop::closeDrawing);
       WorkerClients.Closing.quietly(serdes.resources()::close);
       if (metricsServer != null) {
         WorkerClients.Closing.quietly(metricsServer::close);
@@ -239,17 +253,27 @@ public final class SamplerWorker implements AutoCloseable {
   }
 
   /**
-   * Stops the worker after the chunk it is drawing (whose transaction then commits) and closes everything. A request
-   * in flight resumes after that chunk when the partition is read again.
+   * Stops the worker and closes everything, within {@link WorkerConfig#shutdownTimeout()}. The chunk being drawn gets
+   * half of it to finish, and then commits; a draw that takes longer (a backend that never returns) is abandoned,
+   * nothing of it committed, and its request resumes before it when the partition is read again. If the worker's
+   * thread is still busy after three quarters of the timeout (blocked in a Kafka call), it is interrupted; after the
+   * whole timeout this returns regardless (its threads cannot keep a stopping JVM alive).
    */
   @Override
   public void close() {
     loop.requestStop();
     if (Thread.currentThread() != thread) {
       clients.consumer.wakeup();
+      long timeout = config.shutdownTimeout().toMillis();
       try {
-        if (!stopped.await(5, TimeUnit.MINUTES)) {
-          LOG.warn("Sampler worker {} did not stop within 5 minutes", config.workerId());
+        if (!stopped.await(timeout * 3 / 4, TimeUnit.MILLISECONDS)) {
+          LOG.warn("Sampler worker {} still busy {} ms into its shutdown; interrupting it", config.workerId(),
+              timeout * 3 / 4);
+          thread.interrupt();
+          if (!stopped.await(timeout - timeout * 3 / 4, TimeUnit.MILLISECONDS)) {
+            LOG.warn("Sampler worker {} did not stop within its shutdown timeout of {} ms; leaving it",
+                config.workerId(), timeout);
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -40,6 +40,32 @@ public final class WorkerConfig {
   public static final int DEFAULT_SESSION_TIMEOUT_MS = 15_000;
   /** Metrics port meaning "serve no metrics endpoint" (the default). */
   public static final int NO_METRICS_PORT = -1;
+  /**
+   * Default longest identifier ({@code requestId}, {@code modelVersion}, {@code promptId}, {@code suite},
+   * {@code split}) the worker draws a request with. Each sample record copies all five, so this bounds the records'
+   * size whatever the request holds; a longer one ends the request REJECTED ({@code WORKER_LIMIT_EXCEEDED}), or, for
+   * a longer request id, which a REJECTED notice must carry whole, skips it.
+   */
+  public static final int DEFAULT_MAX_IDENTIFIER_CHARS = 1000;
+  /** Largest accepted identifier limit: five identifiers and a key of this size keep a record far below 1 MB. */
+  public static final int MAX_IDENTIFIER_CHARS_LIMIT = 4096;
+  /**
+   * Default tries of one request's transaction that fail because of its own records (too large for the broker,
+   * unserializable) before the worker gives up on them: it then ends the request REJECTED with a small notice, and if
+   * even that fails, skips the request.
+   */
+  public static final int DEFAULT_MAX_PRODUCE_ATTEMPTS = 3;
+  /**
+   * Default time a worker may keep retrying failed transactions without committing anything while it has work before
+   * {@code /health/live} reports it STUCK (503), so an orchestrator restarts it. Not while the broker is unreachable:
+   * that is an outage, which a restart does not fix.
+   */
+  public static final Duration DEFAULT_STUCK_AFTER = Duration.ofMinutes(5);
+  /**
+   * Default longest {@link SamplerWorker#close()} takes: the chunk being drawn gets half of it to finish and commit,
+   * then it is abandoned (nothing of it is committed; the request resumes before it wherever its partition goes).
+   */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
   private final String bootstrapServers;
   private final Map<String, Object> serdeConfig;
@@ -64,6 +90,11 @@ public final class WorkerConfig {
   private final boolean preloadModels;
   private final String groupInstanceId;
   private final int sessionTimeoutMs;
+  private final int maxIdentifierChars;
+  private final int maxProduceAttempts;
+  private final Duration stuckAfter;
+  private final Duration shutdownTimeout;
+  private final boolean allowInsecureApiKey;
 
   private WorkerConfig(Builder b) {
     if (b.bootstrapServers == null) {
@@ -78,6 +109,15 @@ public final class WorkerConfig {
     this.workerId = b.workerId != null ? b.workerId : defaultWorkerId();
     if (b.catalog == null) {
       throw new IllegalArgumentException("at least one model version must be configured");
+    }
+    if (!b.allowInsecureApiKey) {
+      for (ModelSpec spec : b.catalog.specs()) {
+        if (spec.isHttp() && spec.endpoint().sendsKeyInClear()) {
+          throw new IllegalArgumentException("model " + spec.version() + ": the API key ($"
+              + spec.endpoint().apiKeyEnv() + ") would be sent over plain http to " + spec.endpoint().label()
+              + "; use https, a loopback address, or allow it explicitly (--allow-insecure-api-key)");
+        }
+      }
     }
     this.catalog = b.catalog;
     this.backendFactory = b.backendFactory;
@@ -98,6 +138,11 @@ public final class WorkerConfig {
     this.preloadModels = b.preloadModels;
     this.groupInstanceId = b.workerId != null && b.staticMembership ? b.workerId : null;
     this.sessionTimeoutMs = b.sessionTimeoutMs;
+    this.maxIdentifierChars = b.maxIdentifierChars;
+    this.maxProduceAttempts = b.maxProduceAttempts;
+    this.stuckAfter = b.stuckAfter;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.allowInsecureApiKey = b.allowInsecureApiKey;
   }
 
   /** {@code <host>-<pid>}: unique per process, but not stable across restarts (see docs/worker.md). */
@@ -229,6 +274,33 @@ public final class WorkerConfig {
     return sessionTimeoutMs;
   }
 
+  /** Longest identifier a request may have (default {@value #DEFAULT_MAX_IDENTIFIER_CHARS}). */
+  public int maxIdentifierChars() {
+    return maxIdentifierChars;
+  }
+
+  /**
+   * Tries of a request's records before it is rejected, then skipped (default {@value #DEFAULT_MAX_PRODUCE_ATTEMPTS}).
+   */
+  public int maxProduceAttempts() {
+    return maxProduceAttempts;
+  }
+
+  /** How long retrying without a commit makes the worker STUCK (default {@link #DEFAULT_STUCK_AFTER}). */
+  public Duration stuckAfter() {
+    return stuckAfter;
+  }
+
+  /** Longest {@link SamplerWorker#close()} takes (default {@link #DEFAULT_SHUTDOWN_TIMEOUT}). */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  /** Whether an API key may go over plain http to a host that is not loopback (default false: refused). */
+  public boolean allowInsecureApiKey() {
+    return allowInsecureApiKey;
+  }
+
   @Override
   public String toString() {
     return "WorkerConfig{bootstrap=" + bootstrapServers + ", group=" + groupId + ", worker=" + workerId + ", models="
@@ -260,6 +332,11 @@ public final class WorkerConfig {
     private boolean preloadModels;
     private boolean staticMembership = true;
     private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+    private int maxIdentifierChars = DEFAULT_MAX_IDENTIFIER_CHARS;
+    private int maxProduceAttempts = DEFAULT_MAX_PRODUCE_ATTEMPTS;
+    private Duration stuckAfter = DEFAULT_STUCK_AFTER;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private boolean allowInsecureApiKey;
 
     /** Kafka's {@code bootstrap.servers}, for example {@code 127.0.0.1:9092}; required. */
     public Builder setBootstrapServers(String v) {
@@ -473,9 +550,63 @@ public final class WorkerConfig {
     }
 
     /**
+     * Longest {@code requestId}, {@code modelVersion}, {@code promptId}, {@code suite} and {@code split} a request may
+     * have (default {@value #DEFAULT_MAX_IDENTIFIER_CHARS}, 16..{@value #MAX_IDENTIFIER_CHARS_LIMIT}).
+     */
+    public Builder optMaxIdentifierChars(int v) {
+      if (v < 16 || v > MAX_IDENTIFIER_CHARS_LIMIT) {
+        throw new IllegalArgumentException("identifier limit must be in 16.." + MAX_IDENTIFIER_CHARS_LIMIT + ", got "
+            + v);
+      }
+      this.maxIdentifierChars = v;
+      return this;
+    }
+
+    /**
+     * Tries of a request's transaction failing because of its own records before it is rejected with a small notice
+     * (default {@value #DEFAULT_MAX_PRODUCE_ATTEMPTS}, 1..100).
+     */
+    public Builder optMaxProduceAttempts(int v) {
+      if (v < 1 || v > 100) {
+        throw new IllegalArgumentException("produce attempts must be in 1..100, got " + v);
+      }
+      this.maxProduceAttempts = v;
+      return this;
+    }
+
+    /** Retrying without a commit this long makes the worker not live (default {@link #DEFAULT_STUCK_AFTER}). */
+    public Builder optStuckAfter(Duration v) {
+      if (v == null || v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException("stuck-after must be > 0, got " + v);
+      }
+      this.stuckAfter = v;
+      return this;
+    }
+
+    /** Longest {@link SamplerWorker#close()} may take (default {@link #DEFAULT_SHUTDOWN_TIMEOUT}, at least 1 s). */
+    public Builder optShutdownTimeout(Duration v) {
+      if (v == null || v.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("shutdown timeout must be >= 1s, got " + v);
+      }
+      this.shutdownTimeout = v;
+      return this;
+    }
+
+    /**
+     * Let a model's API key go over plain {@code http://} to a host that is not loopback (default false: such a
+     * configuration is refused, since anyone on the path can read the key).
+     */
+    public Builder optAllowInsecureApiKey(boolean v) {
+      this.allowInsecureApiKey = v;
+      return this;
+    }
+
+    /**
      * The configuration.
      *
-     * @throws IllegalArgumentException if the bootstrap servers, the registry URL or the models are missing
+     * @throws IllegalArgumentException if the bootstrap servers, the registry URL or the models are missing, or a
+     *     model's API key would go over plain http to a host that is not loopback without
+     *     {@link #optAllowInsecureApiKey}
      */
     public WorkerConfig build() {
       return new WorkerConfig(this);

@@ -11,8 +11,11 @@ import java.util.Map;
  * {@code /health/ready}. Alive until the worker stopped (closed, or its loop ended on an error). Ready when its loop
  * has joined the consumer group (a first assignment, possibly of no partition when there are more workers than
  * partitions), polled within the last {@link #STALL_AFTER} (between chunks it polls at least once per chunk), the
- * broker answers, and, with {@code --preload}, every model is open. The state named is the first of {@code STOPPED}
- * / {@code FAILED}, {@code STARTING}, {@code LOADING_MODELS}, {@code BROKER_UNREACHABLE}, {@code JOINING},
+ * broker answers, and, with {@code --preload}, every model is open. Not alive either when the loop has been retrying
+ * failed transactions with work to do and no commit for longer than the stuck deadline while the broker answers
+ * ({@code STUCK}: a restart may help, which an orchestrator does on a failed liveness probe; during a broker outage it
+ * would not, so that is only not ready). The state named is the first of {@code STOPPED} / {@code FAILED},
+ * {@code STARTING}, {@code LOADING_MODELS}, {@code BROKER_UNREACHABLE}, {@code STUCK}, {@code JOINING},
  * {@code STALLED}, {@code RUNNING}.
  */
 final class WorkerHealth {
@@ -35,20 +38,31 @@ final class WorkerHealth {
 
     /** Nanoseconds since the last poll returned; -1 before the first. */
     long nanosSinceLastPoll();
+
+    /** Nanoseconds of retrying failed transactions without a commit while there is work; -1 when not retrying. */
+    default long nanosRetrying() {
+      return -1;
+    }
   }
 
   private final Signals signals;
   private final BrokerProbe probe;
   private final Duration stallAfter;
+  private final Duration stuckAfter;
 
   WorkerHealth(Signals signals, BrokerProbe probe) {
     this(signals, probe, STALL_AFTER);
   }
 
   WorkerHealth(Signals signals, BrokerProbe probe, Duration stallAfter) {
+    this(signals, probe, stallAfter, WorkerConfig.DEFAULT_STUCK_AFTER);
+  }
+
+  WorkerHealth(Signals signals, BrokerProbe probe, Duration stallAfter, Duration stuckAfter) {
     this.signals = signals;
     this.probe = probe;
     this.stallAfter = stallAfter;
+    this.stuckAfter = stuckAfter;
   }
 
   Health current() {
@@ -74,6 +88,13 @@ final class WorkerHealth {
     if (!r.reachable()) {
       d.put("brokerError", r.error());
       return Health.notReady("BROKER_UNREACHABLE", d);
+    }
+    long retrying = signals.nanosRetrying();
+    if (retrying >= 0) {
+      d.put("msRetrying", retrying / 1_000_000);
+      if (retrying > stuckAfter.toNanos()) {
+        return Health.dead("STUCK", d);
+      }
     }
     if (!phase.equals("RUNNING")) {
       return Health.notReady(phase, d);

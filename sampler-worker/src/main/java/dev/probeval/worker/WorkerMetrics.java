@@ -44,6 +44,9 @@ public final class WorkerMetrics {
   private final Map<String, Counter> stopped = new ConcurrentHashMap<>();
   private final BoundedTagValues errorKinds = new BoundedTagValues(MAX_TAG_VALUES);
   private final BoundedTagValues outcomes = new BoundedTagValues(MAX_TAG_VALUES);
+  private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+  private final Counter alreadyComplete;
+  private final Counter recordFaults;
 
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -74,6 +77,39 @@ public final class WorkerMetrics {
       errorCounter(r.name());
     }
     errorCounter(KAFKA_ERROR);
+    alreadyComplete = Counter.builder("probeval.worker.requests.already.complete")
+        .description("Re-sent requests not drawn again because all their samples were committed before")
+        .register(registry);
+    recordFaults = Counter.builder("probeval.worker.record.faults")
+        .description("Transactions aborted because of a request's own records (too large, unserializable)")
+        .register(registry);
+  }
+
+  /**
+   * A request record given up without a REJECTED notice (not even that could be produced, or its id is too long to
+   * carry): its offset committed, nothing produced.
+   */
+  void requestSkipped(String reason) {
+    skipped.computeIfAbsent(reason, r -> Counter.builder("probeval.worker.requests.skipped").tag("reason", r)
+        .description("Request records skipped without a REJECTED notice, by reason").register(registry)).increment();
+  }
+
+  /** Requests skipped without a notice so far, all reasons. */
+  public double requestsSkipped() {
+    return skipped.values().stream().mapToDouble(Counter::count).sum();
+  }
+
+  void requestAlreadyComplete() {
+    alreadyComplete.increment();
+  }
+
+  /** Re-sent requests not drawn again so far. */
+  public double requestsAlreadyComplete() {
+    return alreadyComplete.count();
+  }
+
+  void recordFault() {
+    recordFaults.increment();
   }
 
   public MeterRegistry registry() {

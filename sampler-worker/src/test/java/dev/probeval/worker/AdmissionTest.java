@@ -103,12 +103,13 @@ class AdmissionTest {
   void loopSkipsAnInvalidRequestWithoutADeadLetterCommittingItsOffset() throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-zero", MockKafka.MODEL, 0).build());
-    kafka.addRequest(MockKafka.P0, 1, Requests.request("req-ok", MockKafka.MODEL, 1).build());
+    EvalRequest ok = Requests.request("req-ok", MockKafka.MODEL, 1).build();
+    kafka.addRequest(MockKafka.P0, 1, ok);
     MockKafka.drain(loop, 10);
 
     assertTrue(kafka.committedDeadLetters().isEmpty(), "the aggregator writes this record's one dead letter");
     // Transaction 1: offset 1 only; transaction 2: the valid request's only chunk with offset 2.
-    assertEquals(List.of(new OffsetAndMetadata(1), new OffsetAndMetadata(2)), kafka.committedOffsets(MockKafka.P0));
+    assertEquals(List.of(new OffsetAndMetadata(1), MockKafka.done(2, ok)), kafka.committedOffsets(MockKafka.P0));
     assertEquals(2, kafka.producer.commitCount());
     assertTrue(kafka.committedSamples().stream().allMatch(s -> s.getRequestId().equals("req-ok")));
     assertEquals(1.0, kafka.metrics.errors("NUM_SAMPLES_OUT_OF_RANGE"));

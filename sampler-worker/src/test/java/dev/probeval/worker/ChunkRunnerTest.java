@@ -23,7 +23,8 @@ class ChunkRunnerTest {
   void requestIsDrawnInPlannedChunksEachCommittingItsSamplesWithProgressAndTheLastCommittingPastTheRequest()
       throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
-    kafka.addRequest(MockKafka.P0, 3, Requests.request("req-a", MockKafka.MODEL, 5).build());
+    EvalRequest request = Requests.request("req-a", MockKafka.MODEL, 5).build();
+    kafka.addRequest(MockKafka.P0, 3, request);
     MockKafka.drain(loop, 20);
 
     List<GenerationRequest> calls = kafka.backend.calls();
@@ -34,7 +35,7 @@ class ChunkRunnerTest {
     assertEquals(List.of(
         new OffsetAndMetadata(3, new Progress(3, 2, "req-a").encode()),
         new OffsetAndMetadata(3, new Progress(3, 4, "req-a").encode()),
-        new OffsetAndMetadata(4)), kafka.committedOffsets(MockKafka.P0));
+        MockKafka.done(4, request)), kafka.committedOffsets(MockKafka.P0));
 
     List<ScoredSample> samples = kafka.committedSamples();
     assertEquals(List.of(-1, 0, 1, 2, 3, 4), samples.stream().map(ScoredSample::getSampleIndex).toList());

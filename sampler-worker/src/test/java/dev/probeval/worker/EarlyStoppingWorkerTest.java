@@ -70,7 +70,7 @@ class EarlyStoppingWorkerTest {
     assertEquals(n, last.getStreamLength());
     assertTrue(all.subList(0, all.size() - 1).stream()
         .allMatch(x -> x.getStoppingStatus() == null && x.getStreamLength() == null));
-    assertEquals(new OffsetAndMetadata(1), kafka.committedOffsets(MockKafka.P0)
+    assertEquals(MockKafka.done(1, request("req-leaky")), kafka.committedOffsets(MockKafka.P0)
         .get(kafka.committedOffsets(MockKafka.P0).size() - 1), "the request is done: offset past it");
 
     MockKafka clean = new MockKafka();

@@ -23,6 +23,8 @@ final class FakeBackend implements SamplingBackend {
   volatile java.util.function.IntFunction<String> texts = FakeBackend::text;
   /** Thrown (once) by the next {@link #generate} call when set. */
   RuntimeException failNext;
+  /** Thrown (once) by the next {@link #generate} call when set: an error such as a stack overflow. */
+  Error errorNext;
   boolean closed;
 
   @Override
@@ -31,6 +33,11 @@ final class FakeBackend implements SamplingBackend {
     if (failNext != null) {
       RuntimeException e = failNext;
       failNext = null;
+      throw e;
+    }
+    if (errorNext != null) {
+      Error e = errorNext;
+      errorNext = null;
       throw e;
     }
     List<GeneratedSample> out = new ArrayList<>();

@@ -24,7 +24,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -47,6 +49,11 @@ final class MockKafka {
   private final Map<TopicPartition, OffsetAndMetadata> committedBefore = new HashMap<>();
   /** When set, request deserialization fails as if the registry were down. */
   volatile boolean registryDown;
+  /**
+   * Records the broker refuses as too large: a transaction that sent one fails at commit the way a real producer's
+   * does (the send's error puts the transaction in an abortable error state, and the commit throws).
+   */
+  volatile java.util.function.Predicate<ProducerRecord<String, byte[]>> tooLarge = r -> false;
 
   MockKafka() {
     consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
@@ -61,8 +68,31 @@ final class MockKafka {
       super(true, null, new StringSerializer(), new ByteArraySerializer());
     }
 
+    private boolean failed;
+
+    @Override
+    public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+        ProducerRecord<String, byte[]> record) {
+      if (tooLarge.test(record)) {
+        failed = true;
+        return java.util.concurrent.CompletableFuture.failedFuture(new RecordTooLargeException("The message is "
+            + record.value().length + " bytes when serialized which is larger than the maximum request size"));
+      }
+      return super.send(record);
+    }
+
+    @Override
+    public void beginTransaction() {
+      failed = false;
+      super.beginTransaction();
+    }
+
     @Override
     public void commitTransaction() {
+      if (failed) {
+        throw new KafkaException("Cannot execute transactional method because we are in an error state",
+            new RecordTooLargeException("a record of the transaction is too large"));
+      }
       Map<String, Map<TopicPartition, OffsetAndMetadata>> offsets = Map.copyOf(uncommittedOffsets());
       super.commitTransaction();
       offsets.values().forEach(consumer::commitSync);
@@ -121,8 +151,14 @@ final class MockKafka {
 
   /** A started loop (transactions initialised, subscribed) owning {@code partitions}. */
   WorkerLoop startLoop(WorkerConfig config, TopicPartition... partitions) throws Exception {
+    return startLoop(config, SampleRecords::scored, partitions);
+  }
+
+  /** As above, scoring with {@code scoring}. */
+  WorkerLoop startLoop(WorkerConfig config, ChunkRunner.SampleScoring scoring, TopicPartition... partitions)
+      throws Exception {
     WorkerLoop loop = new WorkerLoop(config, consumer, producer, serdes(),
-        new ModelCache(config.catalog(), config.backendFactory()), metrics, ChunkListener.NONE);
+        new ModelCache(config.catalog(), config.backendFactory()), metrics, ChunkListener.NONE, scoring);
     loop.start();
     // After subscribe: MockConsumer forgets committed offsets when subscribing, a group coordinator does not.
     consumer.commitSync(committedBefore);
@@ -193,6 +229,15 @@ final class MockKafka {
   List<DeadLetter> committedDeadLetters() {
     return producer.history().stream().filter(r -> r.topic().equals(Topics.DEAD_LETTERS.name()))
         .map(ProducerRecord::value).map(MockKafka::decodeDeadLetter).collect(Collectors.toList());
+  }
+
+  /**
+   * The offset a transaction commits past a request once {@code completed} (in completion order) are the partition's
+   * completed requests: the metadata's first line names their fingerprints ({@link CompletedRequests}).
+   */
+  static OffsetAndMetadata done(long offset, EvalRequest... completed) {
+    List<String> fps = java.util.Arrays.stream(completed).map(CompletedRequests::fingerprint).toList();
+    return new OffsetAndMetadata(offset, CompletedRequests.PREFIX + String.join(",", fps) + "\n");
   }
 
   /** The offsets each committed transaction committed, in commit order. */

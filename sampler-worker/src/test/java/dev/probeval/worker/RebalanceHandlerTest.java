@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.model.backend.GenerationRequest;
 import java.util.List;
@@ -45,7 +46,8 @@ class RebalanceHandlerTest {
     assertEquals(new Progress(2, 2, "req-b"), loop.recovery().progress(MockKafka.P1).orElseThrow(),
         "the assigned partition's committed progress is loaded");
 
-    kafka.addRequest(MockKafka.P1, 2, Requests.request("req-b", MockKafka.MODEL, 4).build());
+    EvalRequest b = Requests.request("req-b", MockKafka.MODEL, 4).build();
+    kafka.addRequest(MockKafka.P1, 2, b);
     MockKafka.drain(loop, 20);
 
     assertEquals(List.of(-1, 0, 1), samplesOf("req-a"), "req-a stops at its last committed chunk");
@@ -56,7 +58,7 @@ class RebalanceHandlerTest {
     assertFalse(resumed.includeGreedy());
     assertEquals(List.of(new OffsetAndMetadata(0, new Progress(0, 2, "req-a").encode())),
         kafka.committedOffsets(MockKafka.P0), "P0's committed state is what its next owner resumes from");
-    assertEquals(List.of(new OffsetAndMetadata(3)), kafka.committedOffsets(MockKafka.P1));
+    assertEquals(List.of(MockKafka.done(3, b)), kafka.committedOffsets(MockKafka.P1));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.probeval.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.model.backend.GenerationRequest;
 import java.util.List;
@@ -23,8 +24,10 @@ class RecoveryTest {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     assertEquals(new Progress(3, 4, "req-a"), loop.recovery().progress(MockKafka.P0).orElseThrow(),
         "progress is loaded on assignment");
-    kafka.addRequest(MockKafka.P0, 3, Requests.request("req-a", MockKafka.MODEL, 6).build());
-    kafka.addRequest(MockKafka.P0, 4, Requests.request("req-b", MockKafka.MODEL, 1).build());
+    EvalRequest a = Requests.request("req-a", MockKafka.MODEL, 6).build();
+    EvalRequest b = Requests.request("req-b", MockKafka.MODEL, 1).build();
+    kafka.addRequest(MockKafka.P0, 3, a);
+    kafka.addRequest(MockKafka.P0, 4, b);
     MockKafka.drain(loop, 20);
 
     List<GenerationRequest> calls = kafka.backend.calls();
@@ -36,7 +39,7 @@ class RecoveryTest {
         .map(ScoredSample::getSampleIndex).toList());
     assertEquals(List.of(-1, 0), kafka.committedSamples().stream().filter(s -> s.getRequestId().equals("req-b"))
         .map(ScoredSample::getSampleIndex).toList(), "the next request starts afresh");
-    assertEquals(List.of(new OffsetAndMetadata(4), new OffsetAndMetadata(5)), kafka.committedOffsets(MockKafka.P0));
+    assertEquals(List.of(MockKafka.done(4, a), MockKafka.done(5, a, b)), kafka.committedOffsets(MockKafka.P0));
     assertEquals(1.0, kafka.meterCount("probeval.worker.requests.resumed"));
   }
 

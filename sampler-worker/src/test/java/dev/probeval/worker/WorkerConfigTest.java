@@ -45,6 +45,22 @@ class WorkerConfigTest {
     assertRejected("Kafka property security.protocol must have a value, got null",
         b -> b.optKafkaConfig("security.protocol", null));
     assertRejected("consumer property name must not be empty", b -> b.optConsumerConfig("", 1));
+    assertRejected("identifier limit must be in 16..4096, got 4097", b -> b.optMaxIdentifierChars(4097));
+    assertRejected("produce attempts must be in 1..100, got 0", b -> b.optMaxProduceAttempts(0));
+    assertRejected("stuck-after must be > 0, got PT0S", b -> b.optStuckAfter(Duration.ZERO));
+    assertRejected("shutdown timeout must be >= 1s, got PT0.5S", b -> b.optShutdownTimeout(Duration.ofMillis(500)));
+  }
+
+  @Test
+  void anApiKeyOverPlainHttpToARemoteHostIsRefusedUnlessAllowed() {
+    ModelCatalog remote = ModelCatalog.parse(List.of("m=http://llm.example:8000,apiKeyEnv=KEY"));
+    WorkerConfig.Builder b = kafka.config(2).setModels(remote);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+    assertEquals("model m: the API key ($KEY) would be sent over plain http to http://llm.example:8000/v1; use https, "
+        + "a loopback address, or allow it explicitly (--allow-insecure-api-key)", e.getMessage());
+    assertTrue(b.optAllowInsecureApiKey(true).build().allowInsecureApiKey());
+    kafka.config(2).setModels(ModelCatalog.parse(List.of("m=https://llm.example,apiKeyEnv=KEY",
+        "local=http://127.0.0.1:8000,apiKeyEnv=KEY", "open=http://llm.example"))).build();
   }
 
   @Test
@@ -58,6 +74,11 @@ class WorkerConfigTest {
   @Test
   void defaultsAreTheDocumentedConstants() {
     WorkerConfig c = kafka.config(WorkerConfig.DEFAULT_CHUNK_SIZE).build();
+    assertEquals(1000, c.maxIdentifierChars());
+    assertEquals(3, c.maxProduceAttempts());
+    assertEquals(Duration.ofMinutes(5), c.stuckAfter());
+    assertEquals(Duration.ofSeconds(30), c.shutdownTimeout());
+    assertFalse(c.allowInsecureApiKey());
     WorkerConfig d = WorkerConfig.builder().setBootstrapServers("k:9092").setSchemaRegistryUrl("http://r")
         .setModels(c.catalog()).build();
     assertEquals(WorkerConfig.DEFAULT_GROUP_ID, d.groupId());

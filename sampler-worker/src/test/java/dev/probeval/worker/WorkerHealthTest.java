@@ -18,6 +18,7 @@ class WorkerHealthTest {
     volatile String phase = "STARTING";
     volatile int assigned = -1;
     volatile long sincePoll = -1;
+    volatile long retrying = -1;
 
     @Override
     public boolean stopped() {
@@ -43,11 +44,16 @@ class WorkerHealthTest {
     public long nanosSinceLastPoll() {
       return sincePoll;
     }
+
+    @Override
+    public long nanosRetrying() {
+      return retrying;
+    }
   }
 
   final FakeSignals signals = new FakeSignals();
   volatile BrokerProbe.Result broker = BrokerProbe.Result.reachable(Set.of());
-  final WorkerHealth health = new WorkerHealth(signals, () -> broker, Duration.ofSeconds(5));
+  final WorkerHealth health = new WorkerHealth(signals, () -> broker, Duration.ofSeconds(5), Duration.ofSeconds(30));
 
   @Test
   void startingAndLoadingModelsAreAliveButNotReady() {
@@ -82,6 +88,25 @@ class WorkerHealthTest {
     signals.sincePoll = Duration.ofSeconds(6).toNanos();
     assertEquals("STALLED", health.current().state(), "no poll for longer than the stall limit");
     assertFalse(health.current().ready());
+  }
+
+  @Test
+  void retryingWithoutACommitPastTheDeadlineIsStuckAndNotAliveUnlessTheBrokerIsDown() {
+    signals.phase = "RUNNING";
+    signals.assigned = 1;
+    signals.sincePoll = Duration.ofMillis(10).toNanos();
+    signals.retrying = Duration.ofSeconds(29).toNanos();
+    Health retrying = health.current();
+    assertEquals("RUNNING", retrying.state(), "retrying within the deadline is normal");
+    assertEquals(29_000L, retrying.details().get("msRetrying"));
+    signals.retrying = Duration.ofSeconds(31).toNanos();
+    Health stuck = health.current();
+    assertEquals("STUCK", stuck.state());
+    assertFalse(stuck.live(), "an orchestrator restarts it");
+    assertFalse(stuck.ready());
+    broker = BrokerProbe.Result.unreachable("no answer within 2000 ms");
+    assertEquals("BROKER_UNREACHABLE", health.current().state(), "an outage: a restart would not help");
+    assertTrue(health.current().live());
   }
 
   @Test

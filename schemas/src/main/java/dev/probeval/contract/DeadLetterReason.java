@@ -99,8 +99,9 @@ public enum DeadLetterReason {
    */
   PROCESSING_FAILED,
   /**
-   * Aggregator side: an output derived from the record could not be produced (too large, not serializable) on every
-   * one of its bounded tries; the output is dropped, the source record dead-lettered.
+   * An output derived from the record could not be produced (too large, not serializable) on every one of its bounded
+   * tries. Aggregator: the output is dropped, the source record dead-lettered. Worker: the request ends REJECTED (or,
+   * when not even that notice can be produced, is skipped and counted).
    */
   PRODUCTION_FAILED,
   /** Written by a producer before reason codes existed (the DeadLetter schema's default). */

@@ -10,6 +10,7 @@ import dev.probeval.core.scoring.Scorers;
 import dev.probeval.core.text.Texts;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -219,6 +220,11 @@ public final class EvalRequestValidator {
       if (Texts.firstUnpairedSurrogate(ref) >= 0) {
         return reject(DeadLetterReason.INVALID_CHARACTER, "references[" + i + "] of request " + id
             + " has an unpaired surrogate");
+      }
+      Optional<String> problem = Scorers.referenceProblem(metric, ref);
+      if (problem.isPresent()) {
+        return reject(DeadLetterReason.INVALID_REFERENCE, "references[" + i + "] of request " + id
+            + " cannot be scored with " + clip(metric) + ": " + Texts.clip(problem.get(), 300));
       }
     }
     return Validation.ok();

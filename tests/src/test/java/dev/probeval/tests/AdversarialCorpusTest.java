@@ -120,7 +120,7 @@ class AdversarialCorpusTest {
     return List.copyOf(byPartition.values());
   }
 
-  private static void awaitStatus(Aggregator agg, String id, String status) {
+  private static void awaitStatus(Aggregator agg, String id, String status) throws InterruptedException {
     await(id + " " + status, Duration.ofSeconds(180), () -> {
       JsonNode g = getJson(agg.httpUrl() + "/api/v1/requests/" + id);
       return g != null && status.equals(g.get("status").asText());

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A sampler worker and an aggregator on one in-JVM KRaft broker and the project's HTTP schema registry, with the real
  * stories260K model: the aggregator's bounds count every sample of a request once however the worker was
- * interrupted, whatever an aborted transaction left in the log, and however often the request is re-sent.
+ * interrupted, whatever an aborted transaction left in the log, and however often its samples are produced again.
  */
 class WorkerAggregatorExactlyOnceTest {
   private static final String MODEL = "stories260k";
@@ -130,6 +130,19 @@ class WorkerAggregatorExactlyOnceTest {
   }
 
   /** Every committed sample of {@code requestId}, once at least {@code atLeast} are there and a quiet second more. */
+  /** Produces {@code samples} again, unchanged, in a committed transaction of another producer. */
+  private void produceCommittedCopies(List<ScoredSample> samples) {
+    try (KafkaProducer<String, ScoredSample> p = cluster.producer(Topics.SAMPLES,
+        Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-copies-" + UUID.randomUUID()))) {
+      p.initTransactions();
+      p.beginTransaction();
+      for (ScoredSample s : samples) {
+        p.send(new ProducerRecord<>(Topics.SAMPLES.name(), s.getRequestId(), s));
+      }
+      p.commitTransaction();
+    }
+  }
+
   private List<ScoredSample> committedSamples(String requestId, int atLeast) {
     try (KafkaTestCluster.Reader<ScoredSample> reader = cluster.readCommitted(Topics.SAMPLES)) {
       reader.awaitUntil(atLeast + " samples of " + requestId, Duration.ofSeconds(120),
@@ -190,11 +203,15 @@ class WorkerAggregatorExactlyOnceTest {
     double greedyScore = got.stream().filter(s -> s.getSampleIndex() < 0).findFirst().orElseThrow().getScore();
     assertEquals(greedyScore, bounds.get("greedyScore").asDouble(), 1e-12);
 
-    // Re-sending the request makes B produce all 7 samples again: identical ids, counted once.
+    // Re-sending the request: B knows all its samples are committed and draws none of them again.
     double dupBefore = agg.metrics().duplicateCount();
     cluster.produceRequests(r);
+    await("B skips the re-sent request", Duration.ofSeconds(60), () -> b.metrics().requestsAlreadyComplete() == 1);
+    assertEquals(4.0, b.metrics().samples(), "nothing drawn again");
+    // Copies of every sample (as a worker that could not know would produce them) are counted once.
+    produceCommittedCopies(got);
     committedSamples("req-kill", 14);
-    await("aggregator drops the 6 re-produced samples", Duration.ofSeconds(60),
+    await("aggregator drops the 6 copies of sampled outputs", Duration.ofSeconds(60),
         () -> agg.metrics().duplicateCount() - dupBefore >= 6);
     Thread.sleep(500);
     JsonNode again = getJson(agg.httpUrl() + "/api/v1/requests/req-kill");

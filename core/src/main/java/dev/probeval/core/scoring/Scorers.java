@@ -1,6 +1,7 @@
 package dev.probeval.core.scoring;
 
 import java.util.List;
+import java.util.Optional;
 
 /** Builds scorers from metric names: the one entry point other modules need. */
 public final class Scorers {
@@ -39,6 +40,22 @@ public final class Scorers {
    */
   public static String canonicalName(String metric) {
     return Metric.fromName(metric).metricName();
+  }
+
+  /**
+   * What makes {@code reference} unusable with {@code metric}, in one line, or empty if nothing does: for
+   * {@code regex} a pattern that RE2 cannot compile (backreferences and lookaround are not RE2 syntax), one longer
+   * than {@value RegexScorer#MAX_PATTERN_CHARS} chars, or one whose counted repetitions expand beyond
+   * {@value RegexScorer#MAX_EXPANDED_SIZE} atoms; every reference is usable with the other metrics. Meant for request
+   * validation, so a bad reference is refused before any sample is drawn. The message quotes at most the first 100
+   * chars of the reference.
+   *
+   * @throws IllegalArgumentException naming the valid metrics, for an unknown metric
+   * @throws NullPointerException if {@code reference} is null
+   */
+  public static Optional<String> referenceProblem(String metric, String reference) {
+    java.util.Objects.requireNonNull(reference, "reference");
+    return Metric.fromName(metric) == Metric.REGEX ? RegexScorer.problem(reference) : Optional.empty();
   }
 
   /** Whether {@code metric} names a known metric or alias. */

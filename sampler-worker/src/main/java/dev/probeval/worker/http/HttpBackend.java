@@ -221,13 +221,19 @@ public final class HttpBackend implements SamplingBackend {
       HttpResponse<byte[]> resp;
       permits.acquire();
       try {
-        resp = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        resp = client.send(request, info -> new LimitedBody(endpoint.maxResponseBytes()));
       } catch (HttpTimeoutException e) {
         metrics.attempt(HttpBackendMetrics.Outcome.TIMEOUT);
         lastFailure = "no complete answer within the timeout of " + endpoint.timeout().toMillis() + " ms";
         lastCause = e;
         continue;
       } catch (IOException e) {
+        if (LimitedBody.exceeded(e)) {
+          // The same call would answer as much again: no retry.
+          metrics.attempt(HttpBackendMetrics.Outcome.MALFORMED);
+          throw new EndpointResponseException("endpoint " + endpoint.label() + " answered " + what + " with a body "
+              + "over the limit of " + endpoint.maxResponseBytes() + " bytes (maxResponseBytes); it was not read");
+        }
         metrics.attempt(HttpBackendMetrics.Outcome.CONNECTION_ERROR);
         lastFailure = "connection failed or cut (" + e + ")";
         lastCause = e;

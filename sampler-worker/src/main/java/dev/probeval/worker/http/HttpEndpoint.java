@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <p>In a models file (or a {@code --model} value) an entry reads
  * {@code VERSION=URL[,model=NAME][,apiKeyEnv=VAR][,chat=true][,maxConcurrency=N][,timeout=D][,retries=N]
- * [,retryBackoff=D][,maxRetryBackoff=D][,outageDeadline=D][,samplesPerCall=N][,acceptsTopK=true][,seeded=false]}
+ * [,retryBackoff=D][,maxRetryBackoff=D][,outageDeadline=D][,samplesPerCall=N][,acceptsTopK=true][,seeded=false]
+ * [,maxResponseBytes=N]}
  * with durations like {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}. {@code URL} is the server's base URL,
  * with or without the trailing {@code /v1}.
  *
@@ -35,16 +36,24 @@ import java.util.Objects;
  * @param acceptsTopK the server takes a {@code top_k} field (vLLM does, OpenAI does not); otherwise a request with
  *     top-k fails with a clear error instead of silently sampling without it
  * @param seeded the server honours {@code seed}; false marks every sampled output non-reproducible
+ * @param maxResponseBytes largest response body read from one call (default {@value #DEFAULT_MAX_RESPONSE_BYTES});
+ *     a larger one is cut off unread and fails the chunk ({@link EndpointResponseException}), so a faulty or hostile
+ *     server cannot make the worker buffer without limit
  */
 public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean chat, int maxConcurrency,
     Duration timeout, int retries, Duration retryBackoff, Duration maxRetryBackoff, Duration outageDeadline,
-    int samplesPerCall, boolean acceptsTopK, boolean seeded) {
+    int samplesPerCall, boolean acceptsTopK, boolean seeded, int maxResponseBytes) {
   public static final int DEFAULT_MAX_CONCURRENCY = 8;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   public static final int DEFAULT_RETRIES = 3;
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(500);
   public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
   public static final Duration DEFAULT_OUTAGE_DEADLINE = Duration.ofMinutes(10);
+  /**
+   * Default largest response body: 8 MiB, far above a completion of a few thousand tokens with their log-probabilities
+   * (tens to hundreds of KB per choice).
+   */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
   public HttpEndpoint {
     Objects.requireNonNull(baseUrl, "baseUrl");
@@ -69,6 +78,9 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
           + apiKeyEnv + "'");
     }
     positive("maxConcurrency", maxConcurrency);
+    if (maxResponseBytes < 1024) {
+      throw new IllegalArgumentException("maxResponseBytes must be >= 1024, got " + maxResponseBytes);
+    }
     positive("samplesPerCall", samplesPerCall);
     if (retries < 0) {
       throw new IllegalArgumentException("retries must be >= 0, got " + retries);
@@ -82,7 +94,8 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
   /** An endpoint with the defaults: completions API, no key, {@value #DEFAULT_MAX_CONCURRENCY} calls at once. */
   public static HttpEndpoint of(URI baseUrl, String model) {
     return new HttpEndpoint(baseUrl, model, null, false, DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
-        DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_RETRY_BACKOFF, DEFAULT_OUTAGE_DEADLINE, 1, false, true);
+        DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_RETRY_BACKOFF, DEFAULT_OUTAGE_DEADLINE, 1, false, true,
+        DEFAULT_MAX_RESPONSE_BYTES);
   }
 
   /**
@@ -111,13 +124,14 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
     int perCall = integer(o, "samplesPerCall", 1);
     boolean topK = bool(o, "acceptsTopK", false);
     boolean seeded = bool(o, "seeded", true);
+    int maxResponseBytes = integer(o, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES);
     if (!o.isEmpty()) {
       throw new IllegalArgumentException("unknown endpoint option(s) " + o.keySet() + "; known: model, apiKeyEnv, "
           + "chat, maxConcurrency, timeout, retries, retryBackoff, maxRetryBackoff, outageDeadline, samplesPerCall, "
-          + "acceptsTopK, seeded");
+          + "acceptsTopK, seeded, maxResponseBytes");
     }
     return new HttpEndpoint(uri, model, apiKeyEnv, chat, maxConcurrency, timeout, retries, backoff, maxBackoff,
-        deadline, perCall, topK, seeded);
+        deadline, perCall, topK, seeded, maxResponseBytes);
   }
 
   /** Where calls go: {@code /completions} or {@code /chat/completions} under the API root. */
@@ -128,6 +142,34 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
   /** The endpoint as logs, metrics and errors name it: the API root URL (it never holds credentials). */
   public String label() {
     return baseUrl.toString();
+  }
+
+  /**
+   * Whether calls would carry the API key readable to anyone on the path: a key is configured, the URL is plain
+   * {@code http}, and the host is not a loopback name or address ({@code localhost}, {@code 127.0.0.0/8},
+   * {@code ::1}). Host names are not resolved: only a literal loopback host counts.
+   */
+  public boolean sendsKeyInClear() {
+    return apiKeyEnv != null && "http".equalsIgnoreCase(baseUrl.getScheme()) && !isLoopback(baseUrl.getHost());
+  }
+
+  static boolean isLoopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    if (h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.contains(":")) {
+      try {
+        // an IP literal: parsed without a lookup
+        return java.net.InetAddress.getByName(h).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** Whether every sampled output of this endpoint is reproducible sample by sample. */
@@ -144,7 +186,8 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
     }
     sb.append(",chat=").append(chat).append(",maxConcurrency=").append(maxConcurrency)
         .append(",timeout=").append(format(timeout)).append(",retries=").append(retries)
-        .append(",outageDeadline=").append(format(outageDeadline)).append(",samplesPerCall=").append(samplesPerCall);
+        .append(",outageDeadline=").append(format(outageDeadline)).append(",samplesPerCall=").append(samplesPerCall)
+        .append(",maxResponseBytes=").append(maxResponseBytes);
     return sb.toString();
   }
 

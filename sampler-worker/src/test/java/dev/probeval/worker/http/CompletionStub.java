@@ -34,7 +34,9 @@ public final class CompletionStub extends Dispatcher {
     REFUSE_CONNECTION,
     MALFORMED_JSON,
     TRUNCATED_JSON,
-    BAD_REQUEST
+    BAD_REQUEST,
+    /** A 200 whose body is 4 MiB of JSON text (a runaway or hostile server). */
+    HUGE_BODY
   }
 
   private final Deque<Fault> queued = new ArrayDeque<>();
@@ -130,6 +132,8 @@ public final class CompletionStub extends Dispatcher {
           .setBody("{\"choices\":[{\"index\":0,\"text\":\"there was a");
       case BAD_REQUEST -> new MockResponse().setResponseCode(400)
           .setBody("{\"error\":{\"message\":\"max_tokens is too large\",\"type\":\"invalid_request_error\"}}");
+      case HUGE_BODY -> new MockResponse().setHeader("Content-Type", "application/json")
+          .setBody("{\"choices\":[{\"index\":0,\"text\":\"" + "x".repeat(4 << 20) + "\"}]}");
     };
   }
 

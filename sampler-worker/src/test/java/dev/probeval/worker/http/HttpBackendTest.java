@@ -136,6 +136,36 @@ class HttpBackendTest {
   }
 
   @Test
+  void aBodyOverTheLimitFailsTheCallWithoutRetryingOrBufferingIt() {
+    stub.then(CompletionStub.Fault.HUGE_BODY);
+    EndpointResponseException e = assertThrows(EndpointResponseException.class,
+        () -> open(endpoint("maxConcurrency=1,maxResponseBytes=65536")).generate(request(0, 1, false)));
+    assertTrue(e.getMessage().contains("over the limit of 65536 bytes (maxResponseBytes)"), e.getMessage());
+    assertEquals(1, stub.callCount(), "not retried: the same call would answer as much again");
+    assertEquals(HttpEndpoint.DEFAULT_MAX_RESPONSE_BYTES, endpoint("").maxResponseBytes());
+    // within the limit, the same backend reads healthy answers
+    assertHealthy(backend.generate(request(0, 2, false)), 0, 2, false);
+    IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+        () -> endpoint("maxResponseBytes=10"));
+    assertTrue(tiny.getMessage().contains("maxResponseBytes must be >= 1024"), tiny.getMessage());
+  }
+
+  @Test
+  void aKeyGoesInClearOnlyOverPlainHttpToAHostThatIsNotLoopback() {
+    Map<String, String> key = Map.of("apiKeyEnv", "K");
+    assertTrue(HttpEndpoint.parse("v", "http://llm.example:8000", key).sendsKeyInClear());
+    assertTrue(HttpEndpoint.parse("v", "http://10.0.0.5:8000/v1", key).sendsKeyInClear());
+    assertFalse(HttpEndpoint.parse("v", "https://llm.example", key).sendsKeyInClear());
+    assertFalse(HttpEndpoint.parse("v", "http://llm.example", Map.of()).sendsKeyInClear(), "no key, nothing to leak");
+    for (String loopback : List.of("http://localhost:8000", "http://127.0.0.1:8000", "http://127.8.9.10",
+        "http://[::1]:8000", "http://LOCALHOST")) {
+      assertFalse(HttpEndpoint.parse("v", loopback, key).sendsKeyInClear(), loopback);
+    }
+    assertTrue(HttpEndpoint.parse("v", "http://localhost.example.com", key).sendsKeyInClear(),
+        "a name is not resolved: only literal loopback hosts count");
+  }
+
+  @Test
   void theChatVariantSendsThePromptAsOneUserMessage() {
     List<GeneratedSample> got = open(endpoint("chat=true")).generate(request(0, 2, false));
     assertHealthy(got, 0, 2, false);
