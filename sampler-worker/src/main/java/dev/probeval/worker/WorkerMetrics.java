@@ -73,7 +73,7 @@ public final class WorkerMetrics {
         .register(registry);
     for (DeadLetterReason r : List.of(DeadLetterReason.UNKNOWN_MODEL_VERSION, DeadLetterReason.MODEL_UNAVAILABLE,
         DeadLetterReason.WORKER_LIMIT_EXCEEDED, DeadLetterReason.GENERATION_FAILED,
-        DeadLetterReason.ENDPOINT_UNAVAILABLE, DeadLetterReason.SCORING_FAILED)) {
+        DeadLetterReason.ENDPOINT_UNAVAILABLE, DeadLetterReason.SCORING_FAILED, DeadLetterReason.PRODUCTION_FAILED)) {
       errorCounter(r.name());
     }
     errorCounter(KAFKA_ERROR);
