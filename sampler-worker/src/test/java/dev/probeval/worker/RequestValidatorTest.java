@@ -100,7 +100,7 @@ class RequestValidatorTest {
             .setLeakThreshold(0.5).setStripPrefixes(List.of()).build())),
         new Case("leakThreshold 1.5", b -> b.setScorer(ScorerConfig.newBuilder().setMetric("exact")
             .setLeakThreshold(1.5).setStripPrefixes(List.of()).build())),
-        new Case("empty prefix", b -> b.setScorer(ScorerConfig.newBuilder()
+        new Case("stripPrefixes[0] of request r1 is empty", b -> b.setScorer(ScorerConfig.newBuilder()
             .setMetric("exact").setLeakThreshold(0.5).setStripPrefixes(List.of("")).build())),
         new Case("references of request r1 are empty", b -> b.setReferences(List.of())),
         new Case("temperature 0.0", b -> b.setDecoding(Requests.decoding(8).setTemperature(0).build())),

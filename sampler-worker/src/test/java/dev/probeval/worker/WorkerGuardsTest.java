@@ -56,17 +56,16 @@ class WorkerGuardsTest {
   }
 
   @Test
-  void aRegexReferenceRe2CannotUseIsRejectedBeforeAnySampleIsDrawn() throws Exception {
+  void aRegexReferenceRe2CannotUseBreaksTheContractAndIsSkippedBeforeAnySampleIsDrawn() throws Exception {
     WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
     dev.probeval.avro.ScorerConfig regex = dev.probeval.avro.ScorerConfig.newBuilder().setMetric("regex")
         .setLeakThreshold(0.5).setStripPrefixes(List.of()).build();
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-re", MockKafka.MODEL, 2).setScorer(regex)
         .setReferences(List.of("Lily", "(a)\\1")).build());
     MockKafka.drain(loop, 10);
-    ScoredSample n = notice(kafka.committedSamples(), "req-re");
-    assertEquals("SCORING_FAILED", n.getRejectionReason());
-    assertTrue(n.getRejectionMessage().startsWith("reference 1 of request req-re cannot be scored with regex: "),
-        n.getRejectionMessage());
+    assertTrue(kafka.committedSamples().stream().noneMatch(s -> s.getRequestId().equals("req-re")),
+        "no notice: the aggregator dead-letters a contract violation");
+    assertEquals(1.0, kafka.metrics.errors("INVALID_REFERENCE"));
     assertEquals(List.of(), kafka.backend.calls(), "refused before drawing");
   }
 
@@ -92,11 +91,13 @@ class WorkerGuardsTest {
 
   @Test
   void oversizedIdentifiersEndTheRequestWithASmallNoticeAndAnOversizedIdSkipsIt() throws Exception {
-    WorkerLoop loop = kafka.startLoop(kafka.config(2).build(), MockKafka.P0);
+    // the contract's own 256-char bound would refuse these first; a looser contract leaves the worker's bound to act
+    WorkerLoop loop = kafka.startLoop(kafka.config(2).optRequestLimits(dev.probeval.contract.RequestLimits.builder()
+        .optMaxIdChars(1_000_000).optMaxRequestBytes(1_000_000).build()).build(), MockKafka.P0);
     String huge = "v".repeat(700_000);
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-mv", huge, 2).build());
     kafka.addRequest(MockKafka.P0, 1, Requests.request("req-pid", MockKafka.MODEL, 2).setPromptId(huge).build());
-    kafka.addRequest(MockKafka.P0, 2, Requests.request(huge, MockKafka.MODEL, 2).build());
+    kafka.addRequest(MockKafka.P0, 2, Requests.request(huge, MockKafka.MODEL, 2).setPromptId("p-huge").build());
     kafka.addRequest(MockKafka.P0, 3, Requests.request("req-ok", MockKafka.MODEL, 2).build());
     MockKafka.drain(loop, 20);
 
@@ -153,7 +154,7 @@ class WorkerGuardsTest {
     assertEquals(3, kafka.backend.calls().stream().filter(c -> c.requestId().equals("req-big")).count(),
         "drawn 3 times, then given up");
     ScoredSample n = notice(kafka.committedSamples(), "req-big");
-    assertEquals("WORKER_LIMIT_EXCEEDED", n.getRejectionReason());
+    assertEquals("PRODUCTION_FAILED", n.getRejectionReason());
     assertTrue(n.getRejectionMessage().contains("failed to commit 3 times")
         && n.getRejectionMessage().contains("RecordTooLargeException"), n.getRejectionMessage());
     assertEquals(List.of(-1, 0, 1), sampled("req-ok"));
@@ -173,7 +174,7 @@ class WorkerGuardsTest {
     assertEquals(3.0, kafka.meterCount("probeval.worker.record.faults"), "2 chunk tries and the notice");
     assertTrue(kafka.committedSamples().stream().noneMatch(s -> s.getRequestId().equals("req-big")));
     assertEquals(1.0, kafka.metrics.requestsSkipped());
-    assertEquals(1.0, kafka.meters.get("probeval.worker.requests.skipped").tag("reason", "WORKER_LIMIT_EXCEEDED")
+    assertEquals(1.0, kafka.meters.get("probeval.worker.requests.skipped").tag("reason", "PRODUCTION_FAILED")
         .counter().count());
     assertEquals(List.of(-1, 0, 1), sampled("req-ok"));
     List<OffsetAndMetadata> offsets = kafka.committedOffsets(MockKafka.P0);
