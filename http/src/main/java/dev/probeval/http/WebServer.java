@@ -245,7 +245,7 @@ public final class WebServer implements AutoCloseable {
         server.insertHandler(new GracefulHandler());
       });
       if (requestLogging) {
-        cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} {} -> {} in {} ms", name, ctx.method(), ctx.path(),
+        cfg.requestLogger.http((ctx, ms) -> LOG.info("{} {} {} -> {} in {} ms", name, ctx.method(), Echo.of(ctx.path()),
             ctx.statusCode(), Math.round(ms)));
       }
 
@@ -253,7 +253,7 @@ public final class WebServer implements AutoCloseable {
       r.exception(HttpError.class, (e, ctx) -> write(ctx, e));
       r.exception(HttpResponseException.class, (e, ctx) -> write(ctx, fromJavalin(e, ctx)));
       r.exception(Exception.class, (e, ctx) -> {
-        LOG.warn("{} HTTP {} {} failed", name, ctx.method(), ctx.path(), e);
+        LOG.warn("{} HTTP {} {} failed", name, ctx.method(), Echo.of(ctx.path()), e);
         write(ctx, new HttpError(500, e.toString()));
       });
       for (Mapping<?> m : mappings) {
@@ -266,8 +266,8 @@ public final class WebServer implements AutoCloseable {
     private static HttpError fromJavalin(HttpResponseException e, Context ctx) {
       int status = e.getStatus() >= 400 && e.getStatus() <= 599 ? e.getStatus() : 500;
       String message = switch (status) {
-        case 404 -> "no endpoint " + ctx.method() + " " + ctx.path();
-        case 405 -> "HTTP " + ctx.method() + " not allowed on " + ctx.path();
+        case 404 -> "no endpoint " + ctx.method() + " " + Echo.of(ctx.path());
+        case 405 -> "HTTP " + ctx.method() + " not allowed on " + Echo.of(ctx.path());
         default -> e.getMessage();
       };
       return new HttpError(status, message);
