@@ -129,6 +129,7 @@ class ServeCommandTest {
     JsonNode j = new ObjectMapper().readTree(models.body());
     assertEquals(name, j.get("data").get(0).get("id").asText());
     HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + name + "\",\"prompt\":\"Mom said\",\"seed\":1,"
             + "\"max_tokens\":8}")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, c.statusCode(), c.body());
