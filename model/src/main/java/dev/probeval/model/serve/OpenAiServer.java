@@ -757,7 +757,9 @@ public final class OpenAiServer implements AutoCloseable {
       if (flight.client.readAhead()) {
         ctx.header("Connection", "close");
       }
-      os = ctx.outputStream();
+      // The servlet's own stream: Javalin's ctx.outputStream() wrapper does not pass flush() on, so events would
+      // wait in Jetty's buffer (32 KB) instead of leaving as they are decoded.
+      os = ctx.res().getOutputStream();
       if (call.chat()) {
         for (int i = 0; i < call.req().n(); i++) {
           ObjectNode first = header(call, object);
