@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A model that tells a test what the server did with it: how many prompts it tokenized, how many forward passes it
- * ran and the length of each prompt it read; its forward pass number {@link #holdAt} waits at a gate.
+ * ran and the length of each prompt it read; its forward pass number {@link #holdAt} waits at a gate, and the passes
+ * after it may be slowed down.
  */
 final class ProbeLm implements CausalLm {
   final CausalLm inner;
@@ -26,6 +27,8 @@ final class ProbeLm implements CausalLm {
   final int holdAt;
   final CountDownLatch held = new CountDownLatch(1);
   final CountDownLatch release = new CountDownLatch(1);
+  /** How long each pass after the held one takes at least (0 = no slower than the model). */
+  volatile long slowMillis;
   private final TextTokenizer tokenizer;
 
   ProbeLm(CausalLm inner, int holdAt) {
@@ -68,13 +71,15 @@ final class ProbeLm implements CausalLm {
     if (shape[0] == 1 && shape[1] > 1) {
       prefills.add((int) shape[1]);
     }
-    if (k == holdAt) {
-      held.countDown();
-      try {
+    try {
+      if (k == holdAt) {
+        held.countDown();
         release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      } else if (holdAt > 0 && k > holdAt && slowMillis > 0) {
+        Thread.sleep(slowMillis);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return inner.forward(tokens, cache);
   }
