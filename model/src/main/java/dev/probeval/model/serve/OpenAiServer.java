@@ -868,9 +868,9 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public static final long DEFAULT_MAX_LOGPROB_VALUES = 262_144;
     /**
-     * Default {@link #maxPromptChars}, per token of the model's context: a piece of these vocabularies spans a few
-     * characters (stories260K's at most 7 bytes, Llama 2's 16), so a prompt this long would not fit the context
-     * anyway, and the check costs nothing next to tokenizing it.
+     * Default {@link #maxPromptChars}, per token of the model's context: a longer prompt fits the context only if its
+     * pieces average more than this many characters, which no piece of these vocabularies has (stories260K's at most
+     * 7 bytes, Llama 2's about 16 characters); so the check refuses what the token check would, without tokenizing.
      */
     public static final int PROMPT_CHARS_PER_CONTEXT_TOKEN = 16;
 
