@@ -366,8 +366,8 @@ public final class OpenAiServer implements AutoCloseable {
     }
     long seed = req.seed() != null ? req.seed() : random.nextLong();
     ctx.header(SEED_HEADER, Long.toString(seed));
-    admit(ctx);
     Flight flight = new Flight(ClientConnection.of(ctx));
+    admit(ctx);
     flights.add(flight);
     // Asynchronous: the HTTP thread goes back to Jetty while the call waits for its batch, so concurrent calls
     // neither hold a thread each nor pass one by one through Jetty's hand-off of a blocked thread's work (measured:
