@@ -50,6 +50,11 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
     return null;
   }
 
+  /** The value of the variable {@code name} in the environment this provider reads, or null. */
+  public String variable(String name) {
+    return env.get(name);
+  }
+
   /** The variable that supplies {@code option}'s value, when one is set (for error messages). */
   public Optional<String> source(OptionSpec option) {
     return variableNames(option).stream().filter(env::containsKey).findFirst();

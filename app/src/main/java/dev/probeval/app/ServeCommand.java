@@ -42,54 +42,87 @@ final class ServeCommand implements Callable<Integer> {
           + "directory's name)")
   String modelName;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(names = "--host", defaultValue = OpenAiServer.Builder.DEFAULT_HOST,
       description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8000",
+  @Option(names = "--port", defaultValue = "" + OpenAiServer.Builder.DEFAULT_PORT,
       description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--max-n", defaultValue = "256", paramLabel = "N",
+  @Option(names = "--max-n", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_N, paramLabel = "N",
       description = "most choices (n) one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
   int maxN;
 
-  @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "M",
+  @Option(names = "--max-tokens", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_TOKENS, paramLabel = "M",
       description = "largest max_tokens one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
   int maxTokens;
 
-  @Option(names = "--max-logprobs", defaultValue = "20", paramLabel = "K",
+  @Option(names = "--max-logprobs", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_LOGPROBS, paramLabel = "K",
       description = "most top log-probabilities per token (logprobs / top_logprobs) (default: ${DEFAULT-VALUE})")
   int maxLogprobs;
 
-  @Option(names = "--max-queued-calls", defaultValue = "1024", paramLabel = "N",
-      description = "most calls waiting for or in a batch at once; one more is a 429 with Retry-After "
-          + "(default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-logprob-values", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_LOGPROB_VALUES,
+      paramLabel = "V", description = "most top log-probabilities one call may ask for in all, logprobs x max_tokens "
+          + "x n; more is a 400 (default: ${DEFAULT-VALUE})")
+  long maxLogprobValues;
+
+  @Option(names = "--max-prompt-chars", paramLabel = "C",
+      description = "longest prompt in characters (a chat call's after its template); longer is a 400 before it is "
+          + "tokenized (default: " + OpenAiServer.Builder.PROMPT_CHARS_PER_CONTEXT_TOKEN
+          + " per token of the model's context)")
+  Integer maxPromptChars;
+
+  @Option(names = "--max-queued-calls", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_QUEUED_CALLS,
+      paramLabel = "N", description = "most calls waiting for or in a batch at once; one more is a 429 with "
+          + "Retry-After (default: ${DEFAULT-VALUE})")
   int maxQueuedCalls;
+
+  @Option(names = "--completion-threads", defaultValue = "" + OpenAiServer.Builder.DEFAULT_COMPLETION_THREADS,
+      paramLabel = "T", description = "threads that tokenize prompts, stream and build responses, apart from the "
+          + "HTTP threads that answer /health and /v1/models (default: ${DEFAULT-VALUE})")
+  int completionThreads;
+
+  @Option(names = "--api-key-env", paramLabel = "NAME",
+      description = "environment variable holding an API key: every /v1/* call must then send Authorization: "
+          + "Bearer <key> (else 401); /health stays open (default: no key)")
+  String apiKeyEnv;
 
   @Override
   public Integer call() {
     // Before the model loads (DJL reads the thread count once): this service shares its process with Kafka clients
     // and HTTP threads, so PyTorch keeps off one core (PyTorchThreads).
     PyTorchThreads.applyDefault();
-    if (maxN < 1) {
-      throw new UsageException("--max-n must be >= 1, got " + maxN);
+    // Every setting is checked before the model loads; the builder holds the ranges and names the option.
+    OpenAiServer.Builder builder = OpenAiServer.builder();
+    try {
+      builder.maxN(maxN).maxTokens(maxTokens).maxLogprobs(maxLogprobs).maxLogprobValues(maxLogprobValues)
+          .maxQueuedCalls(maxQueuedCalls).completionThreads(completionThreads);
+      if (maxPromptChars != null) {
+        builder.maxPromptChars(maxPromptChars);
+      }
+      if (modelName != null) {
+        builder.modelName(modelName);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
-    if (maxTokens < 1) {
-      throw new UsageException("--max-tokens must be >= 1, got " + maxTokens);
+    try {
+      builder.host(host);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--host: " + e.getMessage());
     }
-    if (maxLogprobs < 0) {
-      throw new UsageException("--max-logprobs must be >= 0, got " + maxLogprobs);
+    try {
+      builder.port(port);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--port: " + e.getMessage());
     }
-    if (maxQueuedCalls < 1) {
-      throw new UsageException("--max-queued-calls must be >= 1, got " + maxQueuedCalls);
-    }
-    OpenAiServer.Limits limits = new OpenAiServer.Limits(maxN, maxTokens, maxLogprobs);
-    if (port < 0 || port > 65535) {
-      throw new UsageException("--port: port must be in 0..65535, got " + port);
-    }
-    if (modelName != null && modelName.isBlank()) {
-      throw new UsageException("--model-name must not be empty");
+    if (apiKeyEnv != null) {
+      String key = environment(apiKeyEnv);
+      if (key == null || key.isBlank()) {
+        throw new UsageException("--api-key-env " + apiKeyEnv + ": that environment variable is not set or empty");
+      }
+      builder.apiKey(key);
     }
     Resolved r = resolve(model, tokenizer);
     String name = modelName != null ? modelName : r.defaultName();
@@ -98,8 +131,7 @@ final class ServeCommand implements Callable<Integer> {
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
       OpenAiServer server;
       try {
-        server = OpenAiServer.builder(lm).modelName(name).host(host).port(port).limits(limits)
-            .maxQueuedCalls(maxQueuedCalls).start();
+        server = builder.model(lm).modelName(name).start();
       } catch (RuntimeException e) {
         lm.close();
         throw e;
@@ -113,6 +145,12 @@ final class ServeCommand implements Callable<Integer> {
             }
           });
     });
+  }
+
+  /** A variable of the environment the command line reads its defaults from (a test's map, or the process's). */
+  private String environment(String name) {
+    return spec.commandLine().getDefaultValueProvider() instanceof EnvironmentDefaults env ? env.variable(name)
+        : System.getenv(name);
   }
 
   /** The files to open and the name to serve them under. */

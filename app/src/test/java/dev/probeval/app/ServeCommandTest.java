@@ -19,8 +19,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -51,6 +55,19 @@ class ServeCommandTest {
     CliResult queued = CliResult.run("serve", "--model", dir.toString(), "--max-queued-calls", "0");
     assertEquals(2, queued.code());
     assertEquals("probeval serve: --max-queued-calls must be >= 1, got 0", queued.errLine());
+    CliResult chars = CliResult.run("serve", "--model", dir.toString(), "--max-prompt-chars", "0");
+    assertEquals(2, chars.code());
+    assertEquals("probeval serve: --max-prompt-chars must be >= 1, got 0", chars.errLine());
+    CliResult values = CliResult.run("serve", "--model", dir.toString(), "--max-logprob-values", "0");
+    assertEquals(2, values.code());
+    assertEquals("probeval serve: --max-logprob-values must be >= 1, got 0", values.errLine());
+    CliResult threads = CliResult.run("serve", "--model", dir.toString(), "--completion-threads", "0");
+    assertEquals(2, threads.code());
+    assertEquals("probeval serve: --completion-threads must be >= 1, got 0", threads.errLine());
+    CliResult key = CliResult.run("serve", "--model", dir.toString(), "--api-key-env", "PROBEVAL_TEST_UNSET_KEY_VAR");
+    assertEquals(2, key.code());
+    assertEquals("probeval serve: --api-key-env PROBEVAL_TEST_UNSET_KEY_VAR: that environment variable is not set or "
+        + "empty", key.errLine());
     CliResult port = CliResult.run("serve", "--model", dir.toString(), "--port", "70000");
     assertEquals(2, port.code());
     assertEquals("probeval serve: --port: port must be in 0..65535, got 70000", port.errLine());
@@ -92,7 +109,13 @@ class ServeCommandTest {
 
   @Test
   void aServedDirectoryShouldAnswerUnderItsNameAndStopOnInterrupt() throws Exception {
-    serveAndAsk(SharedDir.require("models/stories260K"), "stories260K");
+    serveAndAsk(SharedDir.require("models/stories260K"), "stories260K", Map.of(), null);
+  }
+
+  @Test
+  void theKeyInTheVariableNamedByApiKeyEnvShouldGuardV1() throws Exception {
+    serveAndAsk(SharedDir.require("models/stories260K"), "stories260K", Map.of("SERVE_TEST_KEY", "k-8f2c"),
+        "k-8f2c");
   }
 
   @Test
@@ -101,17 +124,22 @@ class ServeCommandTest {
     try (GptModel gpt = GptModel.create(GptConfig.byteLevel(64, 32, 1, 2), 3)) {
       gpt.save(version);
     }
-    serveAndAsk(version, "ga-s5");
+    serveAndAsk(version, "ga-s5", Map.of(), null);
   }
 
-  private void serveAndAsk(Path dir, String name) throws Exception {
-    CommandLine cl = ProbevalCli.commandLine();
+  /** Serves {@code dir} (with {@code env} as the environment; {@code --api-key-env} when a key is given) and asks it. */
+  private void serveAndAsk(Path dir, String name, Map<String, String> env, String key) throws Exception {
+    CommandLine cl = ProbevalCli.commandLine(CommandLine.defaultFactory(), env);
     SharedWriter out = new SharedWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    List<String> args = new ArrayList<>(List.of("serve", "--model", dir.toString(), "--port", "0"));
+    if (key != null) {
+      args.addAll(List.of("--api-key-env", env.keySet().iterator().next()));
+    }
     CompletableFuture<Integer> code = new CompletableFuture<>();
-    Thread main = new Thread(() -> code.complete(cl.execute("serve", "--model", dir.toString(), "--port", "0")));
+    Thread main = new Thread(() -> code.complete(cl.execute(args.toArray(String[]::new))));
     main.start();
     Pattern ready = Pattern.compile("probeval serve: " + Pattern.quote(name)
         + " \\(.*\\) on (http://127\\.0\\.0\\.1:\\d+)/v1; Ctrl-C to stop");
@@ -124,14 +152,25 @@ class ServeCommandTest {
     assertTrue(m.find(0), "ready line: " + out + err);
     String url = m.group(1);
     HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    UnaryOperator<HttpRequest.Builder> auth = b -> key == null ? b : b.header("Authorization", "Bearer " + key);
+    HttpResponse<String> models = http.send(auth.apply(HttpRequest.newBuilder(URI.create(url + "/v1/models")))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, models.statusCode(), models.body());
     JsonNode j = new ObjectMapper().readTree(models.body());
     assertEquals(name, j.get("data").get(0).get("id").asText());
-    HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+    HttpResponse<String> c = http.send(auth.apply(HttpRequest.newBuilder(URI.create(url + "/v1/completions")))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + name + "\",\"prompt\":\"Mom said\",\"seed\":1,"
             + "\"max_tokens\":8}")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, c.statusCode(), c.body());
+    if (key != null) {
+      HttpResponse<String> without = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/models")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, without.statusCode(), without.body());
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, health.statusCode(), health.body());
+    }
     main.interrupt();
     assertEquals(0, code.get(30, TimeUnit.SECONDS), err.toString());
   }

@@ -47,7 +47,7 @@ public final class HttpWorkerBenchmark {
     String threads = PyTorchThreads.applyDefault();
     try (CausalLm lm = Models.open(model, tok);
         OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
-            .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
+            .maxN(Math.max(n, 256)).maxTokens(Math.max(newTokens, 1024))
             .maxThreads(Math.max(64, concurrency + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
           + "chunk %d, HTTP maxConcurrency %d, %d warm-up requests, one request %d times, cores %d, PyTorch threads %s, java %s%n%n",

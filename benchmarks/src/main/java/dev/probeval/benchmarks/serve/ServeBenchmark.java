@@ -73,7 +73,7 @@ public final class ServeBenchmark {
     DecodingParams p = DecodingParams.builder().optTemperature(1.0).optTopP(0.9).optMaxNewTokens(newTokens).build();
     try (CausalLm lm = Models.open(model, tok);
         OpenAiServer server = OpenAiServer.builder(lm).modelName("bench").port(0)
-            .limits(new OpenAiServer.Limits(Math.max(n, 256), Math.max(newTokens, 1024), 20))
+            .maxN(Math.max(n, 256)).maxTokens(Math.max(newTokens, 1024))
             .maxThreads(Math.max(64, concurrency.stream().mapToInt(Integer::intValue).max().orElse(1) + 8)).start()) {
       System.out.printf("model %s, n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, queue of %d requests, "
           + "cores %d, PyTorch threads %s, java %s, best of %d, %d warm-up requests per path%n%n", lm.describe(), n,

@@ -9,17 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * The SentencePiece-style BPE tokenizer of llama2.c ({@code tokenizer.bin} / {@code tok512.bin}), behaving as
  * llama2.c's {@code run.c}: optional BOS (id 1), a dummy-prefix space token before non-empty text, one token per
  * UTF-8 code point (or its bytes as {@code <0xHH>} tokens, id = byte + 3, when the code point is not a piece),
  * then repeated merging of the adjacent pair whose concatenation is the piece with the highest score (leftmost on
- * ties), optional EOS (id 2). Decoding drops the leading space of a piece that follows BOS and turns
+ * ties; see {@link #encode}, which does this in O(n log n)), optional EOS (id 2). Decoding drops the leading space of a piece that follows BOS and turns
  * {@code <0xHH>} pieces into raw bytes; the bytes of a continuation are read as UTF-8.
  *
  * <p>File format: int32 max token length, then per token: float32 score, int32 byte length, the bytes.
@@ -35,8 +35,11 @@ public final class Llama2cTokenizer implements TextTokenizer {
   /** Raw byte for {@code <0xHH>} pieces, else -1. */
   private final int[] byteValue;
   private final int maxTokenLength;
+  /** run.c's starting best score: a pair must score strictly above it to merge. */
+  private static final float NO_MERGE_SCORE = -1e10f;
 
-  private Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength) {
+  /** A vocabulary given as pieces and scores (ids are positions); {@link #read} is the usual way in. */
+  Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength) {
     this.pieces = pieces;
     this.scores = scores;
     this.maxTokenLength = maxTokenLength;
@@ -80,18 +83,20 @@ public final class Llama2cTokenizer implements TextTokenizer {
 
   @Override
   public int[] encode(String text, boolean bos, boolean eos) {
-    List<Integer> tokens = new ArrayList<>();
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    // Before merging: BOS, the dummy space, then one symbol per code point (or per byte); at most 2 + bytes.
+    int[] ids = new int[utf8.length + 2];
+    int count = 0;
     if (bos) {
-      tokens.add(BOS);
+      ids[count++] = BOS;
     }
     if (!text.isEmpty()) {
       Integer space = lookup.get(" ");
       if (space == null) {
         throw new IllegalStateException("vocabulary has no \" \" piece for the dummy prefix");
       }
-      tokens.add(space);
+      ids[count++] = space;
     }
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
     int i = 0;
     while (i < utf8.length) {
       // One code point: a lead byte plus its continuation bytes (at most 4 bytes in all), as run.c groups them.
@@ -99,39 +104,102 @@ public final class Llama2cTokenizer implements TextTokenizer {
       while (j < utf8.length && (utf8[j] & 0xC0) == 0x80 && j - i < 4) {
         j++;
       }
-      byte[] cp = java.util.Arrays.copyOfRange(utf8, i, j);
-      Integer id = lookup.get(key(cp));
+      Integer id = lookup.get(new String(utf8, i, j - i, StandardCharsets.ISO_8859_1));
       if (id != null) {
-        tokens.add(id);
+        ids[count++] = id;
       } else {
-        for (byte x : cp) {
-          tokens.add((x & 0xff) + 3);
+        for (int k = i; k < j; k++) {
+          ids[count++] = (utf8[k] & 0xff) + 3;
         }
       }
       i = j;
     }
-    while (true) {
-      float bestScore = -1e10f;
-      int bestId = -1;
-      int bestIdx = -1;
-      for (int k = 0; k < tokens.size() - 1; k++) {
-        Integer id = lookup.get(key(pieces[tokens.get(k)], pieces[tokens.get(k + 1)]));
-        if (id != null && scores[id] > bestScore) {
-          bestScore = scores[id];
-          bestId = id;
-          bestIdx = k;
-        }
-      }
-      if (bestIdx < 0) {
-        break;
-      }
-      tokens.set(bestIdx, bestId);
-      tokens.remove(bestIdx + 1);
+    int[] merged = merge(ids, count);
+    if (!eos) {
+      return merged;
     }
-    if (eos) {
-      tokens.add(EOS);
+    int[] out = Arrays.copyOf(merged, merged.length + 1);
+    out[merged.length] = EOS;
+    return out;
+  }
+
+  /**
+   * run.c's merge loop: while some adjacent pair concatenates to a piece, replace the pair whose piece scores
+   * highest (the leftmost of equal scores) by that piece. run.c rescans every pair for every merge, which is
+   * quadratic in the text; here the symbols are a linked list over their original slots and the candidate pairs sit
+   * in a heap ordered by score, then by slot (slots keep the text's order, so the lowest slot is the leftmost
+   * pair). A merge bumps the version of the slot it rewrites, so heap entries of pairs that no longer exist are
+   * recognised and skipped when they surface; each merge pushes at most two pairs, so the whole is O(n log n).
+   */
+  private int[] merge(int[] ids, int count) {
+    int[] prev = new int[count];
+    int[] next = new int[count];
+    int[] version = new int[count];
+    for (int k = 0; k < count; k++) {
+      prev[k] = k - 1;
+      next[k] = k + 1 < count ? k + 1 : -1;
     }
-    return tokens.stream().mapToInt(Integer::intValue).toArray();
+    PriorityQueue<Pair> heap = new PriorityQueue<>(Math.max(1, count));
+    for (int k = 0; k + 1 < count; k++) {
+      offer(heap, ids, version, k, k + 1);
+    }
+    int live = count;
+    while (!heap.isEmpty()) {
+      Pair p = heap.poll();
+      if (ids[p.left] < 0 || ids[p.right] < 0 || version[p.left] != p.leftVersion
+          || version[p.right] != p.rightVersion) {
+        continue;
+      }
+      ids[p.left] = p.merged;
+      version[p.left]++;
+      ids[p.right] = -1;
+      int after = next[p.right];
+      next[p.left] = after;
+      if (after >= 0) {
+        prev[after] = p.left;
+      }
+      live--;
+      if (prev[p.left] >= 0) {
+        offer(heap, ids, version, prev[p.left], p.left);
+      }
+      if (after >= 0) {
+        offer(heap, ids, version, p.left, after);
+      }
+    }
+    int[] out = new int[live];
+    for (int k = 0, o = 0; k < count; k++) {
+      if (ids[k] >= 0) {
+        out[o++] = ids[k];
+      }
+    }
+    return out;
+  }
+
+  /** Pushes the pair at slots {@code left, right} if it concatenates to a piece run.c would merge. */
+  private void offer(PriorityQueue<Pair> heap, int[] ids, int[] version, int left, int right) {
+    Integer id = lookup.get(key(pieces[ids[left]], pieces[ids[right]]));
+    // run.c's scan starts from a best score of -1e10 and takes only a strictly higher one: pieces scored at or
+    // below it (or NaN) never merge.
+    if (id != null && scores[id] > NO_MERGE_SCORE) {
+      heap.add(new Pair(scores[id], left, right, version[left], version[right], id));
+    }
+  }
+
+  /** A candidate merge; heap order: higher score first, then the leftmost slot. */
+  private record Pair(float score, int left, int right, int leftVersion, int rightVersion, int merged)
+      implements Comparable<Pair> {
+    @Override
+    public int compareTo(Pair o) {
+      // Primitive comparisons, as run.c's: -0.0 and 0.0 tie (and fall to the leftmost), which Float.compare would
+      // order. No NaN reaches here.
+      if (score > o.score) {
+        return -1;
+      }
+      if (score < o.score) {
+        return 1;
+      }
+      return Integer.compare(left, o.left);
+    }
   }
 
   @Override

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Draws many samples of one prompt as one batch: the prompt is prefilled once, its KV cache is repeated to the n
@@ -82,6 +84,16 @@ public final class SamplingEngine {
    */
   public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs,
       TokenListener listener) {
+    return generate(prompt, params, rows, topLogprobs, listener, null);
+  }
+
+  /**
+   * {@link #generate(int[], DecodingParams, List, int, TokenListener)} that stops early when {@code cancelled}
+   * (null = never) says so: it is asked before the prompt's forward pass and before each later one, on the decoding
+   * thread, and a true answer ends the call with a {@link CancellationException} instead of samples.
+   */
+  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs,
+      TokenListener listener, BooleanSupplier cancelled) {
     if (topLogprobs < 0) {
       throw new IllegalArgumentException("topLogprobs must be >= 0, got " + topLogprobs);
     }
@@ -104,6 +116,7 @@ public final class SamplingEngine {
     }
     try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(call)) {
       cache.reserve(prompt.length + budget);
+      checkCancelled(cancelled);
       float[] logits;
       try (NDManager step = call.newSubManager()) {
         NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);
@@ -150,6 +163,7 @@ public final class SamplingEngine {
         }
         active = nextActive;
         activeCount = kept;
+        checkCancelled(cancelled);
         try (NDManager step = call.newSubManager()) {
           logits = model.forward(step.create(feed, new Shape(kept, 1)), cache).toFloatArray();
         }
@@ -160,6 +174,12 @@ public final class SamplingEngine {
       out.add(s.toSample(model.tokenizer(), prompt[prompt.length - 1], params));
     }
     return out;
+  }
+
+  private static void checkCancelled(BooleanSupplier cancelled) {
+    if (cancelled != null && cancelled.getAsBoolean()) {
+      throw new CancellationException("decoding cancelled");
+    }
   }
 
   /** Per-sample decoding state. */

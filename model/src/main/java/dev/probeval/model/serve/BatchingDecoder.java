@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * step's cost is mostly per step, not per row). A greedy row takes the argmax at every step and reports the
  * untempered model log-probabilities whatever the batch's temperature and top-p, so its text is the same either way;
  * this is also how the in-process backend draws the baseline (one batch of greedy + n rows).
+ *
+ * <p>A call is withdrawn by cancelling its future (its client has gone): a waiting call is dropped before its batch
+ * forms, and a batch stops between two decoding steps once every call in it is withdrawn. A batch with some calls
+ * left decodes on for them (rows are cheap next to a step, and dropping rows would not change the others' text).
  */
 final class BatchingDecoder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchingDecoder.class);
@@ -71,7 +75,10 @@ final class BatchingDecoder implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues a call; the future fails with the engine's exception, or {@link IllegalStateException} once closed. */
+  /**
+   * Queues a call; the future fails with the engine's exception, or {@link IllegalStateException} once closed.
+   * Cancelling the future withdraws the call (see the class comment).
+   */
   CompletableFuture<List<Sample>> submit(int[] prompt, DecodingParams params, List<SamplingEngine.Row> rows,
       int topLogprobs, SamplingEngine.TokenListener listener) {
     CompletableFuture<List<Sample>> f = new CompletableFuture<>();
@@ -99,6 +106,7 @@ final class BatchingDecoder implements AutoCloseable {
         long g0 = System.nanoTime();
         gather(pending);
         long gathered = System.nanoTime() - g0;
+        pending.removeIf(j -> j.result().isDone());
         for (List<Job> group : groups(pending)) {
           long d0 = System.nanoTime();
           run(group);
@@ -246,7 +254,8 @@ final class BatchingDecoder implements AutoCloseable {
     };
     List<Sample> samples;
     try {
-      samples = engine.generate(lead.prompt(), lead.params(), rows, top, fanOut);
+      samples = engine.generate(lead.prompt(), lead.params(), rows, top, fanOut,
+          () -> group.stream().allMatch(j -> j.result().isDone()));
     } catch (RuntimeException | Error e) {
       group.forEach(j -> j.result().completeExceptionally(e));
       return;

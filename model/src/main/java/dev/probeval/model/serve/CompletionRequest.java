@@ -2,6 +2,7 @@ package dev.probeval.model.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.probeval.core.text.Texts;
 import dev.probeval.model.sampling.DecodingParams;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +11,19 @@ import java.util.List;
  * A validated completions (or chat completions) request: the model name (null: the served one), the prompt, the
  * number of choices, the decoding parameters, the seed (null: a random one), how many log-probabilities to return
  * per token (-1: none; 0: the chosen token's only; k: also the k most likely), whether to stream and whether a
- * streamed response ends with a usage chunk. Every invalid field is an {@link OpenAiError} naming it.
+ * streamed response ends with a usage chunk. Every invalid field is an {@link OpenAiError} naming it; a value of the
+ * client's that an error quotes is cut short ({@code Texts.clip}).
+ *
+ * <p>Parsing does no work sized by the prompt beyond reading it: a prompt over the character limit and a call whose
+ * top log-probabilities in all ({@code logprobs × max_tokens × n}) exceed their limit are refused here, before the
+ * prompt is tokenized.
  */
 record CompletionRequest(String model, String prompt, int n, DecodingParams decoding, Long seed, int logprobs,
     boolean stream, boolean streamUsage) {
   /** OpenAI's default {@code max_tokens} for the completions API. */
   static final int DEFAULT_MAX_TOKENS = 16;
+  /** OpenAI's error code for a prompt longer than the server takes. */
+  static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
   /** The most stop strings one call may give (OpenAI allows 4; vLLM more). */
   static final int MAX_STOPS = 16;
 
@@ -30,6 +38,11 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
     ObjectNode o = (ObjectNode) body;
     String model = text(o, "model", false);
     String prompt = chat ? chatPrompt(o) : prompt(o);
+    if (prompt.length() > limits.maxPromptChars()) {
+      throw new OpenAiError(400, "invalid_request_error", chat ? "messages" : "prompt", CONTEXT_LENGTH_EXCEEDED,
+          "the prompt has " + prompt.length() + " characters; this server takes at most " + limits.maxPromptChars()
+              + " (the server's --max-prompt-chars)");
+    }
     if (bool(o, "echo")) {
       throw OpenAiError.invalid("echo", "echo is not supported: the response carries the continuation only");
     }
@@ -74,7 +87,7 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
     if (o.hasNonNull("seed")) {
       JsonNode s = o.get("seed");
       if (!s.isIntegralNumber() || !s.canConvertToLong()) {
-        throw OpenAiError.invalid("seed", "seed must be a 64-bit integer, got " + s);
+        throw OpenAiError.invalid("seed", "seed must be a 64-bit integer, got " + Texts.clip(String.valueOf(s), 64));
       }
       seed = s.asLong();
     }
@@ -100,6 +113,13 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
               + "--max-logprobs), got " + logprobs);
         }
       }
+    }
+    long logprobValues = (long) Math.max(logprobs, 0) * maxTokens * n;
+    if (logprobValues > limits.maxLogprobValues()) {
+      String param = chat ? "top_logprobs" : "logprobs";
+      throw OpenAiError.invalid(param, param + " x " + tokensField + " x n is " + logprobValues + "; this server "
+          + "returns at most " + limits.maxLogprobValues() + " top log-probabilities per call (the server's "
+          + "--max-logprob-values): ask for fewer");
     }
     boolean stream = bool(o, "stream");
     boolean streamUsage = false;
@@ -211,7 +231,7 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       return false;
     }
     if (!v.isBoolean()) {
-      throw OpenAiError.invalid(f, f + " must be true or false, got " + v);
+      throw OpenAiError.invalid(f, f + " must be true or false, got " + Texts.clip(String.valueOf(v), 64));
     }
     return v.asBoolean();
   }
@@ -222,7 +242,7 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       return dflt;
     }
     if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-      throw OpenAiError.invalid(f, f + " must be an integer, got " + v);
+      throw OpenAiError.invalid(f, f + " must be an integer, got " + Texts.clip(String.valueOf(v), 64));
     }
     return v.asInt();
   }
@@ -233,7 +253,7 @@ record CompletionRequest(String model, String prompt, int n, DecodingParams deco
       return dflt;
     }
     if (!v.isNumber()) {
-      throw OpenAiError.invalid(f, f + " must be a number, got " + v);
+      throw OpenAiError.invalid(f, f + " must be a number, got " + Texts.clip(String.valueOf(v), 64));
     }
     return v.asDouble();
   }

@@ -45,7 +45,7 @@ class OpenAiServerTest {
   static void start() throws IOException {
     model = Llama2cModel.load(Stories260K.checkpoint(), Stories260K.tokenizer());
     server = OpenAiServer.builder(model).modelName("stories260K").port(0)
-        .limits(new OpenAiServer.Limits(64, 256, 5)).start();
+        .maxN(64).maxTokens(256).maxLogprobs(5).start();
     http = HttpClient.newHttpClient();
   }
 
