@@ -61,6 +61,12 @@ public final class AggregatorConfig {
    * well under a minute.
    */
   public static final int DEFAULT_MAX_RECORD_ATTEMPTS = 3;
+  /**
+   * Most bytes (record keys and values) the early-sample buffer of one task holds, beside its count limit
+   * ({@link #earlySampleBufferMax()}): 64 MiB. A sample beyond it is dead-lettered as UNKNOWN_REQUEST, as when the
+   * count is reached.
+   */
+  public static final long EARLY_SAMPLE_BUFFER_BYTES = 64L * 1024 * 1024;
 
   private final String applicationId;
   private final String bootstrapServers;

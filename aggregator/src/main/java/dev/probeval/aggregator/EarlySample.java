@@ -22,6 +22,15 @@ record EarlySample(long bufferedAtMs, String topic, int partition, long offset, 
     return requestId + '\0' + String.format("%016x", offset);
   }
 
+  /** Bytes a buffered sample holds: its record's key and value (what the buffer's byte budget counts). */
+  static long size(byte[] key, byte[] value) {
+    return (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+  }
+
+  long size() {
+    return size(key(), value());
+  }
+
   static String prefix(String requestId) {
     return requestId + '\0';
   }

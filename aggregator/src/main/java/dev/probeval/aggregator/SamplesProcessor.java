@@ -7,6 +7,7 @@ import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.core.ids.SampleIds;
+import dev.probeval.core.text.Texts;
 import dev.probeval.contract.RollupKey;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   /** Buffered early samples per request id (rebuilt from {@code early} when the task starts). */
   private final Map<String, Integer> earlyCounts = new HashMap<>();
   private int earlyTotal;
+  /** Bytes (key and value) of the buffered early samples. */
+  private long earlyBytes;
 
   SamplesProcessor(Deserializer<ScoredSample> deserializer, AggregatorConfig config, AggregatorMetrics metrics,
       CachedStore<EvalRequest> requests, CachedStore<RequestState> states) {
@@ -74,8 +77,10 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
     rejections = context.getStateStore(AggregatorTopology.REQUEST_REJECTIONS_STORE);
     try (KeyValueIterator<String, EarlySample> it = early.all()) {
       while (it.hasNext()) {
-        earlyCounts.merge(EarlySample.requestIdOf(it.next().key), 1, Integer::sum);
+        KeyValue<String, EarlySample> kv = it.next();
+        earlyCounts.merge(EarlySample.requestIdOf(kv.key), 1, Integer::sum);
         earlyTotal++;
+        earlyBytes += kv.value.size();
       }
     }
     metrics.earlyBuffered(earlyTotal);
@@ -239,6 +244,19 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
 
   /** A sample whose request is not known (yet): kept in the early-sample buffer, or dead-lettered when it is full. */
   private void bufferOrReject(String key, ScoredSample s, Record<byte[], byte[]> raw) {
+    if (key.length() > config.requestLimits().maxIdChars() || Texts.firstUnsafeChar(key) >= 0) {
+      // the contract refuses such a request id, so its request can never arrive: not worth a place in the buffer
+      deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST, "sample for request " + Texts.clip(key) + ", an id no valid "
+          + "request can have (over " + config.requestLimits().maxIdChars() + " chars or unprintable)");
+      return;
+    }
+    long size = EarlySample.size(raw.key(), raw.value());
+    if (earlyBytes + size > AggregatorConfig.EARLY_SAMPLE_BUFFER_BYTES) {
+      deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST, "sample " + Texts.clip(s.getSampleId()) + " is for unknown "
+          + "request " + Texts.clip(key) + " and the early-sample buffer is full ("
+          + AggregatorConfig.EARLY_SAMPLE_BUFFER_BYTES + " bytes)");
+      return;
+    }
     if (earlyTotal >= config.earlySampleBufferMax()) {
       deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST, "sample " + s.getSampleId() + " is for unknown request "
           + key + (config.earlySampleBufferMax() == 0 ? "" : " and the early-sample buffer is full ("
@@ -250,6 +268,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
         m.partition(), m.offset(), raw.timestamp(), raw.key(), raw.value()));
     earlyCounts.merge(key, 1, Integer::sum);
     earlyTotal++;
+    earlyBytes += size;
     metrics.earlyBuffered(1);
   }
 
@@ -305,6 +324,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
       earlyCounts.remove(requestId);
     }
     earlyTotal--;
+    earlyBytes -= e.size();
     metrics.earlyBuffered(-1);
     return e;
   }
@@ -341,6 +361,7 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
   public void close() {
     metrics.earlyBuffered(-earlyTotal);
     earlyTotal = 0;
+    earlyBytes = 0;
     earlyCounts.clear();
     super.close();
   }

@@ -91,6 +91,34 @@ class ProduceCommandTest {
   }
 
   @Test
+  void hostileFieldsAreRefusedByLineWithTheContractsCodeInBoundedLines() throws IOException {
+    String huge = "s".repeat(700_000);
+    Path f = file("{\"prompt\":\"p\",\"reference\":\"r\",\"suite\":\"" + huge + "\"}\n"
+        + "{\"prompt\":\"p\",\"reference\":\"r\",\"split\":\"for\\u0000get\"}\n"
+        + "{\"prompt\":\"p\",\"reference\":\"(a)\\\\1\"}\n"
+        + "{\"prompt\":\"" + "p".repeat(5_000_000) + "\"}\n");
+    CliResult r = run(mock, "produce", "--model-version", "v1", "--metric", "regex", f.toString());
+    assertEquals(2, r.code());
+    assertEquals(0, mock.history().size());
+    assertTrue(r.err().contains(f + ":1: FIELD_TOO_LONG: suite"), r.err());
+    assertTrue(r.err().contains(f + ":2: INVALID_CHARACTER: split"), r.err());
+    assertTrue(r.err().contains(f + ":3: INVALID_REFERENCE"), r.err());
+    assertTrue(r.err().contains(f + ":4: line is longer than"), r.err());
+    for (String line : r.err().split("\n")) {
+      assertTrue(line.length() < 1000, "a bounded line: " + line.length());
+      assertTrue(line.chars().noneMatch(c -> c == 0), "no raw NUL on the terminal");
+    }
+  }
+
+  @Test
+  void theMetricHelpListsWhatTheContractAccepts() {
+    CliResult help = run(mock, "produce", "--help");
+    for (String m : dev.probeval.core.scoring.Scorers.metricNames()) {
+      assertTrue(help.out().contains(m), m + " in: " + help.out());
+    }
+  }
+
+  @Test
   void skipInvalidSendsTheValidLinesAndCountsTheOthers() throws IOException {
     Path f = file("{\"prompt\":\"p\",\"reference\":\"r\"}\n{\"prompt\":\"p\",\"reference\":\"r\",\"alpha\":2}\n");
     Path ids = tmp.resolve("ids.txt");

@@ -211,6 +211,10 @@ class AdversarialCorpusTest {
     corpus.add(new Case("sample for no request", "adv-orphan", Outcome.DEAD_LETTER,
         DeadLetterReason.EARLY_SAMPLE_EXPIRED.code(), () -> cluster.produce(Topics.SAMPLES,
             List.of(sample("adv-orphan", 0, 0.5)), ScoredSample::getRequestId)));
+    String longKey = "adv-orphan-" + "k".repeat(400);
+    corpus.add(new Case("sample for an id no request can have", longKey, Outcome.DEAD_LETTER,
+        DeadLetterReason.UNKNOWN_REQUEST.code(), () -> cluster.produce(Topics.SAMPLES,
+            List.of(sample(longKey, 0, 0.5)), ScoredSample::getRequestId)));
     corpus.add(new Case("sample score NaN", target.getRequestId(), Outcome.DEAD_LETTER,
         DeadLetterReason.SCORE_NOT_FINITE.code(), () -> cluster.produce(Topics.SAMPLES,
             List.of(sample(target.getRequestId(), 0, Double.NaN)), ScoredSample::getRequestId)));
