@@ -1,6 +1,5 @@
 package dev.probeval.worker;
 
-import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredRecordType;
@@ -9,7 +8,6 @@ import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.core.scoring.PrefixStrippingScorer;
 import dev.probeval.core.text.Texts;
 import dev.probeval.model.backend.GeneratedSample;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
@@ -95,22 +93,6 @@ public final class SampleRecords {
         .setRejectionReason(reason.code())
         .setRejectionMessage(Texts.clip(message, MAX_MESSAGE_CHARS))
         .setProducedAt(producedAt)
-        .build();
-  }
-
-  /** A dead letter keeping the input record's bytes unchanged. */
-  public static DeadLetter deadLetter(String topic, int partition, long offset, byte[] key, byte[] value,
-      String errorClass, String reason, Instant failedAt) {
-    // kept for tools that dead-letter by hand; the worker itself writes no dead letters (the aggregator owns them)
-    return DeadLetter.newBuilder()
-        .setSourceTopic(topic)
-        .setSourcePartition(partition)
-        .setSourceOffset(offset)
-        .setKey(key == null ? null : ByteBuffer.wrap(key))
-        .setValue(value == null ? null : ByteBuffer.wrap(value))
-        .setErrorClass(errorClass)
-        .setReason(reason)
-        .setFailedAt(failedAt)
         .build();
   }
 }

@@ -1,6 +1,5 @@
 package dev.probeval.worker;
 
-import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.kafka.Topics;
@@ -11,16 +10,15 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * How the worker reads requests and writes samples and dead letters: Confluent-wire-format Avro through the
- * configured registry, or (in unit tests) any serdes without a registry.
+ * How the worker reads requests and writes samples (it writes no dead letters: the aggregator owns them):
+ * Confluent-wire-format Avro through the configured registry, or (in unit tests) any serdes without a registry.
  *
  * @param requests deserializer of the requests topic's values
  * @param samples serializer of scored samples
- * @param deadLetters serializer of dead letters
  * @param resources closed with the worker (the registry client)
  */
 record WorkerSerdes(Deserializer<EvalRequest> requests, Serializer<ScoredSample> samples,
-    Serializer<DeadLetter> deadLetters, AutoCloseable resources) {
+    AutoCloseable resources) {
 
   /** The serdes of {@link WorkerConfig#serdeConfig()}, sharing one registry client. */
   static WorkerSerdes fromConfig(WorkerConfig config) {
@@ -28,7 +26,6 @@ record WorkerSerdes(Deserializer<EvalRequest> requests, Serializer<ScoredSample>
     return new WorkerSerdes(
         SpecificAvroSerde.configured(EvalRequest.class, client, config.serdeConfig()).deserializer(),
         Topics.SAMPLES.valueSerde(client, config.serdeConfig()).serializer(),
-        Topics.DEAD_LETTERS.valueSerde(client, config.serdeConfig()).serializer(),
         client::close);
   }
 }

@@ -126,7 +126,7 @@ final class MockKafka {
         throw new AvroDeserializationException(AvroDeserializationException.Reason.MALFORMED_PAYLOAD, topic, -1,
             "not an EvalRequest: " + e.getMessage());
       }
-    }, (topic, s) -> avro(s::toByteBuffer), (topic, d) -> avro(d::toByteBuffer), () -> {});
+    }, (topic, s) -> avro(s::toByteBuffer), () -> {});
   }
 
   /** A client factory handing out this fixture's mocks. */

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.FinishReason;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.avro.ScorerConfig;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.model.backend.GeneratedSample;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,17 +72,5 @@ class SampleRecordsTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> SampleRecords.scored(broken, sample(0, "x"), "w1", Instant.EPOCH));
     assertTrue(e.getMessage().contains("NaN"));
-  }
-
-  @Test
-  void deadLetterShouldKeepTheBytesAndNameTheSource() {
-    DeadLetter dl = SampleRecords.deadLetter("t", 3, 42, "k".getBytes(), new byte[] {1, 2}, "InvalidRequest",
-        "numSamples 0", Instant.EPOCH);
-    assertEquals("t", dl.getSourceTopic());
-    assertEquals(3, dl.getSourcePartition());
-    assertEquals(42, dl.getSourceOffset());
-    assertEquals(ByteBuffer.wrap("k".getBytes()), dl.getKey());
-    assertEquals(ByteBuffer.wrap(new byte[] {1, 2}), dl.getValue());
-    assertNull(SampleRecords.deadLetter("t", 0, 0, null, null, "x", "y", Instant.EPOCH).getKey());
   }
 }
