@@ -20,7 +20,8 @@ import java.nio.file.Path;
 /**
  * A llama2.c transformer evaluated with DJL NDArray operations (PyTorch engine) over a batch and a KV cache: the
  * same arithmetic as llama2.c's run.c (and the tests' scalar oracle, Llama2cReferenceForward) — RMSNorm, rotary
- * embeddings on adjacent pairs, grouped-query attention, SwiGLU, tied or separate classifier — expressed as batched tensor operations.
+ * embeddings on adjacent pairs, grouped-query attention, SwiGLU, tied or separate classifier — expressed as batched
+ * tensor operations.
  */
 public final class Llama2cModel implements CausalLm {
   private final Llama2cCheckpoint.Config config;
