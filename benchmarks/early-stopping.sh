@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Early-stopping benchmark on the lab's cached model versions (issue 15; docs/benchmarks.md "Issue 15").
+# Early-stopping benchmark on the lab's cached model versions (docs/benchmarks.md, "Early stopping on the lab versions").
 # Usage: benchmarks/early-stopping.sh [VERSIONS|all] [REAL_VERSIONS] [OUT.json]
 #   VERSIONS       comma-separated lab versions (default: the subset recorded in docs/benchmarks.md), or all
 #   REAL_VERSIONS  versions whose early-stopped stream is also drawn for real, chunk by chunk, and timed

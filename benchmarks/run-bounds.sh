@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounds benchmark (issue 3): per-sample update + recompute in each mode (JMH) against the reference method (numpy
+# Bounds benchmark: per-sample update + recompute in each mode (JMH) against the reference method (numpy
 # recompute from the whole array, benchmarks/python/bounds_reference.py) on the same scores, in one run.
 # Usage: benchmarks/run-bounds.sh [extra JMH arguments]   (default settings: -f 1 -wi 3 -w 1s -i 5 -r 1s)
 # Needs python3 with numpy and scipy. Prints the JMH output, the reference timings and a side-by-side table.

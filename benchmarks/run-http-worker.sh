@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The worker end to end with the HTTP sampler backend against probeval serve vs the in-process backend (issue 13).
+# The worker end to end with the HTTP sampler backend against probeval serve vs the in-process backend.
 # Usage: benchmarks/run-http-worker.sh [n] [new-tokens] [queue] [chunk] [max-concurrency] [single-request reps] [warm-up requests]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/serve-bench-common.sh"

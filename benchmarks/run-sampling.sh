@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sampling benchmark: batched engine vs one-sample-at-a-time loop (issue 6). Usage: benchmarks/run-sampling.sh [n] [new-tokens] [reps]
+# Sampling benchmark: batched engine vs one-sample-at-a-time loop. Usage: benchmarks/run-sampling.sh [n] [new-tokens] [reps]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${PROBEVAL_SHARED:-$root/../shared}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# probeval serve vs the sampling engine alone (issue 13), same model, seeds and process.
+# probeval serve vs the sampling engine alone, same model, seeds and process.
 # Usage: benchmarks/run-serve.sh [n] [new-tokens] [queue] [concurrency,...] [reps] [worker-chunk (0 = skip the worker)] [warm-up requests] [single-request rounds]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/serve-bench-common.sh"

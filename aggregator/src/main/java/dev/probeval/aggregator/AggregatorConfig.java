@@ -46,7 +46,7 @@ public final class AggregatorConfig {
   /**
    * Default {@code commit.interval.ms} (Streams' exactly-once default is 100); override with optKafkaConfig. Each
    * commit writes every request state changed since the last one and waits for the transaction; 500 ms keeps the
-   * produced-to-visible p99 under 1 s (docs/benchmarks.md, issue 10).
+   * produced-to-visible p99 under 1 s (docs/benchmarks.md, "Streaming aggregator").
    */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 500;
   /**

@@ -47,17 +47,18 @@ public final class AggregatorTopology {
   /** Validated requests by request id (the requests table). */
   public static final String REQUESTS_STORE = "requests-store";
   /**
-   * {@link RequestState} by request id; changelog {@code <application.id>-request-state-store-changelog}. Was
-   * {@code prompt-state-store} in earlier snapshots (docs/aggregator.md, State stores).
+   * {@link RequestState} by request id; changelog {@code <application.id>-request-state-store-changelog}. One entry
+   * per request, not per prompt: a prompt is evaluated once per model version and decoding (docs/aggregator.md, State
+   * stores).
    */
   public static final String REQUEST_STATE_STORE = "request-state-store";
   /**
-   * Latest {@link RollupEntry} of each request in a roll-up group, by {@code modelVersion|suite|split + '\0' +
-   * requestId}; changelog {@code <application.id>-model-requests-store-changelog}. Was {@code model-prompts-store}
-   * in earlier snapshots.
+   * Latest {@link RollupEntry} of each request in a roll-up group, by the group's key
+   * ({@link dev.probeval.contract.RollupKey}) {@code + '\0' + requestId}; changelog
+   * {@code <application.id>-model-requests-store-changelog}.
    */
   public static final String MODEL_REQUESTS_STORE = "model-requests-store";
-  /** Latest {@link ModelVersionBounds} by {@code modelVersion|suite|split}. */
+  /** Latest {@link ModelVersionBounds} by roll-up group key ({@link dev.probeval.contract.RollupKey}). */
   public static final String MODEL_BOUNDS_STORE = "model-bounds-store";
   /**
    * Samples that arrived before their request ({@link EarlySample}), by {@code requestId + '\0' + offset}; changelog

@@ -530,7 +530,7 @@ public final class WorkerConfig {
 
     /**
      * Whether an explicit worker id also becomes the consumer's {@code group.instance.id} (default true). Off: dynamic
-     * membership, as before static membership was introduced (used to measure the difference).
+     * membership, a restarted worker waits for its predecessor's session to time out (used to measure the difference).
      */
     public Builder optStaticMembership(boolean v) {
       this.staticMembership = v;

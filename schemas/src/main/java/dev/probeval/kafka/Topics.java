@@ -48,8 +48,9 @@ public final class Topics {
   private Topics() {}
 
   /**
-   * Key of a {@link ModelVersionBounds} record: {@code modelVersion|suite|split}. '|' separates because model versions
-   * often contain '/' and ':'.
+   * The start of a {@link ModelVersionBounds} record's key, {@code modelVersion|suite|split}; the full key is
+   * {@link dev.probeval.contract.RollupKey}, which appends mode, alpha, suite size and decoding, so a prefix scan finds
+   * every roll-up of a (version, suite, split). '|' separates because model versions often contain '/' and ':'.
    */
   public static String modelBoundsKey(String modelVersion, String suite, String split) {
     return modelVersion + "|" + suite + "|" + split;

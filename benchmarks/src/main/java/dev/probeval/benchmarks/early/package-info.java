@@ -1,5 +1,5 @@
 /**
- * Early-stopping benchmark on the unlearning lab's model versions (issue 15): samples drawn with anytime-valid early
+ * Early-stopping benchmark on the unlearning lab's model versions: samples drawn with anytime-valid early
  * stopping against a fixed n, decisions compared, wall-clock of a real chunked early-stopped run.
  */
 package dev.probeval.benchmarks.early;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Issue 13's HTTP-path line: the worker end to end (request on the topic → scored samples committed, {@link
+ * The HTTP path: the worker end to end (request on the topic → scored samples committed, {@link
  * WorkerPath}) with the in-process DJL backend versus the HTTP sampler backend against {@code probeval serve}
  * ({@link OpenAiServer} on loopback, in this process, over the same model), on the same requests and seeds. The HTTP
  * backend sends one call per sample (n = 1, the sample's in-process seed) with {@code maxConcurrency} in flight; the

@@ -26,7 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Issue 13's in-process comparison: the same requests (n samples × m new tokens each, same model, same seeds, same
+ * The in-process comparison: the same requests (n samples × m new tokens each, same model, same seeds, same
  * process) drawn by the {@link SamplingEngine} alone and through {@code probeval serve} ({@link OpenAiServer} on
  * loopback, real HTTP): one call with {@code n} per request, and one call per sample (n = 1, seed = the sample's
  * in-process seed) with C concurrent calls, the way the HTTP sampler backend seeds. Each case runs for one request

@@ -7,7 +7,7 @@ package dev.probeval.model.backend;
  * the demo keep DJL's default of one per core, because training's larger matmuls use every core (on 2 cores the lab's
  * base model trained its 600 steps in 91 s with one thread and 50 s with two).
  *
- * <p>Measured on 2 cores (docs/benchmarks.md, issue 13): stories260K decoded 9,202 tokens/s with one thread and
+ * <p>Measured on 2 cores (docs/benchmarks.md, "PyTorch threads"): stories260K decoded 9,202 tokens/s with one thread and
  * 6,152-7,368 with two, and the in-process worker end to end ran at 0.95-0.99x the engine's speed with one thread
  * but 0.80-0.87x with two. A model that costs more per token gains from every core; set the property to override.
  */
