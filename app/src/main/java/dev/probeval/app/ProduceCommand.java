@@ -5,6 +5,7 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.StoppingDecide;
 import dev.probeval.avro.StoppingMetric;
 import dev.probeval.avro.StoppingRule;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.producer.ContractRequestCheck;
 import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.InputFormat;
@@ -13,7 +14,6 @@ import dev.probeval.producer.LineError;
 import dev.probeval.producer.RequestCheck;
 import dev.probeval.producer.RequestTemplate;
 import dev.probeval.producer.Submission;
-import dev.probeval.serde.AvroSerdeConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -172,16 +172,21 @@ final class ProduceCommand implements Callable<Integer> {
   Path output;
 
   /** Creates the publisher; tests replace it with one on a MockProducer. */
-  Supplier<EvalRequestPublisher> publisher = () -> {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("bootstrap.servers", kafka.bootstrapServers);
-    // Fail in seconds, not minutes, when the cluster is not there; --kafka-config can raise both.
-    c.put("max.block.ms", 15_000);
-    c.put("delivery.timeout.ms", 30_000);
-    c.put("request.timeout.ms", 10_000);
-    c.putAll(kafka.clientConfig());
-    return EvalRequestPublisher.connect(c, AvroSerdeConfig.forUrl(registry.url()));
-  };
+  Supplier<EvalRequestPublisher> publisher = () -> EvalRequestPublisher.connect(kafkaConfig());
+
+  /**
+   * The producer's shared Kafka settings. It fails in seconds, not minutes, when the cluster is not there;
+   * --kafka-config can raise the three timeouts.
+   */
+  KafkaServiceConfig kafkaConfig() {
+    KafkaServiceConfig given = Cli.build(kafka.builder(EvalRequestPublisher.RESERVED_KAFKA_KEYS)::build);
+    KafkaServiceConfig.Builder k = EvalRequestPublisher.kafkaBuilder().setBootstrapServers(given.bootstrapServers())
+        .optKafkaConfig("max.block.ms", 15_000).optKafkaConfig("delivery.timeout.ms", 30_000)
+        .optKafkaConfig("request.timeout.ms", 10_000);
+    given.kafkaConfig().forEach(k::optKafkaConfig);
+    registry.applyTo(k);
+    return Cli.build(k::build);
+  }
 
   @Override
   public Integer call() throws IOException {
