@@ -58,10 +58,10 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Input files; '-' or none reads standard input.")
   List<String> files = new ArrayList<>();
 
-  @Option(names = "--format", paramLabel = "jsonl|tofu|auto", defaultValue = "auto",
+  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "AUTO",
       description = "Input format: jsonl (contract fields prompt, references, promptId, ...), tofu (question, "
-          + "answer or reference, idx, split), auto = tofu when a line has 'question' (default: ${DEFAULT-VALUE}).")
-  String format;
+          + "answer or reference, idx, split), auto = tofu when a line has 'question'; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  InputFormat format;
 
   @Option(names = "--model-version", paramLabel = "VERSION", split = ",",
       description = "Model version(s) every line is evaluated on (repeatable or comma-separated); without it "
@@ -89,22 +89,24 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Failure probability of the bounds, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
   double alpha;
 
-  @Option(names = "--mode", defaultValue = "sound", paramLabel = "conbo|sound|anytime",
-      description = "Bound mode (default: ${DEFAULT-VALUE}).")
-  String mode;
+  @Option(names = "--mode", defaultValue = "SOUND", paramLabel = "MODE",
+      description = "Bound mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  BoundMode mode;
 
-  @Option(names = "--stop-metric", paramLabel = "m_bin|m_mu|m_gen",
+  @Option(names = "--stop-metric", paramLabel = "METRIC",
       description = "Anytime-valid early stopping on this bound (needs --mode anytime; -n is then the cap): the "
-          + "worker stops once the bound decides --stop-threshold (default: no stopping rule).")
-  String stopMetric;
+          + "worker stops once the bound decides --stop-threshold; ${COMPLETION-CANDIDATES} (default: no stopping "
+          + "rule).")
+  StoppingMetric stopMetric;
 
   @Option(names = "--stop-threshold", paramLabel = "T",
       description = "Threshold in [0, 1] the stopping bound is compared with (required with --stop-metric).")
   Double stopThreshold;
 
-  @Option(names = "--stop-decide", defaultValue = "either", paramLabel = "below|above|either",
-      description = "below: stop once the upper bound < T; above: once the lower bound > T; either (default).")
-  String stopDecide;
+  @Option(names = "--stop-decide", defaultValue = "EITHER", paramLabel = "SIDE",
+      description = "BELOW: stop once the upper bound < T; ABOVE: once the lower bound > T; EITHER: whichever "
+          + "comes first; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  StoppingDecide stopDecide;
 
   @Option(names = "--stop-at", paramLabel = "X",
       description = "tau of m_bin (default: --leak-threshold) or x of m_gen's P(X > x) (required for m_gen).")
@@ -192,12 +194,7 @@ final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     RequestTemplate template = template();
     RequestCheck check = new ContractRequestCheck();
-    InputFormat f;
-    try {
-      f = InputFormat.parse(format);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--format: " + e.getMessage());
-    }
+    InputFormat f = format;
     if (files.isEmpty()) {
       files.add("-");
     }
@@ -265,12 +262,7 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private RequestTemplate template() {
-    BoundMode m;
-    try {
-      m = BoundMode.valueOf(mode.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--mode must be conbo, sound or anytime, got '" + mode + "'");
-    }
+    BoundMode m = mode;
     return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha).boundMode(m)
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
         .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
@@ -286,23 +278,13 @@ final class ProduceCommand implements Callable<Integer> {
       }
       return null;
     }
-    StoppingMetric metric;
-    try {
-      metric = StoppingMetric.valueOf(stopMetric.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--stop-metric must be m_bin, m_mu or m_gen, got '" + stopMetric + "'");
-    }
-    StoppingDecide decide;
-    try {
-      decide = StoppingDecide.valueOf(stopDecide.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--stop-decide must be below, above or either, got '" + stopDecide + "'");
-    }
+    StoppingMetric metric = stopMetric;
+    StoppingDecide decide = stopDecide;
     if (stopThreshold == null) {
       throw new UsageException("--stop-metric needs --stop-threshold");
     }
-    if (!"anytime".equalsIgnoreCase(mode)) {
-      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode
+    if (mode != BoundMode.ANYTIME) {
+      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode.name().toLowerCase(Locale.ROOT)
           + ": stopping when a fixed-n bound crosses a threshold voids its guarantee");
     }
     return StoppingRule.newBuilder().setMetric(metric).setThreshold(stopThreshold).setDecide(decide)
