@@ -46,14 +46,14 @@ public final class Aggregator implements AutoCloseable {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.metrics = new AggregatorMetrics(registry, config.metricsMaxModelVersions(), config.metricsMaxRollups());
-    if (config.createTopics()) {
+    if (config.kafka().createTopics()) {
       // The same connection settings as Streams (security.protocol, SASL, ...), not only the bootstrap servers.
       try (Admin admin = Admin.create(config.adminProperties())) {
-        TopicAdmin.Result r = TopicAdmin.ensureTopics(admin, Topics.ALL, config.partitions(),
-            config.replicationFactor());
+        TopicAdmin.Result r = TopicAdmin.ensureTopics(admin, Topics.ALL, config.kafka().partitions(),
+            config.kafka().replicationFactor());
         if (!r.partitionMismatches().isEmpty()) {
           LOG.warn("Existing topics with another partition count than {}: {}; requests and samples must have the "
-              + "same count (co-partitioned)", config.partitions(), r.partitionMismatches());
+              + "same count (co-partitioned)", config.kafka().partitions(), r.partitionMismatches());
         }
       }
     }
@@ -67,7 +67,7 @@ public final class Aggregator implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingFailures.class);
     props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailures.class);
     // Streams creates the handlers per thread; the one policy object keeps their attempt counts across replacements.
-    Serializer<DeadLetter> deadLetters = Topics.DEAD_LETTERS.valueSerde(config.serdeConfig()).serializer();
+    Serializer<DeadLetter> deadLetters = Topics.DEAD_LETTERS.valueSerde(config.kafka().serdeConfig()).serializer();
     props.put(PoisonRecords.CONFIG_KEY, new PoisonRecords(config.maxRecordAttempts(),
         dl -> deadLetters.serialize(Topics.DEAD_LETTERS.name(), dl), metrics, System::currentTimeMillis));
     KafkaStreams ks;

@@ -1,7 +1,7 @@
 package dev.probeval.aggregator;
 
-import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.BoundsStatus;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.http.BoundedTagValues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -54,8 +54,8 @@ public final class AggregatorMetrics {
 
   /** Meters on {@code registry} with the default caps on client-chosen label values. */
   public AggregatorMetrics(MeterRegistry registry) {
-    this(registry, AggregatorConfig.Builder.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
-        AggregatorConfig.Builder.DEFAULT_METRICS_MAX_ROLLUPS);
+    this(registry, AggregatorConfig.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
+        AggregatorConfig.DEFAULT_METRICS_MAX_ROLLUPS);
   }
 
   /**

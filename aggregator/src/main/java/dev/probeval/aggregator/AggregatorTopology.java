@@ -89,11 +89,11 @@ public final class AggregatorTopology {
   public static Topology build(AggregatorConfig config, AggregatorMetrics metrics) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     // Refuse auto-generated names for any store, changelog or repartition topic.
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(p)));
-    Map<String, Object> serde = config.serdeConfig();
+    Map<String, Object> serde = config.kafka().serdeConfig();
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUESTS_STORE),
         Serdes.String(), Topics.EVAL_REQUESTS.valueSerde(serde)));

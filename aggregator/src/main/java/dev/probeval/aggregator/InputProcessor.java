@@ -51,7 +51,7 @@ final class InputProcessor implements Processor<byte[], byte[], String, Object> 
     commitHook.onFlush(stateCache::flush);
     samples = new SamplesProcessor(sampleDeserializer, config, metrics, requestCache, stateCache);
     requests = new RequestsProcessor(requestDeserializer, metrics, requestCache, stateCache, samples::releaseEarly,
-        new EvalRequestValidator(config.requestLimits()),
+        new EvalRequestValidator(config.kafka().requestLimits()),
         context.getStateStore(AggregatorTopology.REQUEST_REJECTIONS_STORE));
     samples.init(context);
     requests.init(context);

@@ -1,14 +1,14 @@
 package dev.probeval.aggregator;
 
-import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.DeadLetterReason;
+import dev.probeval.contract.RollupKey;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.core.text.Texts;
-import dev.probeval.contract.RollupKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -244,10 +244,10 @@ final class SamplesProcessor extends RawInputProcessor<ScoredSample> {
 
   /** A sample whose request is not known (yet): kept in the early-sample buffer, or dead-lettered when it is full. */
   private void bufferOrReject(String key, ScoredSample s, Record<byte[], byte[]> raw) {
-    if (key.length() > config.requestLimits().maxIdChars() || Texts.firstUnsafeChar(key) >= 0) {
+    if (key.length() > config.kafka().requestLimits().maxIdChars() || Texts.firstUnsafeChar(key) >= 0) {
       // the contract refuses such a request id, so its request can never arrive: not worth a place in the buffer
       deadLetter(raw, DeadLetterReason.UNKNOWN_REQUEST, "sample for request " + Texts.clip(key) + ", an id no valid "
-          + "request can have (over " + config.requestLimits().maxIdChars() + " chars or unprintable)");
+          + "request can have (over " + config.kafka().requestLimits().maxIdChars() + " chars or unprintable)");
       return;
     }
     long size = EarlySample.size(raw.key(), raw.value());

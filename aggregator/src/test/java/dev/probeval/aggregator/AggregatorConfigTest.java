@@ -5,26 +5,35 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 
 /** The aggregator's settings: pass-through reaching every client, range checks, defaults. */
 class AggregatorConfigTest {
+  /** A cluster and registry, the least a config needs. */
+  private static KafkaServiceConfig.Builder kafka() {
+    return AggregatorConfig.kafkaBuilder().setBootstrapServers("k1:9093").optSchemaRegistryUrl("http://r:8081");
+  }
+
+  private static AggregatorConfig.Builder builder() {
+    return AggregatorConfig.builder().setKafka(kafka().build());
+  }
 
   @Test
   void kafkaConfigShouldReachStreamsAndTheAdminClient() {
-    AggregatorConfig c = AggregatorConfig.builder().bootstrapServers("k1:9093")
+    AggregatorConfig c = AggregatorConfig.builder().setKafka(kafka()
         .optKafkaConfig("security.protocol", "SASL_SSL")
         .optKafkaConfig("sasl.mechanism", "PLAIN")
         .optKafkaConfig("commit.interval.ms", 200)
         .optKafkaConfig("admin.request.timeout.ms", 5000)
-        .build();
+        .build()).build();
     Properties streams = c.streamsProperties(8090);
     assertEquals("SASL_SSL", streams.get("security.protocol"));
     assertEquals("PLAIN", streams.get("sasl.mechanism"));
@@ -44,32 +53,51 @@ class AggregatorConfigTest {
     for (String key : new String[] {"bootstrap.servers", "application.id", "processing.guarantee", "state.dir",
         "application.server"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> AggregatorConfig.builder().optKafkaConfig(key, "x"));
+          () -> AggregatorConfig.kafkaBuilder().optKafkaConfig(key, "x"));
       assertTrue(e.getMessage().startsWith("Kafka config " + key + " cannot be passed through"), e.getMessage());
+      // a value built without the aggregator's keys is checked again when it is handed over
+      if (!key.equals("bootstrap.servers")) {
+        KafkaServiceConfig plain = KafkaServiceConfig.builder().setBootstrapServers("k:1")
+            .optSchemaRegistryUrl("http://r:1").optKafkaConfig(key, "x").build();
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+            () -> AggregatorConfig.builder().setKafka(plain));
+        assertEquals(e.getMessage(), again.getMessage());
+      }
     }
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optKafkaConfig(" ", "x"));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.kafkaBuilder().optKafkaConfig(" ", "x"));
+  }
+
+  @Test
+  void kafkaAndTheRegistryShouldBeRequired() {
+    assertEquals("Kafka settings are required (setKafka)", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().build()).getMessage());
+    assertEquals("the schema registry URL is required", assertThrows(IllegalArgumentException.class,
+        () -> AggregatorConfig.builder().setKafka(KafkaServiceConfig.builder().setBootstrapServers("k:1").build()))
+        .getMessage());
   }
 
   @Test
   void buildersShouldRejectOutOfRangeValuesNamingThem() {
     assertEquals("http port must be in 0..65535, got 70000", assertThrows(IllegalArgumentException.class,
-        () -> AggregatorConfig.builder().httpPort(70000)).getMessage());
+        () -> AggregatorConfig.builder().optHttpPort(70000)).getMessage());
     assertEquals("partitions must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-        () -> AggregatorConfig.builder().partitions(0)).getMessage());
+        () -> kafka().optPartitions(0)).getMessage());
     assertEquals("stream threads must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-        () -> AggregatorConfig.builder().streamThreads(0)).getMessage());
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().edLambda(Double.NaN));
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().emitEverySamples(-1));
+        () -> AggregatorConfig.builder().optStreamThreads(0)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optEdLambda(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optEmitEverySamples(-1));
   }
 
   @Test
   void defaultsShouldBeThreePartitionsOneReplicaAndTopicCreation() {
-    AggregatorConfig c = AggregatorConfig.builder().build();
-    assertEquals(AggregatorConfig.DEFAULT_PARTITIONS, c.partitions());
-    assertEquals(3, c.partitions());
-    assertEquals(1, c.replicationFactor());
-    assertTrue(c.createTopics());
-    assertEquals(4, c.toBuilder().streamThreads(4).build().streamsProperties(1).get("num.stream.threads"));
+    AggregatorConfig c = builder().build();
+    assertEquals(KafkaServiceConfig.DEFAULT_PARTITIONS, c.kafka().partitions());
+    assertEquals(3, c.kafka().partitions());
+    assertEquals(1, c.kafka().replicationFactor());
+    assertTrue(c.kafka().createTopics());
+    assertEquals(AggregatorConfig.DEFAULT_HTTP_PORT, c.httpPort());
+    assertEquals(c.httpHost(), c.advertisedHost());
+    assertEquals(4, c.toBuilder().optStreamThreads(4).build().streamsProperties(1).get("num.stream.threads"));
   }
 
   @Test
@@ -86,42 +114,43 @@ class AggregatorConfigTest {
 
   @Test
   void instanceIdShouldBecomeTheMainConsumersGroupInstanceIdAndSessionTimeoutDefaultTo15s() {
-    Properties dynamic = AggregatorConfig.builder().build().streamsProperties(8090);
+    Properties dynamic = builder().build().streamsProperties(8090);
     assertFalse(dynamic.containsKey("main.consumer.group.instance.id"), "dynamic membership unless asked");
     assertEquals(15_000, dynamic.get("main.consumer.session.timeout.ms"));
-    Properties stat = AggregatorConfig.builder().optInstanceId("agg-a").optSessionTimeoutMs(20_000).build()
+    Properties stat = AggregatorConfig.builder()
+        .setKafka(kafka().optInstanceId("agg-a").optSessionTimeoutMs(20_000).build()).build()
         .streamsProperties(8090);
     assertEquals("agg-a", stat.get("main.consumer.group.instance.id"));
     assertEquals(20_000, stat.get("main.consumer.session.timeout.ms"));
     assertEquals("instance id must be non-empty without whitespace, got 'a b'",
-        assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optInstanceId("a b"))
-            .getMessage());
+        assertThrows(IllegalArgumentException.class, () -> kafka().optInstanceId("a b")).getMessage());
     assertEquals("session timeout must be >= 1 ms, got 0", assertThrows(IllegalArgumentException.class,
-        () -> AggregatorConfig.builder().optSessionTimeoutMs(0)).getMessage());
-    assertEquals("agg-a", AggregatorConfig.builder().optInstanceId("agg-a").build().toBuilder().build().instanceId());
+        () -> kafka().optSessionTimeoutMs(0)).getMessage());
+    assertEquals("agg-a", AggregatorConfig.builder().setKafka(kafka().optInstanceId("agg-a").build()).build()
+        .toBuilder().build().kafka().instanceId());
   }
 
   @Test
   void servingLimitsHaveDocumentedDefaultsAndRangeChecks() {
-    AggregatorConfig d = AggregatorConfig.builder().build();
+    AggregatorConfig d = builder().build();
     assertEquals(100, d.metricsMaxModelVersions());
     assertEquals(100, d.metricsMaxRollups());
     assertEquals(64, d.maxEventSubscribers());
     assertEquals(8, d.queryThreads());
     assertEquals(64, d.queryQueue());
-    AggregatorConfig c = AggregatorConfig.builder().metricsMaxModelVersions(5).metricsMaxRollups(6)
-        .maxEventSubscribers(7).queryThreads(3).queryQueue(0).build().toBuilder().build();
+    AggregatorConfig c = builder().optMetricsMaxModelVersions(5).optMetricsMaxRollups(6)
+        .optMaxEventSubscribers(7).optQueryThreads(3).optQueryQueue(0).build().toBuilder().build();
     assertEquals(5, c.metricsMaxModelVersions());
     assertEquals(6, c.metricsMaxRollups());
     assertEquals(7, c.maxEventSubscribers());
     assertEquals(3, c.queryThreads());
     assertEquals(0, c.queryQueue(), "toBuilder keeps every limit");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> AggregatorConfig.builder().metricsMaxModelVersions(0));
+        () -> AggregatorConfig.builder().optMetricsMaxModelVersions(0));
     assertEquals("metrics max model versions must be in 1..100000, got 0", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().metricsMaxRollups(100_001));
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().queryThreads(0));
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().queryThreads(257));
-    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().maxEventSubscribers(10_001));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optMetricsMaxRollups(100_001));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optQueryThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optQueryThreads(257));
+    assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.builder().optMaxEventSubscribers(10_001));
   }
 }

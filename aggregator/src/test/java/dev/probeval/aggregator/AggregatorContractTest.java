@@ -87,7 +87,8 @@ class AggregatorContractTest {
 
   @Test
   void shouldApplyTheConfiguredLimits() {
-    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.requestLimits(RequestLimits.builder().optMaxNumSamples(3).build()));
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.setKafka(b.build().kafka().toBuilder()
+        .optRequestLimits(RequestLimits.builder().optMaxNumSamples(3).build()).build()));
     fx.send(Records.request("r", 4));
     assertOneDeadLetter(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE, "r");
     assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.NUM_SAMPLES_OUT_OF_RANGE));

@@ -1,15 +1,10 @@
 package dev.probeval.aggregator;
 
-import dev.probeval.contract.DeadLetterReason;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.kafka.Topics;
 import dev.probeval.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every dead-letter reason of the aggregator on a TopologyTestDriver: the dead letter's bytes, source
@@ -103,7 +102,7 @@ class AggregatorDeadLetterTest {
 
   @Test
   void shouldDeadLetterSampleForUnknownRequestOnceItsBufferDeadlinePasses() {
-    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleTimeoutMs(5_000));
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.optEarlySampleTimeoutMs(5_000));
     fx.send(Records.sample("ghost", 0, 0.5));
     // buffered first: the request may still come
     assertTrue(fx.deadLetters.isEmpty());
@@ -126,7 +125,7 @@ class AggregatorDeadLetterTest {
 
   @Test
   void shouldDeadLetterSampleForUnknownRequestAtOnceWhenTheEarlyBufferIsFull() {
-    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleBufferMax(2));
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.optEarlySampleBufferMax(2));
     fx.send(Records.sample("ghost", 0, 0.5));
     fx.send(Records.sample("ghost", 1, 0.5));
     assertTrue(fx.deadLetters.isEmpty());
@@ -139,7 +138,7 @@ class AggregatorDeadLetterTest {
 
   @Test
   void shouldDeadLetterSampleForUnknownRequestAtOnceWhenBufferingIsOff() {
-    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.earlySampleBufferMax(0));
+    fx = TopologyFixture.start(stateDir, 1, 0, 0, b -> b.optEarlySampleBufferMax(0));
     fx.send(Records.sample("ghost", 0, 0.5));
     assertEquals(1.0, fx.metrics.deadLetterCount(DeadLetterReason.UNKNOWN_REQUEST));
     assertEquals(Topics.deadLetterKey(Topics.SAMPLES.name(), 0, 0), fx.deadLetters.readKeyValue().key);

@@ -1,10 +1,5 @@
 package dev.probeval.aggregator;
 
-import dev.probeval.contract.DeadLetterReason;
-import static dev.probeval.testsupport.Await.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.avro.DeadLetter;
@@ -13,6 +8,7 @@ import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.testing.KafkaTestCluster;
+import dev.probeval.contract.DeadLetterReason;
 import dev.probeval.kafka.Topic;
 import dev.probeval.kafka.Topics;
 import java.net.URI;
@@ -33,6 +29,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import static dev.probeval.testsupport.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Produce → process → verify against a real in-JVM KRaft broker and the project's real HTTP schema registry server
@@ -61,13 +60,15 @@ class AggregatorIntegrationTest {
   }
 
   private AggregatorConfig.Builder config(String appId, String stateSubdir) {
-    return AggregatorConfig.builder().applicationId(appId).bootstrapServers(cluster.bootstrapServers())
-        .schemaRegistryUrl(cluster.registryUrl()).stateDir(tmp.resolve(stateSubdir)).httpPort(0).partitions(PARTITIONS)
-        .emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
+    return AggregatorConfig.builder()
+        .setKafka(AggregatorConfig.kafkaBuilder().setBootstrapServers(cluster.bootstrapServers())
+            .optSchemaRegistryUrl(cluster.registryUrl()).optPartitions(PARTITIONS)
+            .optKafkaConfig("commit.interval.ms", 100).optKafkaConfig("statestore.cache.max.bytes", 0)
+            .optKafkaConfig("num.stream.threads", 1).build())
+        .optApplicationId(appId).optStateDir(tmp.resolve(stateSubdir)).optHttpPort(0)
+        .optEmitEverySamples(0).optEmitIntervalMs(200).optModelEmitIntervalMs(200)
         // a stray sample waits this long in the early-sample buffer before its UNKNOWN_REQUEST dead letter
-        .earlySampleTimeoutMs(1_000)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
-        .streamsConfig("num.stream.threads", 1);
+        .optEarlySampleTimeoutMs(1_000);
   }
 
   /** Everything committed on a topic so far (read_committed, from the beginning). */

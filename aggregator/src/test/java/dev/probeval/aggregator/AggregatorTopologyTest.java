@@ -10,11 +10,11 @@ import dev.probeval.avro.BoundMode;
 import dev.probeval.avro.BoundsStatus;
 import dev.probeval.avro.ModelVersionBounds;
 import dev.probeval.avro.PromptBounds;
+import dev.probeval.contract.RollupKey;
 import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
 import dev.probeval.core.bounds.SuiteBounds;
-import dev.probeval.contract.RollupKey;
 import dev.probeval.kafka.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -288,7 +288,9 @@ class AggregatorTopologyTest {
 
   @Test
   void shouldNameEveryProcessorStoreAndRepartitionTopic() {
-    AggregatorConfig config = AggregatorConfig.builder().schemaRegistryUrl("mock://naming").build();
+    AggregatorConfig config = AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers("dummy:9092")
+            .optSchemaRegistryUrl("mock://naming").build()).build();
     String description = AggregatorTopology.build(config).describe().toString();
     assertFalse(description.contains("KSTREAM-"), description);
     assertFalse(description.contains("KTABLE-"), description);

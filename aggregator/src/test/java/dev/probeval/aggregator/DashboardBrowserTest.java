@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.core.ids.SampleIds;
 import dev.probeval.broker.testing.KafkaTestCluster;
+import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topics;
 import java.io.File;
 import java.math.BigDecimal;
@@ -271,12 +271,13 @@ class DashboardBrowserTest {
     cluster.produce(Topics.SAMPLES, samples(base, 0, N / 2, true), ScoredSample::getRequestId);
     cluster.produce(Topics.SAMPLES, samples(v7, 0, N, true), ScoredSample::getRequestId);
 
-    AggregatorConfig config = AggregatorConfig.builder().applicationId("dash-" + UUID.randomUUID())
-        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-        .stateDir(tmp.resolve("state"))
-        .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
-        .streamsConfig("num.stream.threads", 1).build();
+    AggregatorConfig config = AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+            .optPartitions(PARTITIONS).optKafkaConfig("commit.interval.ms", 100)
+            .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+            .optApplicationId("dash-" + UUID.randomUUID())
+        .optStateDir(tmp.resolve("state"))
+        .optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200).optModelEmitIntervalMs(200).build();
     try (Aggregator agg = Aggregator.start(config)) {
       agg.awaitRunning(Duration.ofSeconds(60));
       String url = agg.httpUrl();

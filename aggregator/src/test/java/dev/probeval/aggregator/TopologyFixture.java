@@ -42,14 +42,16 @@ final class TopologyFixture implements AutoCloseable {
 
   private TopologyFixture(Path stateDir, int emitEvery, long emitIntervalMs, long modelIntervalMs,
       UnaryOperator<AggregatorConfig.Builder> tweak) {
-    AggregatorConfig config = tweak.apply(AggregatorConfig.builder().applicationId("agg-test")
-        .bootstrapServers("dummy:9092").schemaRegistryUrl("mock://" + scope).stateDir(stateDir)
-        .emitEverySamples(emitEvery).emitIntervalMs(emitIntervalMs).modelEmitIntervalMs(modelIntervalMs)).build();
+    AggregatorConfig config = tweak.apply(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers("dummy:9092").optSchemaRegistryUrl("mock://" + scope).build())
+            .optApplicationId("agg-test").optStateDir(stateDir)
+        .optEmitEverySamples(emitEvery).optEmitIntervalMs(emitIntervalMs).optModelEmitIntervalMs(modelIntervalMs))
+            .build();
     Properties props = config.streamsProperties(0);
     // Every update reaches the stores and outputs at once, so tests can assert after each record.
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     driver = new TopologyTestDriver(AggregatorTopology.build(config, metrics), props);
-    Map<String, Object> serde = config.serdeConfig();
+    Map<String, Object> serde = config.kafka().serdeConfig();
     requestSer = Topics.EVAL_REQUESTS.valueSerde(serde).serializer();
     sampleSer = Topics.SAMPLES.valueSerde(serde).serializer();
     requests = driver.createInputTopic(Topics.EVAL_REQUESTS.name(), new ByteArraySerializer(),

@@ -2,6 +2,7 @@ package dev.probeval.app;
 
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -36,7 +37,7 @@ final class AggregateCommand implements Callable<Integer> {
           + "membership).")
   String instanceId;
 
-  @Option(names = "--http-host", defaultValue = "127.0.0.1",
+  @Option(names = "--http-host", defaultValue = AggregatorConfig.DEFAULT_HTTP_HOST,
       description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
   String httpHost;
 
@@ -44,7 +45,7 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Host other instances reach this one's REST API on (application.server; default: --http-host).")
   String advertisedHost;
 
-  @Option(names = "--http-port", defaultValue = "8090",
+  @Option(names = "--http-port", defaultValue = "" + AggregatorConfig.DEFAULT_HTTP_PORT,
       description = "REST port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
@@ -56,24 +57,26 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Kafka Streams application id; instances sharing it split the work (default: ${DEFAULT-VALUE}).")
   String applicationId;
 
-  @Option(names = "--emit-every", defaultValue = "10",
+  @Option(names = "--emit-every", defaultValue = "" + AggregatorConfig.DEFAULT_EMIT_EVERY_SAMPLES,
       description = "Emit a prompt's bounds every this many counted samples; 0: only at the target n and on the "
           + "interval (default: ${DEFAULT-VALUE}).")
   int emitEvery;
 
-  @Option(names = "--emit-interval-ms", defaultValue = "1000",
+  @Option(names = "--emit-interval-ms", defaultValue = "" + AggregatorConfig.DEFAULT_EMIT_INTERVAL_MS,
       description = "Emit pending prompt updates at most this long after they happen; 0: off (default: ${DEFAULT-VALUE}).")
   long emitIntervalMs;
 
-  @Option(names = "--model-emit-interval-ms", defaultValue = "1000",
+  @Option(names = "--model-emit-interval-ms",
+      defaultValue = "" + AggregatorConfig.DEFAULT_MODEL_EMIT_INTERVAL_MS,
       description = "Emit changed model roll-ups this often; 0: on every prompt update (default: ${DEFAULT-VALUE}).")
   long modelEmitIntervalMs;
 
-  @Option(names = "--ed-lambda", defaultValue = "1.0",
+  @Option(names = "--ed-lambda", defaultValue = "" + AggregatorConfig.DEFAULT_ED_LAMBDA,
       description = "Weight of M_sigma in M_ED = M_mu + lambda * M_sigma (default: ${DEFAULT-VALUE}).")
   double edLambda;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "" + AggregatorConfig.DEFAULT_STREAM_THREADS,
+      description = "Stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Option(names = "--max-record-attempts", paramLabel = "N",
@@ -84,47 +87,47 @@ final class AggregateCommand implements Callable<Integer> {
   int maxRecordAttempts;
 
   @Option(names = "--early-sample-buffer", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_EARLY_SAMPLE_BUFFER,
+      defaultValue = "" + AggregatorConfig.DEFAULT_EARLY_SAMPLE_BUFFER,
       description = "Samples per task kept while their request has not arrived; 0: dead-letter at once "
           + "(default: ${DEFAULT-VALUE}).")
   int earlySampleBuffer;
 
   @Option(names = "--early-sample-timeout-ms", paramLabel = "MS",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_EARLY_SAMPLE_TIMEOUT_MS,
+      defaultValue = "" + AggregatorConfig.DEFAULT_EARLY_SAMPLE_TIMEOUT_MS,
       description = "How long a buffered sample waits for its request before it is dead-lettered "
           + "(default: ${DEFAULT-VALUE}).")
   long earlySampleTimeoutMs;
 
   @Option(names = "--object-cache-entries", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_OBJECT_CACHE,
+      defaultValue = "" + AggregatorConfig.DEFAULT_OBJECT_CACHE,
       description = "Decoded requests and request states cached per task (default: ${DEFAULT-VALUE}).")
   int objectCacheEntries;
 
   // Serving limits: what clients can make the REST API, the dashboard and /metrics hold.
   @Option(names = "--metrics-max-model-versions", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
+      defaultValue = "" + AggregatorConfig.DEFAULT_METRICS_MAX_MODEL_VERSIONS,
       description = "Distinct model versions labelled on the per-version meters; later ones are counted under "
           + "model_version=\"_other\" (default: ${DEFAULT-VALUE}).")
   int metricsMaxModelVersions;
 
   @Option(names = "--metrics-max-rollups", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_METRICS_MAX_ROLLUPS,
+      defaultValue = "" + AggregatorConfig.DEFAULT_METRICS_MAX_ROLLUPS,
       description = "(Model version, suite, split) roll-ups published as gauges; later ones share one _other set "
           + "(default: ${DEFAULT-VALUE}).")
   int metricsMaxRollups;
 
   @Option(names = "--max-event-subscribers", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_MAX_EVENT_SUBSCRIBERS,
+      defaultValue = "" + AggregatorConfig.DEFAULT_MAX_EVENT_SUBSCRIBERS,
       description = "Dashboard event streams open at once; 503 beyond (default: ${DEFAULT-VALUE}).")
   int maxEventSubscribers;
 
   @Option(names = "--query-threads", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_QUERY_THREADS,
+      defaultValue = "" + AggregatorConfig.DEFAULT_QUERY_THREADS,
       description = "Threads running REST queries, apart from health and metrics (default: ${DEFAULT-VALUE}).")
   int queryThreads;
 
   @Option(names = "--query-queue", paramLabel = "N",
-      defaultValue = "" + AggregatorConfig.Builder.DEFAULT_QUERY_QUEUE,
+      defaultValue = "" + AggregatorConfig.DEFAULT_QUERY_QUEUE,
       description = "REST queries waiting for a query thread; 503 beyond (default: ${DEFAULT-VALUE}).")
   int queryQueue;
 
@@ -145,43 +148,43 @@ final class AggregateCommand implements Callable<Integer> {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UsageException("--state-dir " + dir + " exists and is not a directory");
     }
-    AggregatorConfig.Builder b = AggregatorConfig.builder().stateDir(dir).createTopics(topics.createTopics);
-    Cli.option("--bootstrap-servers", () -> b.bootstrapServers(kafka.bootstrapServers));
-    Cli.option("--schema-registry-url", () -> b.schemaRegistryUrl(registry.url()));
-    Cli.option("--application-id", () -> b.applicationId(applicationId));
-    Cli.option("--http-host", () -> b.httpHost(httpHost));
-    Cli.option("--http-port", () -> b.httpPort(httpPort));
-    if (advertisedHost != null) {
-      Cli.option("--advertised-host", () -> b.advertisedHost(advertisedHost));
-    }
-    Cli.option("--partitions", () -> b.partitions(topics.partitions));
-    Cli.option("--replication-factor", () -> b.replicationFactor(replication.replicationFactor));
-    Cli.option("--emit-every", () -> b.emitEverySamples(emitEvery));
-    Cli.option("--emit-interval-ms", () -> b.emitIntervalMs(emitIntervalMs));
-    Cli.option("--model-emit-interval-ms", () -> b.modelEmitIntervalMs(modelEmitIntervalMs));
-    Cli.option("--ed-lambda", () -> b.edLambda(edLambda));
-    Cli.option("--threads", () -> b.streamThreads(threads));
-    Cli.option("--early-sample-buffer", () -> b.earlySampleBufferMax(earlySampleBuffer));
-    Cli.option("--early-sample-timeout-ms", () -> b.earlySampleTimeoutMs(earlySampleTimeoutMs));
-    Cli.option("--object-cache-entries", () -> b.objectCacheEntries(objectCacheEntries));
-    b.requestLimits(limits.limits());
+    KafkaServiceConfig.Builder k = kafka.builder(AggregatorConfig.RESERVED_KAFKA_KEYS);
+    registry.applyTo(k);
+    topics.applyTo(k);
+    replication.applyTo(k);
+    membership.applyTo(k);
+    limits.applyTo(k);
     if (instanceId != null) {
-      Cli.option("--instance-id", () -> b.optInstanceId(instanceId));
+      Cli.option("--instance-id", () -> k.optInstanceId(instanceId));
     }
-    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
+    AggregatorConfig.Builder b = AggregatorConfig.builder().optStateDir(dir);
+    b.setKafka(Cli.build(k::build));
+    Cli.option("--application-id", () -> b.optApplicationId(applicationId));
+    Cli.option("--http-host", () -> b.optHttpHost(httpHost));
+    Cli.option("--http-port", () -> b.optHttpPort(httpPort));
+    if (advertisedHost != null) {
+      Cli.option("--advertised-host", () -> b.optAdvertisedHost(advertisedHost));
+    }
+    Cli.option("--emit-every", () -> b.optEmitEverySamples(emitEvery));
+    Cli.option("--emit-interval-ms", () -> b.optEmitIntervalMs(emitIntervalMs));
+    Cli.option("--model-emit-interval-ms", () -> b.optModelEmitIntervalMs(modelEmitIntervalMs));
+    Cli.option("--ed-lambda", () -> b.optEdLambda(edLambda));
+    Cli.option("--threads", () -> b.optStreamThreads(threads));
+    Cli.option("--early-sample-buffer", () -> b.optEarlySampleBufferMax(earlySampleBuffer));
+    Cli.option("--early-sample-timeout-ms", () -> b.optEarlySampleTimeoutMs(earlySampleTimeoutMs));
+    Cli.option("--object-cache-entries", () -> b.optObjectCacheEntries(objectCacheEntries));
     Cli.option("--max-record-attempts", () -> b.optMaxRecordAttempts(maxRecordAttempts));
-    Cli.option("--metrics-max-model-versions", () -> b.metricsMaxModelVersions(metricsMaxModelVersions));
-    Cli.option("--metrics-max-rollups", () -> b.metricsMaxRollups(metricsMaxRollups));
-    Cli.option("--max-event-subscribers", () -> b.maxEventSubscribers(maxEventSubscribers));
-    Cli.option("--query-threads", () -> b.queryThreads(queryThreads));
-    Cli.option("--query-queue", () -> b.queryQueue(queryQueue));
-    kafka.applyTo(b::optKafkaConfig);
+    Cli.option("--metrics-max-model-versions", () -> b.optMetricsMaxModelVersions(metricsMaxModelVersions));
+    Cli.option("--metrics-max-rollups", () -> b.optMetricsMaxRollups(metricsMaxRollups));
+    Cli.option("--max-event-subscribers", () -> b.optMaxEventSubscribers(maxEventSubscribers));
+    Cli.option("--query-threads", () -> b.optQueryThreads(queryThreads));
+    Cli.option("--query-queue", () -> b.optQueryQueue(queryQueue));
     return Cli.build(b::build);
   }
 
   private static RunningService start(AggregatorConfig config) {
     Aggregator aggregator = Aggregator.start(config);
-    return new RunningService("probeval aggregate: " + config.applicationId() + " on " + config.bootstrapServers()
+    return new RunningService("probeval aggregate: " + config.applicationId() + " on " + config.kafka().bootstrapServers()
         + ", REST and dashboard on " + aggregator.httpUrl() + " (metrics at /metrics); Ctrl-C to stop",
         aggregator::close, aggregator.terminated());
   }

@@ -1,6 +1,7 @@
 package dev.probeval.app;
 
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,15 +27,15 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Persistent data directory (default: <probeval home>/data/broker).")
   Path dataDir;
 
-  @Option(names = "--port", defaultValue = "9092",
+  @Option(names = "--port", defaultValue = "" + KafkaServiceConfig.DEFAULT_BROKER_PORT,
       description = "Client port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--controller-port", defaultValue = "0",
+  @Option(names = "--controller-port", defaultValue = "" + EmbeddedKafka.ANY_PORT,
       description = "KRaft controller port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int controllerPort;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(names = "--host", defaultValue = KafkaServiceConfig.DEFAULT_HOST,
       description = "Interface to bind and advertise (default: ${DEFAULT-VALUE}).")
   String host;
 
@@ -44,16 +45,16 @@ final class BrokerCommand implements Callable<Integer> {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UsageException("--data-dir " + dir + " exists and is not a directory");
     }
-    EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir).host(host);
+    EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir);
+    Cli.option("--host", () -> b.host(host));
     Cli.option("--port", () -> b.port(port));
     Cli.option("--controller-port", () -> b.controllerPort(controllerPort));
     if (controllerPort != 0 && controllerPort == port) {
       throw new UsageException("--controller-port must differ from --port, both are " + port);
     }
-    // EmbeddedKafka has no topic settings and TopicAdmin would refuse this only once the broker is up.
-    if (topics.createTopics && topics.partitions < 1) {
-      throw new UsageException("--partitions must be >= 1, got " + topics.partitions);
-    }
+    // EmbeddedKafka has no topic settings and TopicAdmin would refuse this only once the broker is up: the shared
+    // settings check it now.
+    topics.applyTo(KafkaServiceConfig.builder());
     Cli.requireFreePort(host, port, "--port");
     Cli.requireFreePort(host, controllerPort, "--controller-port");
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "a broker on " + host + ":" + port,

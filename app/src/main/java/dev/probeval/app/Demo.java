@@ -9,6 +9,7 @@ import dev.probeval.avro.PromptBounds;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.lab.DataSplit;
@@ -23,7 +24,6 @@ import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.PromptLine;
 import dev.probeval.producer.RequestTemplate;
 import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
 import dev.probeval.worker.SamplerWorker;
@@ -74,6 +74,7 @@ final class Demo implements AutoCloseable {
   private EmbeddedKafka kafka;
   private SchemaRegistryServer registry;
   private Aggregator aggregator;
+  private KafkaServiceConfig services;
   private Path tmp;
 
   Demo(Settings s, PrintWriter log) {
@@ -151,23 +152,28 @@ final class Demo implements AutoCloseable {
     kb.dataDir(s.brokerDir() != null ? s.brokerDir() : tmp.resolve("kafka"));
     kafka = kb.build();
     closeables.add(kafka);
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+    registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
     closeables.add(registry);
     try (Admin admin = kafka.admin()) {
       TopicAdmin.ensureTopics(admin, 2, (short) 1);
     }
-    aggregator = Aggregator.start(AggregatorConfig.builder().applicationId("probeval-demo-" + UUID.randomUUID())
-        .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url()).stateDir(tmp.resolve("agg"))
-        .httpPort(s.httpPort()).partitions(2).emitEverySamples(0).emitIntervalMs(300).modelEmitIntervalMs(500)
-        .streamsConfig("commit.interval.ms", 200).streamThreads(1).build());
+    // One cluster, registry and topic layout for the aggregator and the worker in this process.
+    services = KafkaServiceConfig.builder().setBootstrapServers(kafka.bootstrapServers())
+        .optSchemaRegistryUrl(registry.url()).optPartitions(2).build();
+    aggregator = Aggregator.start(AggregatorConfig.builder()
+        .setKafka(services.toBuilder().optKafkaConfig("commit.interval.ms", 200).build())
+        .optApplicationId("probeval-demo-" + UUID.randomUUID()).optStateDir(tmp.resolve("agg"))
+        .optHttpPort(s.httpPort()).optEmitEverySamples(0).optEmitIntervalMs(300).optModelEmitIntervalMs(500)
+        .optStreamThreads(1).build());
     closeables.add(aggregator);
     ModelStore store = new ModelStore(s.labCache());
     List<ModelSpec> specs = new ArrayList<>();
     for (String v : s.versions()) {
       specs.add(new ModelSpec(v, store.dir(v), null));
     }
-    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-        .setSchemaRegistryUrl(registry.url()).setModels(ModelCatalog.of(specs)).optWorkerId("demo-worker")
+    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setKafka(services)
+        .setModels(ModelCatalog.of(specs)).optWorkerId("demo-worker")
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200)).build());
     closeables.add(worker);
     aggregator.awaitRunning(Duration.ofSeconds(120));
@@ -194,8 +200,7 @@ final class Demo implements AutoCloseable {
         }
       }
     }
-    try (EvalRequestPublisher pub = EvalRequestPublisher.connect(new HashMap<>(kafka.clientConfig()),
-        AvroSerdeConfig.forUrl(registry.url()))) {
+    try (EvalRequestPublisher pub = EvalRequestPublisher.connect(services)) {
       return pub.publish(entries.stream().map(Entry::request).toList());
     }
   }
@@ -212,11 +217,11 @@ final class Demo implements AutoCloseable {
   }
 
   private void read() {
-    Map<String, Object> c = new HashMap<>(kafka.clientConfig());
+    Map<String, Object> c = new HashMap<>(services.clientProperties());
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.GROUP_ID_CONFIG, "probeval-demo-reader-" + UUID.randomUUID());
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    Map<String, ?> serde = AvroSerdeConfig.forUrl(registry.url());
+    Map<String, ?> serde = services.serdeConfig();
     try (KafkaConsumer<String, PromptBounds> pb = new KafkaConsumer<>(c, new StringDeserializer(),
         Topics.PROMPT_BOUNDS.valueSerde(serde).deserializer());
         KafkaConsumer<String, ScoredSample> sc = new KafkaConsumer<>(c, new StringDeserializer(),

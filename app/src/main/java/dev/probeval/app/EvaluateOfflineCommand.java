@@ -73,9 +73,21 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
       description = "c_T of adaptive temperature (running mean of p_max; default ${DEFAULT-VALUE}).")
   double adaptiveThreshold;
 
-  @Option(names = "--decoding", paramLabel = "plain|adaptive|both", defaultValue = "both",
-      description = "Sampling plain, with adaptive temperature, or both (default).")
-  String decoding;
+  /** Which decodings {@code --decoding} samples with. */
+  enum Decoding {
+    PLAIN(false), ADAPTIVE(true), BOTH(false, true);
+
+    final List<Boolean> adaptive;
+
+    Decoding(Boolean... adaptive) {
+      this.adaptive = List.of(adaptive);
+    }
+  }
+
+  @Option(names = "--decoding", paramLabel = "DECODING", defaultValue = "BOTH",
+      description = "Sampling plain, with adaptive temperature, or both: ${COMPLETION-CANDIDATES} "
+          + "(default: ${DEFAULT-VALUE}).")
+  Decoding decoding;
 
   @Option(names = "--splits", paramLabel = "forget,retain", split = ",", defaultValue = "forget,retain")
   List<String> splits;
@@ -105,12 +117,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     if (n < 1) {
       throw new UsageException("--num-samples must be >= 1, got " + n);
     }
-    List<Boolean> modes = switch (decoding) {
-      case "plain" -> List.of(false);
-      case "adaptive" -> List.of(true);
-      case "both" -> List.of(false, true);
-      default -> throw new UsageException("--decoding must be plain, adaptive or both, got '" + decoding + "'");
-    };
+    List<Boolean> modes = decoding.adaptive;
     for (String s : splits) {
       if (!s.equals("forget") && !s.equals("retain")) {
         throw new UsageException("--splits takes forget and/or retain, got '" + s + "'");

@@ -1,5 +1,6 @@
 package dev.probeval.app;
 
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BiConsumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,9 +19,8 @@ import picocli.CommandLine.Option;
  * it creates.
  */
 final class KafkaOptions {
-  static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
-
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", defaultValue = DEFAULT_BOOTSTRAP_SERVERS,
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+      defaultValue = KafkaServiceConfig.DEFAULT_BOOTSTRAP_SERVERS,
       description = "Kafka cluster (default: ${DEFAULT-VALUE}, the `probeval broker` default).")
   String bootstrapServers;
 
@@ -57,9 +56,15 @@ final class KafkaOptions {
     return all;
   }
 
-  /** Hands every pass-through property to a builder; a builder's refusal names the option and the key. */
-  void applyTo(BiConsumer<String, Object> builderMethod) {
-    clientConfig().forEach((k, v) -> Cli.option("--kafka-config " + k, () -> builderMethod.accept(k, v)));
+  /**
+   * The shared Kafka settings of a service that refuses {@code reservedKeys} (its {@code RESERVED_KAFKA_KEYS}): the
+   * cluster, then every pass-through property; a refusal names the option and the key.
+   */
+  KafkaServiceConfig.Builder builder(Map<String, String> reservedKeys) {
+    KafkaServiceConfig.Builder b = KafkaServiceConfig.builder(reservedKeys);
+    Cli.option("--bootstrap-servers", () -> b.setBootstrapServers(bootstrapServers));
+    clientConfig().forEach((k, v) -> Cli.option("--kafka-config " + k, () -> b.optKafkaConfig(k, v)));
+    return b;
   }
 
   /** "on Kafka at HOST:PORT (is `probeval broker` running?)": what a failed start most often means. */

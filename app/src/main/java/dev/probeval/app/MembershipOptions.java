@@ -1,6 +1,6 @@
 package dev.probeval.app;
 
-import dev.probeval.worker.WorkerConfig;
+import dev.probeval.kafka.KafkaServiceConfig;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,8 +11,13 @@ import picocli.CommandLine.Option;
  */
 final class MembershipOptions {
   @Option(names = "--session-timeout-ms", paramLabel = "MS",
-      defaultValue = "" + WorkerConfig.DEFAULT_SESSION_TIMEOUT_MS,
+      defaultValue = "" + KafkaServiceConfig.DEFAULT_SESSION_TIMEOUT_MS,
       description = "Consumer-group session timeout: a member that died without leaving is dropped after it; "
           + "the broker accepts 6000..1800000 by default (default: ${DEFAULT-VALUE}).")
   int sessionTimeoutMs;
+
+  /** Sets the session timeout on a service's shared settings; a refusal names the option. */
+  void applyTo(KafkaServiceConfig.Builder b) {
+    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(sessionTimeoutMs));
+  }
 }

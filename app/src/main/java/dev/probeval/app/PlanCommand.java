@@ -51,9 +51,9 @@ final class PlanCommand implements Callable<Integer> {
       description = "Prompts in the suite: each is planned at alpha/Q (Bonferroni; default: ${DEFAULT-VALUE}).")
   int suiteSize;
 
-  @Option(names = "--decide", defaultValue = "either", paramLabel = "below|above|either",
-      description = "Which side decides the early-stopping rule (default: ${DEFAULT-VALUE}).")
-  String decide;
+  @Option(names = "--decide", defaultValue = "EITHER", paramLabel = "SIDE",
+      description = "Which side decides the early-stopping rule: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  EarlyStopping.Decide decide;
 
   @Option(names = "--cap", paramLabel = "N",
       description = "numSamples, the cap of an early-stopped stream (default: twice the anytime n, at least 64).")
@@ -108,12 +108,7 @@ final class PlanCommand implements Callable<Integer> {
       boolean bin = certifyBin != null;
       double t = bin ? certifyBin : certifyMu;
       check(bin ? "--certify-bin" : "--certify-mu", t, true);
-      EarlyStopping.Decide side;
-      try {
-        side = EarlyStopping.Decide.valueOf(decide.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException("--decide must be below, above or either, got '" + decide + "'");
-      }
+      EarlyStopping.Decide side = decide;
       long fixed = bin ? SampleSizePlanner.zeroLeakSamples(t, a, BoundMode.SOUND)
           : SampleSizePlanner.samplesForMeanWidth(t, a, BoundMode.SOUND);
       long any = bin ? SampleSizePlanner.zeroLeakSamples(t, a, BoundMode.ANYTIME)

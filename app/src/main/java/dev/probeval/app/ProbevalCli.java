@@ -62,6 +62,8 @@ public final class ProbevalCli implements Callable<Integer> {
    */
   static CommandLine commandLine(CommandLine.IFactory factory, java.util.Map<String, String> env) {
     CommandLine cl = new CommandLine(new ProbevalCli(), factory);
+    // Enum options read their values in any case (--mode sound, --mode SOUND) and list them in --help.
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     // Subcommands declare mixinStandardHelpOptions but no version provider: without this, --version prints nothing.
     VersionProvider version = new VersionProvider();
     for (CommandLine sub : cl.getSubcommands().values()) {

@@ -5,6 +5,7 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.StoppingDecide;
 import dev.probeval.avro.StoppingMetric;
 import dev.probeval.avro.StoppingRule;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.producer.ContractRequestCheck;
 import dev.probeval.producer.EvalRequestPublisher;
 import dev.probeval.producer.InputFormat;
@@ -13,7 +14,6 @@ import dev.probeval.producer.LineError;
 import dev.probeval.producer.RequestCheck;
 import dev.probeval.producer.RequestTemplate;
 import dev.probeval.producer.Submission;
-import dev.probeval.serde.AvroSerdeConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,10 +58,10 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Input files; '-' or none reads standard input.")
   List<String> files = new ArrayList<>();
 
-  @Option(names = "--format", paramLabel = "jsonl|tofu|auto", defaultValue = "auto",
+  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "AUTO",
       description = "Input format: jsonl (contract fields prompt, references, promptId, ...), tofu (question, "
-          + "answer or reference, idx, split), auto = tofu when a line has 'question' (default: ${DEFAULT-VALUE}).")
-  String format;
+          + "answer or reference, idx, split), auto = tofu when a line has 'question'; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  InputFormat format;
 
   @Option(names = "--model-version", paramLabel = "VERSION", split = ",",
       description = "Model version(s) every line is evaluated on (repeatable or comma-separated); without it "
@@ -89,22 +89,24 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Failure probability of the bounds, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
   double alpha;
 
-  @Option(names = "--mode", defaultValue = "sound", paramLabel = "conbo|sound|anytime",
-      description = "Bound mode (default: ${DEFAULT-VALUE}).")
-  String mode;
+  @Option(names = "--mode", defaultValue = "SOUND", paramLabel = "MODE",
+      description = "Bound mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  BoundMode mode;
 
-  @Option(names = "--stop-metric", paramLabel = "m_bin|m_mu|m_gen",
+  @Option(names = "--stop-metric", paramLabel = "METRIC",
       description = "Anytime-valid early stopping on this bound (needs --mode anytime; -n is then the cap): the "
-          + "worker stops once the bound decides --stop-threshold (default: no stopping rule).")
-  String stopMetric;
+          + "worker stops once the bound decides --stop-threshold; ${COMPLETION-CANDIDATES} (default: no stopping "
+          + "rule).")
+  StoppingMetric stopMetric;
 
   @Option(names = "--stop-threshold", paramLabel = "T",
       description = "Threshold in [0, 1] the stopping bound is compared with (required with --stop-metric).")
   Double stopThreshold;
 
-  @Option(names = "--stop-decide", defaultValue = "either", paramLabel = "below|above|either",
-      description = "below: stop once the upper bound < T; above: once the lower bound > T; either (default).")
-  String stopDecide;
+  @Option(names = "--stop-decide", defaultValue = "EITHER", paramLabel = "SIDE",
+      description = "BELOW: stop once the upper bound < T; ABOVE: once the lower bound > T; EITHER: whichever "
+          + "comes first; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  StoppingDecide stopDecide;
 
   @Option(names = "--stop-at", paramLabel = "X",
       description = "tau of m_bin (default: --leak-threshold) or x of m_gen's P(X > x) (required for m_gen).")
@@ -172,27 +174,27 @@ final class ProduceCommand implements Callable<Integer> {
   Path output;
 
   /** Creates the publisher; tests replace it with one on a MockProducer. */
-  Supplier<EvalRequestPublisher> publisher = () -> {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("bootstrap.servers", kafka.bootstrapServers);
-    // Fail in seconds, not minutes, when the cluster is not there; --kafka-config can raise both.
-    c.put("max.block.ms", 15_000);
-    c.put("delivery.timeout.ms", 30_000);
-    c.put("request.timeout.ms", 10_000);
-    c.putAll(kafka.clientConfig());
-    return EvalRequestPublisher.connect(c, AvroSerdeConfig.forUrl(registry.url()));
-  };
+  Supplier<EvalRequestPublisher> publisher = () -> EvalRequestPublisher.connect(kafkaConfig());
+
+  /**
+   * The producer's shared Kafka settings. It fails in seconds, not minutes, when the cluster is not there;
+   * --kafka-config can raise the three timeouts.
+   */
+  KafkaServiceConfig kafkaConfig() {
+    KafkaServiceConfig given = Cli.build(kafka.builder(EvalRequestPublisher.RESERVED_KAFKA_KEYS)::build);
+    KafkaServiceConfig.Builder k = EvalRequestPublisher.kafkaBuilder().setBootstrapServers(given.bootstrapServers())
+        .optKafkaConfig("max.block.ms", 15_000).optKafkaConfig("delivery.timeout.ms", 30_000)
+        .optKafkaConfig("request.timeout.ms", 10_000);
+    given.kafkaConfig().forEach(k::optKafkaConfig);
+    registry.applyTo(k);
+    return Cli.build(k::build);
+  }
 
   @Override
   public Integer call() throws IOException {
     RequestTemplate template = template();
     RequestCheck check = new ContractRequestCheck();
-    InputFormat f;
-    try {
-      f = InputFormat.parse(format);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--format: " + e.getMessage());
-    }
+    InputFormat f = format;
     if (files.isEmpty()) {
       files.add("-");
     }
@@ -260,12 +262,7 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private RequestTemplate template() {
-    BoundMode m;
-    try {
-      m = BoundMode.valueOf(mode.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--mode must be conbo, sound or anytime, got '" + mode + "'");
-    }
+    BoundMode m = mode;
     return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha).boundMode(m)
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
         .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
@@ -281,23 +278,13 @@ final class ProduceCommand implements Callable<Integer> {
       }
       return null;
     }
-    StoppingMetric metric;
-    try {
-      metric = StoppingMetric.valueOf(stopMetric.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--stop-metric must be m_bin, m_mu or m_gen, got '" + stopMetric + "'");
-    }
-    StoppingDecide decide;
-    try {
-      decide = StoppingDecide.valueOf(stopDecide.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--stop-decide must be below, above or either, got '" + stopDecide + "'");
-    }
+    StoppingMetric metric = stopMetric;
+    StoppingDecide decide = stopDecide;
     if (stopThreshold == null) {
       throw new UsageException("--stop-metric needs --stop-threshold");
     }
-    if (!"anytime".equalsIgnoreCase(mode)) {
-      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode
+    if (mode != BoundMode.ANYTIME) {
+      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode.name().toLowerCase(Locale.ROOT)
           + ": stopping when a fixed-n bound crosses a threshold voids its guarantee");
     }
     return StoppingRule.newBuilder().setMetric(metric).setThreshold(stopThreshold).setDecide(decide)

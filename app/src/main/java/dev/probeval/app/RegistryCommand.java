@@ -1,7 +1,9 @@
 package dev.probeval.app;
 
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.registry.CompatibilityLevel;
 import dev.probeval.registry.server.SchemaRegistryServer;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +25,7 @@ final class RegistryCommand implements Callable<Integer> {
       description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(names = "--host", defaultValue = SchemaRegistryServer.DEFAULT_HOST,
       description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
   String host;
 
@@ -32,7 +34,7 @@ final class RegistryCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   String topic;
 
-  @Option(names = "--compatibility", defaultValue = "BACKWARD",
+  @Option(names = "--compatibility", defaultValue = SchemaRegistryServer.DEFAULT_COMPATIBILITY,
       description = "Global compatibility level until one is set through PUT /config: ${COMPLETION-CANDIDATES} "
           + "(default: ${DEFAULT-VALUE}).")
   CompatibilityLevel compatibility;
@@ -57,15 +59,15 @@ final class RegistryCommand implements Callable<Integer> {
       // SchemaRegistryServer.Builder takes any topic name; an empty one would fail only inside Kafka.
       throw new UsageException("--topic must not be empty");
     }
-    SchemaRegistryServer.Builder b = SchemaRegistryServer.builder().host(host).topic(topic)
+    KafkaServiceConfig.Builder k = kafka.builder(Map.of());
+    replication.applyTo(k);
+    SchemaRegistryServer.Builder b = SchemaRegistryServer.builder().setKafka(Cli.build(k::build)).topic(topic)
         .defaultCompatibility(compatibility);
-    Cli.option("--bootstrap-servers", () -> b.bootstrapServers(kafka.bootstrapServers));
+    Cli.option("--host", () -> b.host(host));
     Cli.option("--port", () -> b.port(port));
-    Cli.option("--replication-factor", () -> b.replicationFactor(replication.replicationFactor));
     Cli.option("--max-schema-bytes", () -> b.maxSchemaBytes(maxSchemaBytes));
     Cli.option("--max-subjects", () -> b.maxSubjects(maxSubjects));
     Cli.option("--max-versions-per-subject", () -> b.maxVersionsPerSubject(maxVersionsPerSubject));
-    kafka.applyTo(b::kafkaConfig);
     Cli.requireFreePort(host, port, "--port");
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> {
       SchemaRegistryServer server = b.start();

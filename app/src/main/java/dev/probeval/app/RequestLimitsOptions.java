@@ -54,6 +54,11 @@ final class RequestLimitsOptions {
           + RequestLimits.MAX_REQUEST_BYTES_CEILING + " (default: ${DEFAULT-VALUE}).")
   int maxRequestBytes;
 
+  /** Sets the limits on a service's shared settings. */
+  void applyTo(dev.probeval.kafka.KafkaServiceConfig.Builder b) {
+    b.optRequestLimits(limits());
+  }
+
   /** The limits; a value the contract refuses is a usage error naming its option. */
   RequestLimits limits() {
     RequestLimits.Builder b = RequestLimits.builder().optMaxNumSamples(maxNumSamples).optMaxPromptChars(maxPromptChars)

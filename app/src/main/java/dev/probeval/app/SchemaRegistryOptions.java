@@ -1,12 +1,12 @@
 package dev.probeval.app;
 
+import dev.probeval.kafka.KafkaServiceConfig;
 import picocli.CommandLine.Option;
 
 /** The schema registry a command's Avro serdes talk to; declared once for every command that has serdes. */
 final class SchemaRegistryOptions {
-  static final String DEFAULT_URL = "http://127.0.0.1:8081";
-
-  @Option(names = "--schema-registry-url", paramLabel = "URL", defaultValue = DEFAULT_URL,
+  @Option(names = "--schema-registry-url", paramLabel = "URL",
+      defaultValue = KafkaServiceConfig.DEFAULT_SCHEMA_REGISTRY_URL,
       description = "Confluent-compatible schema registry (default: ${DEFAULT-VALUE}, the `probeval registry` "
           + "default).")
   String url;
@@ -20,5 +20,11 @@ final class SchemaRegistryOptions {
       throw new UsageException("--schema-registry-url must be an http(s) URL, got " + url);
     }
     return url;
+  }
+
+  /** Sets the registry on a service's shared settings; a refusal names the option. */
+  void applyTo(KafkaServiceConfig.Builder b) {
+    String u = url();
+    Cli.option("--schema-registry-url", () -> b.optSchemaRegistryUrl(u));
   }
 }

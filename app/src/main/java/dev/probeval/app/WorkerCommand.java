@@ -1,5 +1,6 @@
 package dev.probeval.app;
 
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
@@ -68,28 +69,33 @@ final class WorkerCommand implements Callable<Integer> {
           + "(default: off).")
   Integer metricsPort;
 
-  @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
+  @Option(names = "--metrics-host", defaultValue = WorkerConfig.DEFAULT_METRICS_HOST,
       description = "Interface of the metrics endpoint (default: ${DEFAULT-VALUE}).")
   String metricsHost;
 
-  @Option(names = "--max-new-tokens-limit", defaultValue = "4096", paramLabel = "M",
-      description = "Largest decoding.maxNewTokens this worker draws; larger requests end REJECTED "
+  @Option(names = "--max-new-tokens-limit", defaultValue = "" + WorkerConfig.DEFAULT_MAX_NEW_TOKENS_LIMIT,
+      paramLabel = "M",
+      description = "Largest decoding.maxNewTokens this worker draws, below the contract's --max-request-new-tokens "
+          + "(which applies first: a request above it is a dead letter); a request above this one ends REJECTED "
           + "(default: ${DEFAULT-VALUE}).")
   int maxNewTokensLimit;
 
-  @Option(names = "--max-samples-limit", defaultValue = "1000000", paramLabel = "N",
-      description = "Largest numSamples this worker draws; larger requests end REJECTED (default: ${DEFAULT-VALUE}; "
-          + "the contract's --max-num-samples applies first).")
-  int maxSamplesLimit;
+  @Option(names = "--max-samples-limit", paramLabel = "N",
+      description = "Largest numSamples this worker draws, below the contract's --max-num-samples (which applies "
+          + "first: a request above it is a dead letter); a request above this one ends REJECTED (default: the "
+          + "contract's --max-num-samples; a larger value has no effect).")
+  Integer maxSamplesLimit;
 
-  @Option(names = "--transaction-timeout-ms", defaultValue = "60000", paramLabel = "MS",
+  @Option(names = "--transaction-timeout-ms", defaultValue = "" + WorkerConfig.DEFAULT_TRANSACTION_TIMEOUT_MS,
+      paramLabel = "MS",
       description = "transaction.timeout.ms of the producer: a chunk must finish within it (default: ${DEFAULT-VALUE}).")
   int transactionTimeoutMs;
 
   @Option(names = "--preload", description = "Open every configured model at start instead of on first use.")
   boolean preload;
 
-  @Option(names = "--shutdown-timeout", defaultValue = "30s", paramLabel = "DURATION",
+  @Option(names = "--shutdown-timeout", defaultValue = WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT_TEXT,
+      paramLabel = "DURATION",
       description = "Longest a stop (Ctrl-C, SIGTERM) takes: the chunk being drawn gets half of it to finish and "
           + "commit, then it is abandoned and resumes wherever its partition goes (default: ${DEFAULT-VALUE}).")
   String shutdownTimeout;
@@ -114,7 +120,7 @@ final class WorkerCommand implements Callable<Integer> {
   private static RunningService start(WorkerConfig config) {
     SamplerWorker worker = SamplerWorker.start(config);
     return new RunningService("probeval worker: " + config.workerId() + " in group " + config.groupId() + " on "
-        + config.bootstrapServers() + ", models " + config.catalog().versions()
+        + config.kafka().bootstrapServers() + ", models " + config.catalog().versions()
         + (worker.metricsPort() >= 0 ? ", metrics at http://" + config.metricsHost() + ":" + worker.metricsPort()
             + "/metrics" : "") + "; Ctrl-C to stop", worker::close, worker.terminated());
   }
@@ -122,16 +128,20 @@ final class WorkerCommand implements Callable<Integer> {
   /** The worker's config from the options; the builder's range checks are the only ones. */
   WorkerConfig config() {
     ModelCatalog catalog = catalog();
+    KafkaServiceConfig.Builder k = kafka.builder(WorkerConfig.RESERVED_KAFKA_KEYS);
+    registry.applyTo(k);
+    topics.applyTo(k);
+    replication.applyTo(k);
+    membership.applyTo(k);
+    limits.applyTo(k);
     WorkerConfig.Builder b = WorkerConfig.builder().setModels(catalog).optPreloadModels(preload);
-    Cli.option("--bootstrap-servers", () -> b.setBootstrapServers(kafka.bootstrapServers));
-    Cli.option("--schema-registry-url", () -> b.setSchemaRegistryUrl(registry.url()));
+    b.setKafka(Cli.build(k::build));
     Cli.option("--chunk-size", () -> b.optChunkSize(chunkSize));
     Cli.option("--max-new-tokens-limit", () -> b.optMaxNewTokensLimit(maxNewTokensLimit));
-    Cli.option("--max-samples-limit", () -> b.optMaxSamplesLimit(maxSamplesLimit));
+    if (maxSamplesLimit != null) {
+      Cli.option("--max-samples-limit", () -> b.optMaxSamplesLimit(maxSamplesLimit));
+    }
     Cli.option("--transaction-timeout-ms", () -> b.optTransactionTimeoutMs(transactionTimeoutMs));
-    b.optRequestLimits(limits.limits());
-    Cli.option(topics.createTopics ? "--partitions/--replication-factor" : "--replication-factor",
-        () -> b.optCreateTopics(topics.createTopics ? topics.partitions : 0, replication.replicationFactor));
     Cli.option("--group-id", () -> b.optGroupId(groupId));
     if (workerId != null) {
       Cli.option("--worker-id", () -> b.optWorkerId(workerId));
@@ -140,10 +150,8 @@ final class WorkerCommand implements Callable<Integer> {
       Cli.option("--metrics-port", () -> b.optMetricsEndpoint(metricsHost, metricsPort));
       Cli.requireFreePort(metricsHost, metricsPort, "--metrics-port");
     }
-    Cli.option("--session-timeout-ms", () -> b.optSessionTimeoutMs(membership.sessionTimeoutMs));
     Cli.option("--shutdown-timeout", () -> b.optShutdownTimeout(HttpEndpoint.parseDuration(shutdownTimeout)));
     b.optAllowInsecureApiKey(allowInsecureApiKey);
-    kafka.applyTo(b::optKafkaConfig);
     return Cli.build(b::build);
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.aggregator.AggregatorConfig;
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,7 +63,7 @@ class AggregateCommandTest {
     assertEquals(0, r.code(), r.err());
     assertEquals(dev.probeval.contract.RequestLimits.builder().optMaxNumSamples(500).optMaxPromptChars(2000)
         .optMaxReferences(3).optMaxReferenceChars(40).optMaxNewTokens(64).optMaxTemperature(2.5).build(),
-        seen.get().requestLimits());
+        seen.get().kafka().requestLimits());
     CliResult bad = CliResult.run("aggregate", "--max-num-samples", "0");
     assertEquals(2, bad.code());
     assertEquals("probeval aggregate: --max-num-samples: maxNumSamples must be >= 1, got 0", bad.errLine());
@@ -76,7 +77,7 @@ class AggregateCommandTest {
     CliResult reserved = CliResult.run("aggregate", "--kafka-config", "application.id=other");
     assertEquals(2, reserved.code());
     assertTrue(reserved.errLine().startsWith("probeval aggregate: --kafka-config application.id: Kafka config "
-        + "application.id cannot be passed through: set it with applicationId (--application-id)"), reserved.err());
+        + "application.id cannot be passed through: set it with setApplicationId (--application-id)"), reserved.err());
   }
 
   @Test
@@ -104,16 +105,17 @@ class AggregateCommandTest {
   void defaultsShouldAgreeWithTheConfigBuilder() {
     AtomicReference<AggregatorConfig> seen = new AtomicReference<>();
     assertEquals(0, runFake(seen, CompletableFuture.completedFuture(null), new AtomicInteger()).code());
-    AggregatorConfig builderDefaults = AggregatorConfig.builder().build();
-    assertEquals(builderDefaults.partitions(), seen.get().partitions());
-    assertEquals(builderDefaults.replicationFactor(), seen.get().replicationFactor());
-    assertEquals(builderDefaults.bootstrapServers(), seen.get().bootstrapServers());
-    assertEquals(builderDefaults.schemaRegistryUrl(), seen.get().schemaRegistryUrl());
-    assertEquals(builderDefaults.emitEverySamples(), seen.get().emitEverySamples());
-    assertTrue(seen.get().createTopics());
+    KafkaServiceConfig kafka = seen.get().kafka();
+    assertEquals(KafkaServiceConfig.DEFAULT_PARTITIONS, kafka.partitions());
+    assertEquals(KafkaServiceConfig.DEFAULT_REPLICATION_FACTOR, kafka.replicationFactor());
+    assertEquals(KafkaServiceConfig.DEFAULT_BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    assertEquals(KafkaServiceConfig.DEFAULT_SCHEMA_REGISTRY_URL, kafka.schemaRegistryUrl());
+    assertEquals(KafkaServiceConfig.DEFAULT_SESSION_TIMEOUT_MS, kafka.sessionTimeoutMs());
+    assertEquals(AggregatorConfig.DEFAULT_EMIT_EVERY_SAMPLES, seen.get().emitEverySamples());
+    assertTrue(kafka.createTopics());
     AtomicReference<AggregatorConfig> off = new AtomicReference<>();
     runFake(off, CompletableFuture.completedFuture(null), new AtomicInteger(), "--no-create-topics");
-    assertFalse(off.get().createTopics());
+    assertFalse(off.get().kafka().createTopics());
   }
 
   @Test
@@ -130,7 +132,7 @@ class AggregateCommandTest {
     assertEquals(0, seen.get().queryQueue());
     AtomicReference<AggregatorConfig> defaults = new AtomicReference<>();
     runFake(defaults, CompletableFuture.completedFuture(null), new AtomicInteger());
-    AggregatorConfig builderDefaults = AggregatorConfig.builder().build();
+    AggregatorConfig builderDefaults = AggregatorConfig.builder().setKafka(defaults.get().kafka()).build();
     assertEquals(builderDefaults.metricsMaxModelVersions(), defaults.get().metricsMaxModelVersions());
     assertEquals(builderDefaults.metricsMaxRollups(), defaults.get().metricsMaxRollups());
     assertEquals(builderDefaults.maxEventSubscribers(), defaults.get().maxEventSubscribers());

@@ -17,15 +17,16 @@ import org.junit.jupiter.api.Test;
  * error is one line with exit 2, an unknown command is an error.
  */
 class CliConventionsTest {
-  private static final List<String> COMMANDS =
-      List.of("demo", "bounds", "score", "broker", "registry", "sample", "serve", "aggregate", "worker");
+  /** Every subcommand of {@code probeval} but {@code help}. */
+  private static final List<String> COMMANDS = List.of("demo", "bounds", "score", "broker", "registry", "sample",
+      "serve", "aggregate", "worker", "lab", "evaluate-offline", "produce", "plan");
 
   /** The shared options (as picocli prints them) and the commands that have them. */
   private static final Map<String, Set<String>> SHARED = Map.of(
-      "--bootstrap-servers", Set.of("registry", "aggregate", "worker"),
-      "--kafka-config", Set.of("registry", "aggregate", "worker"),
-      "--kafka-config-file", Set.of("registry", "aggregate", "worker"),
-      "--schema-registry-url", Set.of("aggregate", "worker"),
+      "--bootstrap-servers", Set.of("registry", "aggregate", "worker", "produce"),
+      "--kafka-config", Set.of("registry", "aggregate", "worker", "produce"),
+      "--kafka-config-file", Set.of("registry", "aggregate", "worker", "produce"),
+      "--schema-registry-url", Set.of("aggregate", "worker", "produce"),
       "--[no-]create-topics", Set.of("broker", "aggregate", "worker"),
       "--partitions", Set.of("broker", "aggregate", "worker"),
       "--replication-factor", Set.of("registry", "aggregate", "worker"));
@@ -116,6 +117,35 @@ class CliConventionsTest {
     CliResult missing = CliResult.run("score");
     assertEquals(2, missing.code());
     assertTrue(missing.errLine().contains("--metric"), missing.err());
+  }
+
+  @Test
+  void everyCommandShouldKnowAllItsSubcommandsHere() {
+    List<String> declared = ProbevalCli.commandLine().getSubcommands().keySet().stream()
+        .filter(c -> !c.equals("help")).toList();
+    assertEquals(Set.copyOf(declared), Set.copyOf(COMMANDS), "CliConventionsTest.COMMANDS lists every subcommand");
+  }
+
+  @Test
+  void aBadOptionShouldExitTwoWithOneLineOnEveryCommand() {
+    for (String c : COMMANDS) {
+      CliResult r = CliResult.run(c, "--no-such-option");
+      assertEquals(2, r.code(), c + ": " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), c + " printed more than one line: " + r.err());
+      // a command with a required option may name that one first; either way one line with the hint
+      assertTrue(r.errLine().startsWith("probeval " + c + ": ")
+          && r.errLine().endsWith("(see 'probeval " + c + " --help')"), r.errLine());
+      assertEquals("", r.out(), c + ": nothing on stdout");
+    }
+  }
+
+  @Test
+  void enumOptionsShouldListTheirValuesAndReadThemInAnyCase() {
+    String help = CliResult.run("produce", "--help").out();
+    assertTrue(helpEntry(help, "--mode").contains("CONBO,SOUND,ANYTIME"), helpEntry(help, "--mode"));
+    CliResult bad = CliResult.run("produce", "--mode", "loose", "--dry-run");
+    assertEquals(2, bad.code());
+    assertTrue(bad.errLine().contains("--mode") && bad.errLine().contains("loose"), bad.errLine());
   }
 
   @Test

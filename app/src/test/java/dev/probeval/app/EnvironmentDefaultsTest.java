@@ -46,7 +46,7 @@ class EnvironmentDefaultsTest {
   @Test
   void withoutVariablesTheAnnotatedDefaultsStay() {
     AggregateCommand agg = command(parse(Map.of(), "aggregate"), "aggregate", AggregateCommand.class);
-    assertEquals(KafkaOptions.DEFAULT_BOOTSTRAP_SERVERS, agg.kafka.bootstrapServers);
+    assertEquals(dev.probeval.kafka.KafkaServiceConfig.DEFAULT_BOOTSTRAP_SERVERS, agg.kafka.bootstrapServers);
     assertEquals(8090, agg.httpPort);
     assertTrue(agg.topics.createTopics);
   }

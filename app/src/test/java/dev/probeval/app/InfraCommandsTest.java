@@ -28,7 +28,7 @@ class InfraCommandsTest {
     assertEquals("probeval broker: --controller-port must differ from --port, both are 19092", same.errLine());
     CliResult parts = CliResult.run("broker", "--partitions", "0");
     assertEquals(2, parts.code());
-    assertEquals("probeval broker: --partitions must be >= 1, got 0", parts.errLine());
+    assertEquals("probeval broker: --partitions: partitions must be >= 1, got 0", parts.errLine());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.probeval.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.probeval.worker.WorkerConfig;
@@ -161,12 +162,13 @@ class WorkerCommandTest {
         "--replication-factor", "3");
     assertEquals(0, r.code(), r.err());
     WorkerConfig c = seen.get();
-    assertEquals("k1:9093", c.bootstrapServers());
-    assertEquals("https://sr:8081", c.serdeConfig().get("schema.registry.url"));
-    assertEquals("SASL_SSL", c.kafkaConfig().get("security.protocol"));
-    assertEquals("PLAIN", c.kafkaConfig().get("sasl.mechanism"));
-    assertEquals(6, c.createTopicsPartitions());
-    assertEquals(3, c.replicationFactor());
+    assertEquals("k1:9093", c.kafka().bootstrapServers());
+    assertEquals("https://sr:8081", c.kafka().serdeConfig().get("schema.registry.url"));
+    assertEquals("SASL_SSL", c.kafka().kafkaConfig().get("security.protocol"));
+    assertEquals("PLAIN", c.kafka().kafkaConfig().get("sasl.mechanism"));
+    assertEquals(6, c.kafka().partitions());
+    assertTrue(c.kafka().createTopics());
+    assertEquals(3, c.kafka().replicationFactor());
 
     AtomicReference<WorkerConfig> off = new AtomicReference<>();
     WorkerCommand noTopics = new WorkerCommand();
@@ -177,7 +179,7 @@ class WorkerCommandTest {
     CliResult n = CliResult.run(CliResult.with(WorkerCommand.class, noTopics), "worker", "--model", "v=" + model(),
         "--no-create-topics");
     assertEquals(0, n.code(), n.err());
-    assertEquals(0, off.get().createTopicsPartitions(), "--no-create-topics: the worker creates none");
+    assertFalse(off.get().kafka().createTopics(), "--no-create-topics: the worker creates none");
   }
 
   @Test

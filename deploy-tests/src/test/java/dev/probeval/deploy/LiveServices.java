@@ -1,7 +1,5 @@
 package dev.probeval.deploy;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.BoundMode;
@@ -9,6 +7,7 @@ import dev.probeval.avro.DecodingConfig;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScorerConfig;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.registry.server.SchemaRegistryServer;
@@ -35,11 +34,12 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An aggregator and a sampler worker (real stories260K model) on an in-JVM KRaft broker and the project's registry,
@@ -70,7 +70,8 @@ final class LiveServices implements AutoCloseable {
     assumeTrue(checkpoint != null && Files.isRegularFile(checkpoint) && tokenizer != null, SharedDir.MISSING_MESSAGE);
     if (bootstrapServers == null) {
       kafka = EmbeddedKafka.builder().build();
-      registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+      registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+              .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
       this.bootstrapServers = kafka.bootstrapServers();
       this.registryUrl = registry.url();
     } else {
@@ -82,12 +83,13 @@ final class LiveServices implements AutoCloseable {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.bootstrapServers))) {
       TopicAdmin.ensureTopics(admin, 2, (short) 1);
     }
-    aggregator = Aggregator.start(AggregatorConfig.builder().applicationId("deploy-agg")
-        .bootstrapServers(this.bootstrapServers).schemaRegistryUrl(this.registryUrl).stateDir(stateDir)
-        .httpPort(0).partitions(2).emitEverySamples(1).emitIntervalMs(100).modelEmitIntervalMs(100)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0).build());
-    worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(this.bootstrapServers)
-        .setSchemaRegistryUrl(this.registryUrl)
+    aggregator = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers(this.bootstrapServers).optSchemaRegistryUrl(this.registryUrl).optPartitions(2)
+            .optKafkaConfig("commit.interval.ms", 100).optKafkaConfig("statestore.cache.max.bytes", 0).build())
+            .optApplicationId("deploy-agg").optStateDir(stateDir)
+        .optHttpPort(0).optEmitEverySamples(1).optEmitIntervalMs(100).optModelEmitIntervalMs(100).build());
+    worker = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(this.bootstrapServers).optSchemaRegistryUrl(this.registryUrl).build())
         .setModels(ModelCatalog.of(List.of(new ModelSpec(MODEL, checkpoint, tokenizer))))
         .optWorkerId("deploy-test").optChunkSize(2).optPollTimeout(Duration.ofMillis(100))
         .optMetricsEndpoint("127.0.0.1", 0).build());

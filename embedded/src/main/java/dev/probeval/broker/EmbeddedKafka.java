@@ -1,5 +1,6 @@
 package dev.probeval.broker;
 
+import dev.probeval.http.HostPort;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -58,6 +59,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaRaftServer server;
   private volatile boolean closed;
 
+  /** A port setting meaning "pick a free one" (the default of both ports). */
+  public static final int ANY_PORT = 0;
+
   /** Builder; every setting is optional. */
   public static final class Builder {
     private Path dataDir;
@@ -74,19 +78,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Interface to bind and advertise (default 127.0.0.1). */
     public Builder host(String host) {
-      this.host = host;
+      this.host = HostPort.requireHost(host, "host");
       return this;
     }
 
     /** Client port; 0 (default) picks a free one. */
     public Builder port(int port) {
-      this.port = checkPort(port, "port");
+      this.port = HostPort.requirePort(port, "port");
       return this;
     }
 
     /** Controller port; 0 (default) picks a free one. */
     public Builder controllerPort(int port) {
-      this.controllerPort = checkPort(port, "controller port");
+      this.controllerPort = HostPort.requirePort(port, "controller port");
       return this;
     }
 
@@ -301,13 +305,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("Error while shutting down the embedded broker", e);
     }
-  }
-
-  private static int checkPort(int port, String what) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(what + " must be in 0..65535, got " + port);
-    }
-    return port;
   }
 
   private static int freePort(String host) {

@@ -1,8 +1,8 @@
 package dev.probeval.http;
 
-import dev.probeval.core.text.Texts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.core.text.Texts;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
@@ -112,19 +112,13 @@ public final class WebServer implements AutoCloseable {
 
     /** Interface to bind: 127.0.0.1 (default) serves this host only, 0.0.0.0 every interface. */
     public Builder host(String host) {
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("HTTP host must not be empty");
-      }
-      this.host = host;
+      this.host = HostPort.requireHost(host, "HTTP host");
       return this;
     }
 
     /** Port to bind, 0..65535; 0 picks a free one (read it back with {@link WebServer#port()}). */
     public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("HTTP port must be in 0..65535, got " + port);
-      }
-      this.port = port;
+      this.port = HostPort.requirePort(port, "HTTP port");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.probeval.lab;
 
+import dev.probeval.core.text.TofuPrompts;
+
 /**
  * One TOFU question with its reference answer, chat markup stripped.
  *
@@ -19,6 +21,6 @@ public record QaPair(String split, int idx, String question, String answer) {
 
   /** The one prompt format used everywhere in the lab (TOFU's Phi configuration, paper-spec §2.1). */
   public String prompt() {
-    return Prompts.format(question);
+    return TofuPrompts.format(question);
   }
 }

@@ -3,6 +3,7 @@ package dev.probeval.lab;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.probeval.core.text.TofuPrompts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ public final class TofuData {
         if (idx == null || !idx.canConvertToInt() || !idx.isIntegralNumber() || idx.intValue() < 0) {
           throw bad(file, no, "field 'idx' must be a non-negative integer");
         }
-        String question = Prompts.stripChatMarkup(text(file, no, node, "question"));
+        String question = TofuPrompts.stripChatMarkup(text(file, no, node, "question"));
         if (question.isEmpty()) {
           throw bad(file, no, "field 'question' is empty after removing the chat markup");
         }

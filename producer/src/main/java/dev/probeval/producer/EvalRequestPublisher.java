@@ -1,6 +1,7 @@
 package dev.probeval.producer;
 
 import dev.probeval.avro.EvalRequest;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.Topics;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,30 @@ public final class EvalRequestPublisher implements AutoCloseable {
   public EvalRequestPublisher(Producer<String, EvalRequest> producer, String topic) {
     this.producer = producer;
     this.topic = topic;
+  }
+
+  /**
+   * Pass-through keys the producer refuses (beside {@link KafkaServiceConfig#RESERVED_KEYS}): a request is sent at
+   * most once per key only through an idempotent producer that waits for every replica.
+   */
+  public static final Map<String, String> RESERVED_KAFKA_KEYS = Map.of(
+      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "the producer is always idempotent",
+      ProducerConfig.ACKS_CONFIG, "the producer always waits for acks=all");
+
+  /** A {@link KafkaServiceConfig} builder that refuses the producer's reserved keys as they are given. */
+  public static KafkaServiceConfig.Builder kafkaBuilder() {
+    return KafkaServiceConfig.builder(RESERVED_KAFKA_KEYS);
+  }
+
+  /**
+   * An idempotent Kafka producer on the cluster and client properties of {@code config} whose values are serialised
+   * with its registry.
+   *
+   * @throws IllegalArgumentException without a registry URL, or with a pass-through key the producer reserves
+   */
+  public static EvalRequestPublisher connect(KafkaServiceConfig config) {
+    config.refuseReservedKeys(RESERVED_KAFKA_KEYS).requireSchemaRegistryUrl();
+    return connect(config.clientProperties(), config.serdeConfig());
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.probeval.core.text.TofuPrompts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,23 +34,6 @@ public final class InputParser {
   }
 
   private InputParser() {}
-
-  /** The lab's prompt format ({@code Question: q\nAnswer: }), identical to the lab module's {@code Prompts.format}. */
-  public static String tofuPrompt(String question) {
-    return "Question: " + question + "\nAnswer: ";
-  }
-
-  /** Removes a leading {@code [INST]} and a trailing {@code [/INST]} and surrounding space. */
-  public static String stripChatMarkup(String text) {
-    String s = text.strip();
-    if (s.startsWith("[INST]")) {
-      s = s.substring("[INST]".length());
-    }
-    if (s.endsWith("[/INST]")) {
-      s = s.substring(0, s.length() - "[/INST]".length());
-    }
-    return s.strip();
-  }
 
   /**
    * Longest input line read, in characters: eight times the contract's default request size, room for JSON escapes.
@@ -137,7 +121,7 @@ public final class InputParser {
 
   private static PromptLine tofu(JsonNode node, int no) throws BadLine {
     unknown(node, TOFU_FIELDS, "TOFU");
-    String question = stripChatMarkup(text(node, "question", true));
+    String question = TofuPrompts.stripChatMarkup(text(node, "question", true));
     if (question.isEmpty()) {
       throw new BadLine("field 'question' is empty");
     }
@@ -157,8 +141,8 @@ public final class InputParser {
     } else {
       throw new BadLine("field 'idx' must be a non-negative integer");
     }
-    return new PromptLine(no, null, null, id, null, text(node, "split", false), tofuPrompt(question),
-        List.of(stripChatMarkup(answer)), null, null, Map.of());
+    return new PromptLine(no, null, null, id, null, text(node, "split", false), TofuPrompts.format(question),
+        List.of(TofuPrompts.stripChatMarkup(answer)), null, null, Map.of());
   }
 
   private static PromptLine jsonl(JsonNode node, int no) throws BadLine {

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's Kafka clients and the properties they are built from. Every client starts from the same connection
- * properties ({@link WorkerConfig#kafkaConfig()} plus the bootstrap servers), so security and SASL settings reach the
- * admin client as well as the consumer and the producer.
+ * properties ({@link dev.probeval.kafka.KafkaServiceConfig#clientProperties()}), so security and SASL settings reach
+ * the admin client as well as the consumer and the producer.
  */
 final class WorkerClients implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerClients.class);
@@ -38,9 +38,9 @@ final class WorkerClients implements AutoCloseable {
 
   /** Creates missing topics when configured, then the consumer and the producer, their metrics bound to meters. */
   static WorkerClients open(WorkerConfig config, KafkaClientFactory factory, MeterRegistry meters) {
-    if (config.createTopicsPartitions() > 0) {
+    if (config.kafka().createTopics()) {
       try (Admin admin = factory.admin(adminProps(config))) {
-        TopicAdmin.ensureTopics(admin, config.createTopicsPartitions(), config.replicationFactor());
+        TopicAdmin.ensureTopics(admin, config.kafka().partitions(), config.kafka().replicationFactor());
       }
     }
     Consumer<byte[], byte[]> consumer = factory.consumer(consumerProps(config));
@@ -56,15 +56,8 @@ final class WorkerClients implements AutoCloseable {
     return new WorkerClients(consumer, producer, metrics);
   }
 
-  /** What every client gets: the user's Kafka properties, then the bootstrap servers. */
-  static Map<String, Object> connectionProps(WorkerConfig config) {
-    Map<String, Object> p = new HashMap<>(config.kafkaConfig());
-    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    return p;
-  }
-
   static Map<String, Object> adminProps(WorkerConfig config) {
-    Map<String, Object> p = connectionProps(config);
+    Map<String, Object> p = config.kafka().clientProperties();
     p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "probeval-worker-" + config.workerId() + "-admin");
     return p;
   }
@@ -73,15 +66,14 @@ final class WorkerClients implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, config.sessionTimeoutMs());
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, config.kafka().sessionTimeoutMs());
     if (config.groupInstanceId() != null) {
       // Static membership: a restarted worker with the same id takes its predecessor's place at once.
       p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupInstanceId());
     }
-    p.putAll(connectionProps(config));
+    p.putAll(config.kafka().clientProperties());
     p.putAll(config.consumerConfig());
-    // What exactly-once needs is not up to overrides.
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    // What exactly-once needs: the pass-through properties cannot hold these keys (WorkerConfig.RESERVED_KAFKA_KEYS).
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "probeval-worker-" + config.workerId() + "-consumer");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -92,9 +84,8 @@ final class WorkerClients implements AutoCloseable {
   static Map<String, Object> producerProps(WorkerConfig config) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.putAll(connectionProps(config));
+    p.putAll(config.kafka().clientProperties());
     p.putAll(config.producerConfig());
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "probeval-worker-" + config.workerId() + "-producer");
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -1,23 +1,62 @@
 package dev.probeval.worker;
 
-import dev.probeval.serde.AvroSerdeConfig;
+import dev.probeval.http.HostPort;
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
-/** Everything a {@link SamplerWorker} needs: Kafka and registry endpoints, the models it serves and its limits. */
-public final class WorkerConfig {
+/**
+ * Everything a {@link SamplerWorker} needs: what every Kafka service has ({@link KafkaServiceConfig}: cluster,
+ * registry, topics, membership, request limits), the models it serves and its own limits. Immutable; build with
+ * {@link #builder()} ({@code setKafka} and {@code setModels} required, {@code optX} optional with its
+ * {@code DEFAULT_X}).
+ *
+ * @param kafka cluster, registry, topics, membership and the request contract's limits (which must equal the
+ *     aggregator's: a request they reject is skipped here and dead-lettered there)
+ * @param groupId consumer group; workers sharing it split the request partitions between them
+ * @param workerId names this instance in samples and in its transactional id {@code probeval-worker-<workerId>}
+ * @param groupInstanceId the consumer's {@code group.instance.id} (static membership), or null (dynamic)
+ * @param catalog the model versions this worker serves
+ * @param backendFactory how models are opened
+ * @param chunkSize samples drawn per chunk and per transaction
+ * @param maxNewTokensLimit largest {@code decoding.maxNewTokens} this worker draws (at most the contract's)
+ * @param maxSamplesLimit largest {@code numSamples} this worker draws (at most the contract's)
+ * @param pollTimeout longest wait of one consumer poll while idle
+ * @param retryBackoff pause after an aborted transaction before reading again from the committed offsets
+ * @param transactionTimeoutMs the producer's {@code transaction.timeout.ms}: one chunk must commit within it
+ * @param consumerConfig consumer-only pass-through properties; they override {@link KafkaServiceConfig#kafkaConfig()}
+ * @param producerConfig producer-only pass-through properties; they override {@link KafkaServiceConfig#kafkaConfig()}
+ * @param metricsHost interface of the metrics endpoint
+ * @param metricsPort port of the Prometheus endpoint; -1: none, 0: any free port
+ * @param preloadModels open every configured model before joining the group (instead of on first use)
+ * @param maxIdentifierChars longest request identifier the worker draws a request with
+ * @param maxProduceAttempts tries of a request's records before it is rejected, then skipped
+ * @param stuckAfter how long retrying without a commit makes the worker STUCK
+ * @param shutdownTimeout longest {@link SamplerWorker#close()} takes
+ * @param allowInsecureApiKey whether an API key may go over plain http to a host that is not loopback
+ */
+public record WorkerConfig(KafkaServiceConfig kafka, String groupId, String workerId, String groupInstanceId,
+    ModelCatalog catalog, BackendFactory backendFactory, int chunkSize, int maxNewTokensLimit, int maxSamplesLimit,
+    Duration pollTimeout, Duration retryBackoff, int transactionTimeoutMs, Map<String, Object> consumerConfig,
+    Map<String, Object> producerConfig, String metricsHost, int metricsPort, boolean preloadModels,
+    int maxIdentifierChars, int maxProduceAttempts, Duration stuckAfter, Duration shutdownTimeout,
+    boolean allowInsecureApiKey) {
   /** Default consumer group: workers sharing it split the request partitions between them. */
   public static final String DEFAULT_GROUP_ID = "probeval-sampler-worker";
   /** Default number of samples drawn per chunk (and per transaction). */
   public static final int DEFAULT_CHUNK_SIZE = 32;
-  /** Default largest {@code decoding.maxNewTokens} a request may ask for; larger requests are dead-lettered. */
+  /**
+   * Default largest {@code decoding.maxNewTokens} this worker draws; larger requests end REJECTED. Below the
+   * contract's default ({@code RequestLimits.DEFAULT_MAX_NEW_TOKENS}), which it can only lower.
+   */
   public static final int DEFAULT_MAX_NEW_TOKENS_LIMIT = 4096;
-  /** Default largest {@code numSamples} a request may ask for; larger requests are dead-lettered. */
-  public static final int DEFAULT_MAX_SAMPLES_LIMIT = 1_000_000;
   /** Default longest wait of one consumer poll while the worker is idle. */
   public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
   /** Default pause after an aborted transaction before the worker reads again from the committed offsets. */
@@ -26,18 +65,8 @@ public final class WorkerConfig {
   public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
   /** Smallest accepted transaction timeout: below it a chunk of a real model rarely commits in time. */
   public static final int MIN_TRANSACTION_TIMEOUT_MS = 1000;
-  /** Default partition count of topics the worker creates: 0, it creates none (they are provisioned elsewhere). */
-  public static final int DEFAULT_CREATE_TOPICS_PARTITIONS = 0;
-  /** Default replication factor of topics the worker creates. */
-  public static final short DEFAULT_REPLICATION_FACTOR = 1;
   /** Default interface of the metrics endpoint. */
   public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
-  /**
-   * Default consumer {@code session.timeout.ms}: 15 s instead of the client's 45 s, so a worker that died without
-   * leaving the group (kill -9) is dropped sooner. With static membership (an explicit worker id) a restarted worker
-   * does not wait for it at all.
-   */
-  public static final int DEFAULT_SESSION_TIMEOUT_MS = 15_000;
   /** Metrics port meaning "serve no metrics endpoint" (the default). */
   public static final int NO_METRICS_PORT = -1;
   /**
@@ -66,83 +95,33 @@ public final class WorkerConfig {
    * then it is abandoned (nothing of it is committed; the request resumes before it wherever its partition goes).
    */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+  /** {@link #DEFAULT_SHUTDOWN_TIMEOUT} as the command line writes it. */
+  public static final String DEFAULT_SHUTDOWN_TIMEOUT_TEXT = "30s";
 
-  private final String bootstrapServers;
-  private final Map<String, Object> serdeConfig;
-  private final String groupId;
-  private final String workerId;
-  private final ModelCatalog catalog;
-  private final BackendFactory backendFactory;
-  private final int chunkSize;
-  private final int maxNewTokensLimit;
-  private final int maxSamplesLimit;
-  private final dev.probeval.contract.RequestLimits requestLimits;
-  private final Duration pollTimeout;
-  private final Duration retryBackoff;
-  private final int transactionTimeoutMs;
-  private final Map<String, Object> kafkaConfig;
-  private final Map<String, Object> consumerConfig;
-  private final Map<String, Object> producerConfig;
-  private final int createTopicsPartitions;
-  private final short replicationFactor;
-  private final String metricsHost;
-  private final int metricsPort;
-  private final boolean preloadModels;
-  private final String groupInstanceId;
-  private final int sessionTimeoutMs;
-  private final int maxIdentifierChars;
-  private final int maxProduceAttempts;
-  private final Duration stuckAfter;
-  private final Duration shutdownTimeout;
-  private final boolean allowInsecureApiKey;
+  /**
+   * Pass-through keys the worker refuses (beside {@link KafkaServiceConfig#RESERVED_KEYS}), in
+   * {@link KafkaServiceConfig#kafkaConfig()} and in the consumer- and producer-only properties: a dedicated setting
+   * owns them, or exactly-once depends on them.
+   */
+  public static final Map<String, String> RESERVED_KAFKA_KEYS = Map.of(
+      ConsumerConfig.GROUP_ID_CONFIG, "set it with optGroupId (--group-id)",
+      ConsumerConfig.CLIENT_ID_CONFIG, "each client's id derives from the worker id (--worker-id)",
+      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "the worker commits offsets in its transactions (exactly-once)",
+      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "the worker reads committed records only (exactly-once)",
+      ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it derives from the worker id (--worker-id)",
+      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "exactly-once needs an idempotent producer",
+      ProducerConfig.ACKS_CONFIG, "exactly-once needs acks=all",
+      ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+      "set it with optTransactionTimeoutMs (--transaction-timeout-ms)");
 
-  private WorkerConfig(Builder b) {
-    if (b.bootstrapServers == null) {
-      throw new IllegalArgumentException("bootstrap servers are required");
-    }
-    this.bootstrapServers = b.bootstrapServers;
-    this.serdeConfig = Map.copyOf(b.serdeConfig);
-    if (!serdeConfig.containsKey(AvroSerdeConfig.SCHEMA_REGISTRY_URL)) {
-      throw new IllegalArgumentException("the schema registry URL is required");
-    }
-    this.groupId = b.groupId;
-    this.workerId = b.workerId != null ? b.workerId : defaultWorkerId();
-    if (b.catalog == null) {
-      throw new IllegalArgumentException("at least one model version must be configured");
-    }
-    if (!b.allowInsecureApiKey) {
-      for (ModelSpec spec : b.catalog.specs()) {
-        if (spec.isHttp() && spec.endpoint().sendsKeyInClear()) {
-          throw new IllegalArgumentException("model " + spec.version() + ": the API key ($"
-              + spec.endpoint().apiKeyEnv() + ") would be sent over plain http to " + spec.endpoint().label()
-              + "; use https, a loopback address, or allow it explicitly (--allow-insecure-api-key)");
-        }
-      }
-    }
-    this.catalog = b.catalog;
-    this.backendFactory = b.backendFactory;
-    this.chunkSize = b.chunkSize;
-    this.maxNewTokensLimit = b.maxNewTokensLimit;
-    this.maxSamplesLimit = b.maxSamplesLimit;
-    this.requestLimits = b.requestLimits;
-    this.pollTimeout = b.pollTimeout;
-    this.retryBackoff = b.retryBackoff;
-    this.transactionTimeoutMs = b.transactionTimeoutMs;
-    this.kafkaConfig = Map.copyOf(b.kafkaConfig);
-    this.consumerConfig = Map.copyOf(b.consumerConfig);
-    this.producerConfig = Map.copyOf(b.producerConfig);
-    this.createTopicsPartitions = b.createTopicsPartitions;
-    this.replicationFactor = b.replicationFactor;
-    this.metricsHost = b.metricsHost;
-    this.metricsPort = b.metricsPort;
-    this.preloadModels = b.preloadModels;
-    this.groupInstanceId = b.workerId != null && b.staticMembership ? b.workerId : null;
-    this.sessionTimeoutMs = b.sessionTimeoutMs;
-    this.maxIdentifierChars = b.maxIdentifierChars;
-    this.maxProduceAttempts = b.maxProduceAttempts;
-    this.stuckAfter = b.stuckAfter;
-    this.shutdownTimeout = b.shutdownTimeout;
-    this.allowInsecureApiKey = b.allowInsecureApiKey;
+  /** Refuses a missing Kafka config or catalog and the keys the worker reserves. */
+  public WorkerConfig {
+    Objects.requireNonNull(kafka, "kafka").refuseReservedKeys(RESERVED_KAFKA_KEYS);
+    Objects.requireNonNull(catalog, "catalog");
+    consumerConfig = Collections.unmodifiableMap(new LinkedHashMap<>(consumerConfig));
+    producerConfig = Collections.unmodifiableMap(new LinkedHashMap<>(producerConfig));
+    consumerConfig.keySet().forEach(k -> KafkaServiceConfig.refuseReservedKey(k, RESERVED_KAFKA_KEYS));
+    producerConfig.keySet().forEach(k -> KafkaServiceConfig.refuseReservedKey(k, RESERVED_KAFKA_KEYS));
   }
 
   /** {@code <host>-<pid>}: unique per process, but not stable across restarts (see docs/worker.md). */
@@ -160,214 +139,57 @@ public final class WorkerConfig {
     return new Builder();
   }
 
-  public String bootstrapServers() {
-    return bootstrapServers;
-  }
-
-  /** Serde properties under Confluent's keys ({@code schema.registry.url}, ...). */
-  public Map<String, Object> serdeConfig() {
-    return serdeConfig;
-  }
-
-  public String groupId() {
-    return groupId;
-  }
-
-  /** Names this instance in samples and in its transactional id {@code probeval-worker-<workerId>}. */
-  public String workerId() {
-    return workerId;
+  /** A {@link KafkaServiceConfig} builder that refuses the worker's reserved keys as they are given. */
+  public static KafkaServiceConfig.Builder kafkaBuilder() {
+    return KafkaServiceConfig.builder(RESERVED_KAFKA_KEYS);
   }
 
   public String transactionalId() {
     return "probeval-worker-" + workerId;
   }
 
-  public ModelCatalog catalog() {
-    return catalog;
-  }
-
-  public BackendFactory backendFactory() {
-    return backendFactory;
-  }
-
-  public int chunkSize() {
-    return chunkSize;
-  }
-
-  public int maxNewTokensLimit() {
-    return maxNewTokensLimit;
-  }
-
-  public int maxSamplesLimit() {
-    return maxSamplesLimit;
-  }
-
-  /**
-   * The shared request contract's limits (default {@code RequestLimits.defaults()}); must equal the aggregator's, since
-   * a request they reject is skipped here and dead-lettered there.
-   */
-  public dev.probeval.contract.RequestLimits requestLimits() {
-    return requestLimits;
-  }
-
-  public Duration pollTimeout() {
-    return pollTimeout;
-  }
-
-  public Duration retryBackoff() {
-    return retryBackoff;
-  }
-
-  public int transactionTimeoutMs() {
-    return transactionTimeoutMs;
-  }
-
-  /** Kafka client properties every client of the worker gets: consumer, producer and admin (security, SASL, ...). */
-  public Map<String, Object> kafkaConfig() {
-    return kafkaConfig;
-  }
-
-  /** Consumer-only properties; they override {@link #kafkaConfig()}. */
-  public Map<String, Object> consumerConfig() {
-    return consumerConfig;
-  }
-
-  /** Producer-only properties; they override {@link #kafkaConfig()}. */
-  public Map<String, Object> producerConfig() {
-    return producerConfig;
-  }
-
-  /** Partitions of topics the worker creates when they are missing; 0: create none. */
-  public int createTopicsPartitions() {
-    return createTopicsPartitions;
-  }
-
-  public short replicationFactor() {
-    return replicationFactor;
-  }
-
-  public String metricsHost() {
-    return metricsHost;
-  }
-
-  /** Port of the Prometheus endpoint; -1: none, 0: any free port. */
-  public int metricsPort() {
-    return metricsPort;
-  }
-
-  /** Open every configured model before joining the group (instead of on first use). */
-  public boolean preloadModels() {
-    return preloadModels;
-  }
-
-  /**
-   * The consumer's {@code group.instance.id} (static membership): the worker id when one was given explicitly (a
-   * stable slot name) and static membership is on (default), else null (dynamic membership; the default worker id
-   * {@code <host>-<pid>} changes on every restart, so it would not help).
-   */
-  public String groupInstanceId() {
-    return groupInstanceId;
-  }
-
-  /** The consumer's {@code session.timeout.ms} (default {@value #DEFAULT_SESSION_TIMEOUT_MS}). */
-  public int sessionTimeoutMs() {
-    return sessionTimeoutMs;
-  }
-
-  /** Longest identifier a request may have (default {@value #DEFAULT_MAX_IDENTIFIER_CHARS}). */
-  public int maxIdentifierChars() {
-    return maxIdentifierChars;
-  }
-
-  /**
-   * Tries of a request's records before it is rejected, then skipped (default {@value #DEFAULT_MAX_PRODUCE_ATTEMPTS}).
-   */
-  public int maxProduceAttempts() {
-    return maxProduceAttempts;
-  }
-
-  /** How long retrying without a commit makes the worker STUCK (default {@link #DEFAULT_STUCK_AFTER}). */
-  public Duration stuckAfter() {
-    return stuckAfter;
-  }
-
-  /** Longest {@link SamplerWorker#close()} takes (default {@link #DEFAULT_SHUTDOWN_TIMEOUT}). */
-  public Duration shutdownTimeout() {
-    return shutdownTimeout;
-  }
-
-  /** Whether an API key may go over plain http to a host that is not loopback (default false: refused). */
-  public boolean allowInsecureApiKey() {
-    return allowInsecureApiKey;
-  }
-
   @Override
   public String toString() {
-    return "WorkerConfig{bootstrap=" + bootstrapServers + ", group=" + groupId + ", worker=" + workerId + ", models="
-        + catalog.versions() + ", chunkSize=" + chunkSize + "}";
+    return "WorkerConfig{bootstrap=" + kafka.bootstrapServers() + ", group=" + groupId + ", worker=" + workerId
+        + ", models=" + catalog.versions() + ", chunkSize=" + chunkSize + "}";
   }
 
-  /** Builder; bootstrap servers, the registry URL and at least one model are required. */
+  /** Builder; the Kafka settings (with a registry URL) and at least one model are required. */
   public static final class Builder {
-    private String bootstrapServers;
-    private final Map<String, Object> serdeConfig = new HashMap<>();
+    private KafkaServiceConfig kafka;
     private String groupId = DEFAULT_GROUP_ID;
     private String workerId;
     private ModelCatalog catalog;
     private BackendFactory backendFactory = BackendFactory.standard();
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int maxNewTokensLimit = DEFAULT_MAX_NEW_TOKENS_LIMIT;
-    private int maxSamplesLimit = DEFAULT_MAX_SAMPLES_LIMIT;
-    private dev.probeval.contract.RequestLimits requestLimits = dev.probeval.contract.RequestLimits.defaults();
+    private Integer maxSamplesLimit;
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private int transactionTimeoutMs = DEFAULT_TRANSACTION_TIMEOUT_MS;
-    private final Map<String, Object> kafkaConfig = new LinkedHashMap<>();
     private final Map<String, Object> consumerConfig = new LinkedHashMap<>();
     private final Map<String, Object> producerConfig = new LinkedHashMap<>();
-    private int createTopicsPartitions = DEFAULT_CREATE_TOPICS_PARTITIONS;
-    private short replicationFactor = DEFAULT_REPLICATION_FACTOR;
     private String metricsHost = DEFAULT_METRICS_HOST;
     private int metricsPort = NO_METRICS_PORT;
     private boolean preloadModels;
     private boolean staticMembership = true;
-    private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
     private int maxIdentifierChars = DEFAULT_MAX_IDENTIFIER_CHARS;
     private int maxProduceAttempts = DEFAULT_MAX_PRODUCE_ATTEMPTS;
     private Duration stuckAfter = DEFAULT_STUCK_AFTER;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private boolean allowInsecureApiKey;
 
-    /** Kafka's {@code bootstrap.servers}, for example {@code 127.0.0.1:9092}; required. */
-    public Builder setBootstrapServers(String v) {
-      if (v == null || v.isBlank()) {
-        throw new IllegalArgumentException("bootstrap servers must not be empty");
-      }
-      this.bootstrapServers = v;
-      return this;
-    }
+    private Builder() {}
 
     /**
-     * The schema registry's base URL(s), comma-separated, each {@code http://}, {@code https://} (or
-     * {@code mock://<scope>} for an in-memory registry in tests); required.
+     * Cluster, registry (required here: the worker reads and writes Avro), topics, membership and request limits;
+     * required.
+     *
+     * @throws IllegalArgumentException without a registry URL, or with a pass-through key the worker reserves
      */
-    public Builder setSchemaRegistryUrl(String url) {
-      if (url == null || url.isBlank()) {
-        throw new IllegalArgumentException("schema registry URL must not be empty");
-      }
-      for (String u : url.split(",")) {
-        String t = u.trim();
-        if (!t.startsWith("http://") && !t.startsWith("https://") && !t.startsWith("mock://")) {
-          throw new IllegalArgumentException("schema registry URL must be an http(s) URL, got '" + t + "'");
-        }
-      }
-      serdeConfig.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, url);
-      return this;
-    }
-
-    /** Any serde property under Confluent's keys (basic auth, ...). */
-    public Builder optSerdeConfig(String key, Object value) {
-      serdeConfig.put(requireKey(key, "serde"), requireValue(key, value, "serde"));
+    public Builder setKafka(KafkaServiceConfig v) {
+      Objects.requireNonNull(v, "kafka").refuseReservedKeys(RESERVED_KAFKA_KEYS).requireSchemaRegistryUrl();
+      this.kafka = v;
       return this;
     }
 
@@ -399,43 +221,31 @@ public final class WorkerConfig {
 
     /** How models are opened (default {@link BackendFactory#standard()}). */
     public Builder optBackendFactory(BackendFactory f) {
-      if (f == null) {
-        throw new IllegalArgumentException("backend factory must not be null");
-      }
-      this.backendFactory = f;
+      this.backendFactory = Objects.requireNonNull(f, "backend factory");
       return this;
     }
 
     /** Samples per chunk and per transaction (default {@value #DEFAULT_CHUNK_SIZE}). */
     public Builder optChunkSize(int v) {
-      if (v < 1) {
-        throw new IllegalArgumentException("chunk size must be >= 1, got " + v);
-      }
-      this.chunkSize = v;
+      this.chunkSize = atLeast(v, 1, "chunk size must be >= 1, got ");
       return this;
     }
 
-    /** Largest accepted {@code decoding.maxNewTokens} (default {@value #DEFAULT_MAX_NEW_TOKENS_LIMIT}). */
+    /**
+     * Largest {@code decoding.maxNewTokens} this worker draws (default {@value #DEFAULT_MAX_NEW_TOKENS_LIMIT}); the
+     * contract's limit applies first, so only a value below it has an effect.
+     */
     public Builder optMaxNewTokensLimit(int v) {
-      if (v < 1) {
-        throw new IllegalArgumentException("max-new-tokens limit must be >= 1, got " + v);
-      }
-      this.maxNewTokensLimit = v;
+      this.maxNewTokensLimit = atLeast(v, 1, "max-new-tokens limit must be >= 1, got ");
       return this;
     }
 
-    /** Largest accepted {@code numSamples} (default {@value #DEFAULT_MAX_SAMPLES_LIMIT}). */
+    /**
+     * Largest {@code numSamples} this worker draws (default: the contract's {@code maxNumSamples}); the contract's
+     * limit applies first, so only a value below it has an effect.
+     */
     public Builder optMaxSamplesLimit(int v) {
-      if (v < 1) {
-        throw new IllegalArgumentException("samples limit must be >= 1, got " + v);
-      }
-      this.maxSamplesLimit = v;
-      return this;
-    }
-
-    /** The shared request contract's limits (give the aggregator the same). */
-    public Builder optRequestLimits(dev.probeval.contract.RequestLimits v) {
-      this.requestLimits = java.util.Objects.requireNonNull(v, "request limits");
+      this.maxSamplesLimit = atLeast(v, 1, "samples limit must be >= 1, got ");
       return this;
     }
 
@@ -462,63 +272,27 @@ public final class WorkerConfig {
      * {@value #DEFAULT_TRANSACTION_TIMEOUT_MS} ms, at least {@value #MIN_TRANSACTION_TIMEOUT_MS}).
      */
     public Builder optTransactionTimeoutMs(int v) {
-      if (v < MIN_TRANSACTION_TIMEOUT_MS) {
-        throw new IllegalArgumentException("transaction timeout must be >= " + MIN_TRANSACTION_TIMEOUT_MS
-            + " ms, got " + v);
-      }
-      this.transactionTimeoutMs = v;
+      this.transactionTimeoutMs = atLeast(v, MIN_TRANSACTION_TIMEOUT_MS,
+          "transaction timeout must be >= " + MIN_TRANSACTION_TIMEOUT_MS + " ms, got ");
       return this;
     }
 
-    /**
-     * A Kafka client property for every client the worker creates: consumer, producer and the admin client that
-     * creates topics (for example {@code security.protocol} or SASL settings). It overrides the worker's own
-     * defaults; {@link #optConsumerConfig} and {@link #optProducerConfig} override it; the settings exactly-once needs
-     * and {@code bootstrap.servers} cannot be overridden.
-     */
-    public Builder optKafkaConfig(String key, Object value) {
-      kafkaConfig.put(requireKey(key, "Kafka"), requireValue(key, value, "Kafka"));
-      return this;
-    }
-
-    /** A consumer property (overrides {@link #optKafkaConfig} and the worker's defaults, not exactly-once's). */
+    /** A consumer property (overrides the Kafka config and the worker's defaults, not exactly-once's). */
     public Builder optConsumerConfig(String key, Object value) {
-      consumerConfig.put(requireKey(key, "consumer"), requireValue(key, value, "consumer"));
+      consumerConfig.put(requireProperty(key, value, "consumer"), value);
       return this;
     }
 
-    /** A producer property (overrides {@link #optKafkaConfig} and the worker's defaults, not exactly-once's). */
+    /** A producer property (overrides the Kafka config and the worker's defaults, not exactly-once's). */
     public Builder optProducerConfig(String key, Object value) {
-      producerConfig.put(requireKey(key, "producer"), requireValue(key, value, "producer"));
-      return this;
-    }
-
-    /**
-     * Create missing probeval topics with this many partitions at start; 0 (default
-     * {@value #DEFAULT_CREATE_TOPICS_PARTITIONS}): do not create.
-     */
-    public Builder optCreateTopics(int partitions, short replicationFactor) {
-      if (partitions < 0) {
-        throw new IllegalArgumentException("partitions must be >= 0 (0: create no topics), got " + partitions);
-      }
-      if (replicationFactor < 1) {
-        throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
-      }
-      this.createTopicsPartitions = partitions;
-      this.replicationFactor = replicationFactor;
+      producerConfig.put(requireProperty(key, value, "producer"), value);
       return this;
     }
 
     /** Serve Prometheus metrics on {@code host:port}/metrics; port 0 picks a free one. */
     public Builder optMetricsEndpoint(String host, int port) {
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("metrics host must not be empty");
-      }
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("metrics port must be in 0..65535, got " + port);
-      }
-      this.metricsHost = host;
-      this.metricsPort = port;
+      this.metricsHost = HostPort.requireHost(host, "metrics host");
+      this.metricsPort = HostPort.requirePort(port, "metrics port");
       return this;
     }
 
@@ -529,23 +303,11 @@ public final class WorkerConfig {
     }
 
     /**
-     * Whether an explicit worker id also becomes the consumer's {@code group.instance.id} (default true). Off: dynamic
-     * membership, a restarted worker waits for its predecessor's session to time out (used to measure the difference).
+     * Whether an explicit worker id also becomes the consumer's {@code group.instance.id} (default true) when the
+     * Kafka config names no instance id. Off: dynamic membership (used to measure the difference).
      */
     public Builder optStaticMembership(boolean v) {
       this.staticMembership = v;
-      return this;
-    }
-
-    /**
-     * The consumer's {@code session.timeout.ms} (default {@value #DEFAULT_SESSION_TIMEOUT_MS}); the broker accepts
-     * 6000..1800000 by default.
-     */
-    public Builder optSessionTimeoutMs(int v) {
-      if (v < 1) {
-        throw new IllegalArgumentException("session timeout must be >= 1 ms, got " + v);
-      }
-      this.sessionTimeoutMs = v;
       return this;
     }
 
@@ -602,28 +364,55 @@ public final class WorkerConfig {
     }
 
     /**
-     * The configuration.
+     * The configuration. The worker's own limits are capped at the contract's, which applies first.
      *
-     * @throws IllegalArgumentException if the bootstrap servers, the registry URL or the models are missing, or a
-     *     model's API key would go over plain http to a host that is not loopback without
-     *     {@link #optAllowInsecureApiKey}
+     * @throws IllegalArgumentException if the Kafka settings or the models are missing, or a model's API key would
+     *     go over plain http to a host that is not loopback without {@link #optAllowInsecureApiKey}
      */
     public WorkerConfig build() {
-      return new WorkerConfig(this);
+      if (kafka == null) {
+        throw new IllegalArgumentException("Kafka settings are required (setKafka)");
+      }
+      if (catalog == null) {
+        throw new IllegalArgumentException("at least one model version must be configured");
+      }
+      if (!allowInsecureApiKey) {
+        for (ModelSpec spec : catalog.specs()) {
+          if (spec.isHttp() && spec.endpoint().sendsKeyInClear()) {
+            throw new IllegalArgumentException("model " + spec.version() + ": the API key ($"
+                + spec.endpoint().apiKeyEnv() + ") would be sent over plain http to " + spec.endpoint().label()
+                + "; use https, a loopback address, or allow it explicitly (--allow-insecure-api-key)");
+          }
+        }
+      }
+      int contractSamples = kafka.requestLimits().maxNumSamples();
+      int samples = maxSamplesLimit == null ? contractSamples : Math.min(maxSamplesLimit, contractSamples);
+      int tokens = Math.min(maxNewTokensLimit, kafka.requestLimits().maxNewTokens());
+      String id = workerId != null ? workerId : defaultWorkerId();
+      String instance = kafka.instanceId() != null ? kafka.instanceId()
+          : workerId != null && staticMembership ? workerId : null;
+      return new WorkerConfig(kafka, groupId, id, instance, catalog, backendFactory, chunkSize, tokens, samples,
+          pollTimeout, retryBackoff, transactionTimeoutMs, consumerConfig, producerConfig, metricsHost, metricsPort,
+          preloadModels, maxIdentifierChars, maxProduceAttempts, stuckAfter, shutdownTimeout, allowInsecureApiKey);
     }
 
-    private static String requireKey(String key, String kind) {
+    private static int atLeast(int v, int min, String message) {
+      if (v < min) {
+        throw new IllegalArgumentException(message + v);
+      }
+      return v;
+    }
+
+    private static String requireProperty(String key, Object value, String kind) {
       if (key == null || key.isBlank()) {
         throw new IllegalArgumentException(kind + " property name must not be empty");
       }
-      return key;
-    }
-
-    private static Object requireValue(String key, Object value, String kind) {
       if (value == null) {
         throw new IllegalArgumentException(kind + " property " + key + " must have a value, got null");
       }
-      return value;
+      KafkaServiceConfig.refuseReservedKey(key, KafkaServiceConfig.RESERVED_KEYS);
+      KafkaServiceConfig.refuseReservedKey(key, RESERVED_KAFKA_KEYS);
+      return key;
     }
   }
 }

@@ -15,12 +15,12 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -98,7 +98,7 @@ final class WorkerLoop {
     this.metrics = metrics;
     this.admission = new Admission(serdes.requests(),
         new RequestValidator(config.catalog(), config.maxNewTokensLimit(), config.maxSamplesLimit(),
-            config.requestLimits(), config.maxIdentifierChars()), models);
+            config.kafka().requestLimits(), config.maxIdentifierChars()), models);
     this.drawing = new Drawing(config.workerId());
     // The chunk being drawn at a stop gets half the shutdown timeout to finish and commit; closing needs the rest.
     long grace = config.shutdownTimeout().toNanos() / 2;

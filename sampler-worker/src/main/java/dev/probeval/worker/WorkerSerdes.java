@@ -22,10 +22,10 @@ record WorkerSerdes(Deserializer<EvalRequest> requests, Serializer<ScoredSample>
 
   /** The serdes of {@link WorkerConfig#serdeConfig()}, sharing one registry client. */
   static WorkerSerdes fromConfig(WorkerConfig config) {
-    SchemaRegistryClient client = AvroSerdeConfig.from(config.serdeConfig()).createClient();
+    SchemaRegistryClient client = AvroSerdeConfig.from(config.kafka().serdeConfig()).createClient();
     return new WorkerSerdes(
-        SpecificAvroSerde.configured(EvalRequest.class, client, config.serdeConfig()).deserializer(),
-        Topics.SAMPLES.valueSerde(client, config.serdeConfig()).serializer(),
+        SpecificAvroSerde.configured(EvalRequest.class, client, config.kafka().serdeConfig()).deserializer(),
+        Topics.SAMPLES.valueSerde(client, config.kafka().serdeConfig()).serializer(),
         client::close);
   }
 }

@@ -10,8 +10,8 @@ import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topics;
-import dev.probeval.worker.http.CompletionStub;
 import dev.probeval.worker.http.CompletionStub.Fault;
+import dev.probeval.worker.http.CompletionStub;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -55,8 +55,9 @@ class HttpBackendWorkerTest {
   private SamplerWorker startWorker(String options, SimpleMeterRegistry meters, ChunkListener listener) {
     ModelCatalog catalog = ModelCatalog.parse(List.of(MODEL + "=http://127.0.0.1:" + server.getPort()
         + ",timeout=500ms,retries=1,retryBackoff=20ms,maxRetryBackoff=200ms," + options));
-    WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(catalog).optWorkerId("w-http").optChunkSize(2)
+    WorkerConfig cfg = WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
+            .setModels(catalog).optWorkerId("w-http").optChunkSize(2)
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000)
         .optConsumerConfig(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)

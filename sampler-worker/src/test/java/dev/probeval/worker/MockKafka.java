@@ -3,6 +3,7 @@ package dev.probeval.worker;
 import dev.probeval.avro.DeadLetter;
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.ScoredSample;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.Topics;
 import dev.probeval.serde.AvroDeserializationException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -105,9 +106,20 @@ final class MockKafka {
     return this;
   }
 
+  /** The Kafka settings of {@link #config}: this fixture's names, no topic creation (it has no admin client). */
+  KafkaServiceConfig.Builder kafkaConfig() {
+    return WorkerConfig.kafkaBuilder().setBootstrapServers("mock:9092").optSchemaRegistryUrl("mock://unused")
+        .optCreateTopics(false);
+  }
+
   /** A configuration serving {@link #MODEL} from this fixture's backend, in chunks of {@code chunkSize}. */
   WorkerConfig.Builder config(int chunkSize) {
-    return WorkerConfig.builder().setBootstrapServers("mock:9092").setSchemaRegistryUrl("mock://unused")
+    return config(chunkSize, kafkaConfig());
+  }
+
+  /** As {@link #config(int)}, with these Kafka settings. */
+  WorkerConfig.Builder config(int chunkSize, KafkaServiceConfig.Builder kafka) {
+    return WorkerConfig.builder().setKafka(kafka.build())
         .setModels(ModelCatalog.of(List.of(new ModelSpec(MODEL, Path.of("unused.bin"), null))))
         .optBackendFactory(spec -> backend).optWorkerId("w-unit").optChunkSize(chunkSize)
         .optRetryBackoff(Duration.ZERO);

@@ -13,8 +13,8 @@ import dev.probeval.avro.EvalRequest;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
-import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.broker.testing.KafkaTestCluster.Reader;
+import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.kafka.Topic;
 import dev.probeval.kafka.Topics;
@@ -88,8 +88,8 @@ class SamplerWorkerIntegrationTest {
   }
 
   private WorkerConfig.Builder config(String workerId) {
-    return WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-        .setSchemaRegistryUrl(cluster.registryUrl())
+    return WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().setBootstrapServers(cluster.bootstrapServers())
+            .optSchemaRegistryUrl(cluster.registryUrl()).build())
         .setModels(Stories.catalog(MODEL)).optWorkerId(workerId).optChunkSize(2)
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000)

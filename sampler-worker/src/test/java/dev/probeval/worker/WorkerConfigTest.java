@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.probeval.contract.RequestLimits;
+import dev.probeval.kafka.KafkaServiceConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -33,22 +35,30 @@ class WorkerConfigTest {
     assertRejected("transaction timeout must be >= 1000 ms, got 999", b -> b.optTransactionTimeoutMs(999));
     assertRejected("poll timeout must be > 0, got PT0S", b -> b.optPollTimeout(Duration.ZERO));
     assertRejected("retry backoff must be >= 0, got PT-1S", b -> b.optRetryBackoff(Duration.ofSeconds(-1)));
-    assertRejected("partitions must be >= 0 (0: create no topics), got -1", b -> b.optCreateTopics(-1, (short) 1));
-    assertRejected("replication factor must be >= 1, got 0", b -> b.optCreateTopics(3, (short) 0));
     assertRejected("metrics port must be in 0..65535, got 65536", b -> b.optMetricsEndpoint("127.0.0.1", 65536));
     assertRejected("worker id must be non-empty without whitespace, got 'a b'", b -> b.optWorkerId("a b"));
     assertRejected("group id must not be empty", b -> b.optGroupId(" "));
-    assertRejected("bootstrap servers must not be empty", b -> b.setBootstrapServers(""));
-    assertRejected("schema registry URL must be an http(s) URL, got 'localhost:8081'",
-        b -> b.setSchemaRegistryUrl("localhost:8081"));
     assertRejected("at least one model version must be configured", b -> b.setModels(ModelCatalog.of(List.of())));
-    assertRejected("Kafka property security.protocol must have a value, got null",
-        b -> b.optKafkaConfig("security.protocol", null));
     assertRejected("consumer property name must not be empty", b -> b.optConsumerConfig("", 1));
     assertRejected("identifier limit must be in 16..4096, got 4097", b -> b.optMaxIdentifierChars(4097));
     assertRejected("produce attempts must be in 1..100, got 0", b -> b.optMaxProduceAttempts(0));
     assertRejected("stuck-after must be > 0, got PT0S", b -> b.optStuckAfter(Duration.ZERO));
     assertRejected("shutdown timeout must be >= 1s, got PT0.5S", b -> b.optShutdownTimeout(Duration.ofMillis(500)));
+  }
+
+  @Test
+  void theSharedKafkaSettingsRejectOutOfRangeValuesToo() {
+    KafkaServiceConfig.Builder k = WorkerConfig.kafkaBuilder();
+    assertEquals("partitions must be >= 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> k.optPartitions(0)).getMessage());
+    assertEquals("replication factor must be >= 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> k.optReplicationFactor((short) 0)).getMessage());
+    assertEquals("bootstrap servers must not be empty",
+        assertThrows(IllegalArgumentException.class, () -> k.setBootstrapServers("")).getMessage());
+    assertEquals("schema registry URL must be an http(s) URL, got 'localhost:8081'",
+        assertThrows(IllegalArgumentException.class, () -> k.optSchemaRegistryUrl("localhost:8081")).getMessage());
+    assertEquals("Kafka config security.protocol must have a value, got null",
+        assertThrows(IllegalArgumentException.class, () -> k.optKafkaConfig("security.protocol", null)).getMessage());
   }
 
   @Test
@@ -66,9 +76,11 @@ class WorkerConfigTest {
   @Test
   void missingRequiredSettingsFailTheBuild() {
     assertEquals("bootstrap servers are required", assertThrows(IllegalArgumentException.class,
-        () -> WorkerConfig.builder().setSchemaRegistryUrl("http://r").build()).getMessage());
+        () -> WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().optSchemaRegistryUrl("http://r").build())
+                .build()).getMessage());
     assertEquals("the schema registry URL is required", assertThrows(IllegalArgumentException.class,
-        () -> WorkerConfig.builder().setBootstrapServers("k:9092").build()).getMessage());
+        () -> WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().setBootstrapServers("k:9092").build())
+                .build()).getMessage());
   }
 
   @Test
@@ -79,28 +91,42 @@ class WorkerConfigTest {
     assertEquals(Duration.ofMinutes(5), c.stuckAfter());
     assertEquals(Duration.ofSeconds(30), c.shutdownTimeout());
     assertFalse(c.allowInsecureApiKey());
-    WorkerConfig d = WorkerConfig.builder().setBootstrapServers("k:9092").setSchemaRegistryUrl("http://r")
+    WorkerConfig d = WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().setBootstrapServers("k:9092")
+            .optSchemaRegistryUrl("http://r").build())
         .setModels(c.catalog()).build();
     assertEquals(WorkerConfig.DEFAULT_GROUP_ID, d.groupId());
     assertEquals(WorkerConfig.DEFAULT_CHUNK_SIZE, d.chunkSize());
     assertEquals(WorkerConfig.DEFAULT_MAX_NEW_TOKENS_LIMIT, d.maxNewTokensLimit());
-    assertEquals(WorkerConfig.DEFAULT_MAX_SAMPLES_LIMIT, d.maxSamplesLimit());
+    assertEquals(RequestLimits.DEFAULT_MAX_NUM_SAMPLES, d.maxSamplesLimit(), "the contract's, which applies first");
     assertEquals(WorkerConfig.DEFAULT_POLL_TIMEOUT, d.pollTimeout());
     assertEquals(WorkerConfig.DEFAULT_RETRY_BACKOFF, d.retryBackoff());
     assertEquals(WorkerConfig.DEFAULT_TRANSACTION_TIMEOUT_MS, d.transactionTimeoutMs());
-    assertEquals(WorkerConfig.DEFAULT_CREATE_TOPICS_PARTITIONS, d.createTopicsPartitions());
-    assertEquals(WorkerConfig.DEFAULT_REPLICATION_FACTOR, d.replicationFactor());
+    assertEquals(KafkaServiceConfig.DEFAULT_CREATE_TOPICS, d.kafka().createTopics());
+    assertEquals(KafkaServiceConfig.DEFAULT_PARTITIONS, d.kafka().partitions());
+    assertEquals(KafkaServiceConfig.DEFAULT_REPLICATION_FACTOR, d.kafka().replicationFactor());
     assertEquals(WorkerConfig.DEFAULT_METRICS_HOST, d.metricsHost());
     assertEquals(WorkerConfig.NO_METRICS_PORT, d.metricsPort());
   }
 
   @Test
+  void theWorkersOwnLimitsAreCappedAtTheContractsWhichAppliesFirst() {
+    RequestLimits contract = RequestLimits.builder().optMaxNumSamples(500).optMaxNewTokens(1000).build();
+    WorkerConfig c = kafka.config(2, kafka.kafkaConfig().optRequestLimits(contract)).optMaxSamplesLimit(1_000_000)
+        .optMaxNewTokensLimit(4096).build();
+    assertEquals(500, c.maxSamplesLimit());
+    assertEquals(1000, c.maxNewTokensLimit());
+    WorkerConfig lower = kafka.config(2).optMaxSamplesLimit(10).optMaxNewTokensLimit(64).build();
+    assertEquals(10, lower.maxSamplesLimit());
+    assertEquals(64, lower.maxNewTokensLimit());
+  }
+
+  @Test
   void kafkaConfigReachesEveryClientAndSpecificConfigOverridesIt() {
-    WorkerConfig c = kafka.config(2)
+    WorkerConfig c = kafka.config(2, kafka.kafkaConfig()
         .optKafkaConfig("security.protocol", "SASL_SSL")
         .optKafkaConfig("sasl.mechanism", "PLAIN")
         .optKafkaConfig("request.timeout.ms", 1111)
-        .optKafkaConfig("max.poll.records", 99) // overrides the worker's default of 16
+        .optKafkaConfig("max.poll.records", 99)) // overrides the worker's default of 16
         .optConsumerConfig("request.timeout.ms", 2222)
         .optProducerConfig("request.timeout.ms", 3333)
         .build();
@@ -119,29 +145,31 @@ class WorkerConfigTest {
   }
 
   @Test
-  void exactlyOnceSettingsCannotBeOverridden() {
-    WorkerConfig c = kafka.config(2)
-        .optKafkaConfig("bootstrap.servers", "elsewhere:9092")
-        .optKafkaConfig("enable.auto.commit", true)
-        .optConsumerConfig("isolation.level", "read_uncommitted")
-        .optProducerConfig("transactional.id", "someone-else")
-        .optProducerConfig("acks", "1")
-        .build();
-    Map<String, Object> consumer = WorkerClients.consumerProps(c);
-    Map<String, Object> producer = WorkerClients.producerProps(c);
-    assertEquals("mock:9092", consumer.get("bootstrap.servers"));
-    assertEquals("mock:9092", WorkerClients.adminProps(c).get("bootstrap.servers"));
+  void keysExactlyOnceOrADedicatedSettingOwnsAreRefusedNotOverwritten() {
+    for (String key : List.of("bootstrap.servers", "enable.auto.commit", "group.id", "client.id", "isolation.level",
+        "transactional.id", "enable.idempotence", "acks", "transaction.timeout.ms")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> kafka.kafkaConfig().optKafkaConfig(key, "x"));
+      assertTrue(e.getMessage().startsWith("Kafka config " + key + " cannot be passed through: "), e.getMessage());
+      assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class,
+          () -> kafka.config(2).optConsumerConfig(key, "x")).getMessage());
+      assertEquals(e.getMessage(), assertThrows(IllegalArgumentException.class,
+          () -> kafka.config(2).optProducerConfig(key, "x")).getMessage());
+    }
+    // a value built without the worker's keys is checked again when it is handed over
+    KafkaServiceConfig plain = KafkaServiceConfig.builder().setBootstrapServers("k:1").optSchemaRegistryUrl("http://r")
+        .optKafkaConfig("acks", "1").build();
+    assertEquals("Kafka config acks cannot be passed through: exactly-once needs acks=all",
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.builder().setKafka(plain)).getMessage());
+    Map<String, Object> consumer = WorkerClients.consumerProps(kafka.config(2).build());
     assertEquals(false, consumer.get("enable.auto.commit"));
     assertEquals("read_committed", consumer.get("isolation.level"));
-    assertEquals("probeval-worker-w-unit", producer.get("transactional.id"));
-    assertEquals("all", producer.get("acks"));
-    assertEquals(true, producer.get("enable.idempotence"));
   }
 
   @Test
   void topicCreationUsesAnAdminClientBuiltFromTheConnectionProperties() {
-    WorkerConfig c = kafka.config(2).optKafkaConfig("security.protocol", "SSL").optCreateTopics(3, (short) 1)
-        .build();
+    WorkerConfig c = kafka.config(2, kafka.kafkaConfig().optKafkaConfig("security.protocol", "SSL")
+        .optCreateTopics(true).optPartitions(3)).build();
     Map<String, Object> seen = new HashMap<>();
     KafkaClientFactory recording = new KafkaClientFactory() {
       @Override
@@ -171,17 +199,20 @@ class WorkerConfigTest {
     WorkerConfig c = kafka.config(2).build();
     Map<String, Object> consumer = WorkerClients.consumerProps(c);
     assertEquals(c.workerId(), consumer.get("group.instance.id"), "static membership from the stable worker id");
-    assertEquals(WorkerConfig.DEFAULT_SESSION_TIMEOUT_MS, consumer.get("session.timeout.ms"));
-    assertEquals(15_000, WorkerConfig.DEFAULT_SESSION_TIMEOUT_MS);
+    assertEquals(KafkaServiceConfig.DEFAULT_SESSION_TIMEOUT_MS, consumer.get("session.timeout.ms"));
+    assertEquals(15_000, KafkaServiceConfig.DEFAULT_SESSION_TIMEOUT_MS);
 
-    WorkerConfig dynamic = kafka.config(2).optStaticMembership(false).optSessionTimeoutMs(45_000).build();
+    WorkerConfig dynamic = kafka.config(2, kafka.kafkaConfig().optSessionTimeoutMs(45_000)).optStaticMembership(false)
+        .build();
     assertFalse(WorkerClients.consumerProps(dynamic).containsKey("group.instance.id"));
     assertEquals(45_000, WorkerClients.consumerProps(dynamic).get("session.timeout.ms"));
 
-    WorkerConfig defaultId = WorkerConfig.builder().setBootstrapServers("k:9092").setSchemaRegistryUrl("http://r")
+    WorkerConfig defaultId = WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().setBootstrapServers("k:9092")
+            .optSchemaRegistryUrl("http://r").build())
         .setModels(c.catalog()).build();
     assertNull(defaultId.groupInstanceId(), "<host>-<pid> changes on restart: no static membership from it");
     assertEquals("session timeout must be >= 1 ms, got 0", assertThrows(IllegalArgumentException.class,
-        () -> WorkerConfig.builder().optSessionTimeoutMs(0)).getMessage());
+        () -> WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder().optSessionTimeoutMs(0)
+                .build())).getMessage());
   }
 }

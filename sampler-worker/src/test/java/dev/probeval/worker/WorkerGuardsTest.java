@@ -92,8 +92,9 @@ class WorkerGuardsTest {
   @Test
   void oversizedIdentifiersEndTheRequestWithASmallNoticeAndAnOversizedIdSkipsIt() throws Exception {
     // the contract's own 256-char bound would refuse these first; a looser contract leaves the worker's bound to act
-    WorkerLoop loop = kafka.startLoop(kafka.config(2).optRequestLimits(dev.probeval.contract.RequestLimits.builder()
-        .optMaxIdChars(1_000_000).optMaxRequestBytes(1_000_000).build()).build(), MockKafka.P0);
+    WorkerLoop loop = kafka.startLoop(kafka.config(2, kafka.kafkaConfig().optRequestLimits(
+        dev.probeval.contract.RequestLimits.builder().optMaxIdChars(1_000_000).optMaxRequestBytes(1_000_000).build()))
+        .build(), MockKafka.P0);
     String huge = "v".repeat(700_000);
     kafka.addRequest(MockKafka.P0, 0, Requests.request("req-mv", huge, 2).build());
     kafka.addRequest(MockKafka.P0, 1, Requests.request("req-pid", MockKafka.MODEL, 2).setPromptId(huge).build());

@@ -101,11 +101,13 @@ class AdversarialCorpusTest {
   }
 
   private Aggregator startAggregator() {
-    Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId(appId)
-        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-        .stateDir(tmp.resolve("agg")).httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200)
-        .modelEmitIntervalMs(200).earlySampleTimeoutMs(2000).streamsConfig("commit.interval.ms", 100)
-        .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1).build());
+    Aggregator agg = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+            .optPartitions(PARTITIONS).optKafkaConfig("commit.interval.ms", 100)
+            .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+            .optApplicationId(appId)
+        .optStateDir(tmp.resolve("agg")).optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200)
+        .optModelEmitIntervalMs(200).optEarlySampleTimeoutMs(2000).build());
     agg.awaitRunning(Duration.ofSeconds(60));
     return agg;
   }
@@ -190,7 +192,8 @@ class AdversarialCorpusTest {
     deadLetter("adv-attrs-many", DeadLetterReason.TOO_MANY_ENTRIES, b -> b.setAttributes(many));
     deadLetter("adv-attr-escape", DeadLetterReason.INVALID_CHARACTER,
         b -> b.setAttributes(Map.of("owner", "\u001b[31mred")));
-    deadLetter("adv-attr-long", DeadLetterReason.FIELD_TOO_LONG, b -> b.setAttributes(Map.of("owner", "o".repeat(2000))));
+    deadLetter("adv-attr-long", DeadLetterReason.FIELD_TOO_LONG, b -> b
+            .setAttributes(Map.of("owner", "o".repeat(2000))));
     // records that are not what their topic says
     raw("not-avro", "adv-not-avro", Topics.EVAL_REQUESTS.name(), "not avro".getBytes(StandardCharsets.UTF_8),
         DeadLetterReason.UNDESERIALIZABLE);
@@ -246,8 +249,9 @@ class AdversarialCorpusTest {
 
   @Test
   void everyHostileRecordEndsOnceWithItsReasonAndTheValidOnesStillFinish() throws Exception {
-    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(Stories.catalog(MODEL)).optWorkerId("w-adv")
+    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
+            .setModels(Stories.catalog(MODEL)).optWorkerId("w-adv")
         .optChunkSize(2).optMaxSamplesLimit(1000).optPollTimeout(Duration.ofMillis(100))
         .optRetryBackoff(Duration.ofMillis(200)).optTransactionTimeoutMs(10_000).build(), new SimpleMeterRegistry());
     cluster.closeAfter(worker);

@@ -62,15 +62,17 @@ class EarlyStoppingEndToEndTest {
       EvalRequest leaky = request("req-leaky", "a");
       EvalRequest clean = request("req-clean", "xylophone");
       cluster.produceRequests(leaky, clean);
-      try (SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder()
-              .setBootstrapServers(cluster.bootstrapServers()).setSchemaRegistryUrl(cluster.registryUrl())
+      try (SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+              .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
               .setModels(Stories.catalog(MODEL)).optWorkerId("w-early").optPollTimeout(Duration.ofMillis(100))
               .build(), new SimpleMeterRegistry());
-          Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-              .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-              .stateDir(tmp.resolve("agg")).httpPort(0).partitions(1).emitEverySamples(0).emitIntervalMs(200)
-              .modelEmitIntervalMs(200).streamsConfig("commit.interval.ms", 100)
-              .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1).build())) {
+          Aggregator agg = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+                  .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+                  .optPartitions(1).optKafkaConfig("commit.interval.ms", 100)
+                  .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+                  .optApplicationId("agg-" + UUID.randomUUID())
+              .optStateDir(tmp.resolve("agg")).optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200)
+              .optModelEmitIntervalMs(200).build())) {
         agg.awaitRunning(Duration.ofSeconds(60));
         JsonNode l = awaitDecided(agg, "req-leaky");
         assertEquals("DECIDED_ABOVE", l.get("stoppingStatus").asText(), l.toString());

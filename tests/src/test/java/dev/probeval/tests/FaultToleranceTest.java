@@ -275,8 +275,8 @@ class FaultToleranceTest {
     String app = "fault-kill-" + UUID.randomUUID();
     // Static members with the broker's smallest session timeout: the dead one's partitions move after 6 s.
     Aggregator survivor = Aggregator.start(ServiceProcess.aggregatorConfig(cluster.bootstrapServers(),
-        cluster.registryUrl(), app, tmp.resolve("survivor"), PARTITIONS).optInstanceId("survivor")
-        .optSessionTimeoutMs(6000).build());
+        cluster.registryUrl(), app, tmp.resolve("survivor"), PARTITIONS,
+        k -> k.optInstanceId("survivor").optSessionTimeoutMs(6000)).build());
     cluster.closeAfter(survivor);
     survivor.awaitRunning(Duration.ofSeconds(90));
     ServiceProcess.Child victim = ServiceProcess.start(tmp.resolve("victim.log"), "role=aggregator",

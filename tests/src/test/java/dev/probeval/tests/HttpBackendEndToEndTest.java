@@ -102,15 +102,18 @@ class HttpBackendEndToEndTest {
   /** Fresh broker, registry, aggregator and one worker with {@code catalog}; the requests drawn to FINAL bounds. */
   private Run run(ModelCatalog catalog, String name) throws Exception {
     try (KafkaTestCluster cluster = KafkaTestCluster.start(PARTITIONS)) {
-      SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-          .setSchemaRegistryUrl(cluster.registryUrl()).setModels(catalog).optWorkerId("w-" + name).optChunkSize(3)
+      SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+              .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
+              .setModels(catalog).optWorkerId("w-" + name).optChunkSize(3)
           .optPollTimeout(Duration.ofMillis(100)).optTransactionTimeoutMs(30_000).build(), new SimpleMeterRegistry());
       cluster.closeAfter(worker);
-      Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-          .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-          .stateDir(tmp.resolve("agg-" + name)).httpPort(0).partitions(PARTITIONS).emitEverySamples(0)
-          .emitIntervalMs(200).modelEmitIntervalMs(200).streamsConfig("commit.interval.ms", 100)
-          .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1).build());
+      Aggregator agg = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+              .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+              .optPartitions(PARTITIONS).optKafkaConfig("commit.interval.ms", 100)
+              .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+              .optApplicationId("agg-" + UUID.randomUUID())
+          .optStateDir(tmp.resolve("agg-" + name)).optHttpPort(0).optEmitEverySamples(0)
+          .optEmitIntervalMs(200).optModelEmitIntervalMs(200).build());
       cluster.closeAfter(agg);
       agg.awaitRunning(Duration.ofSeconds(60));
       cluster.produceRequests(requests());

@@ -71,17 +71,19 @@ class RequestContractEndToEndTest {
 
   @Test
   void unknownModelVersionEndsRejectedAndEveryBadRequestYieldsExactlyOneDeadLetter() throws Exception {
-    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(Stories.catalog(MODEL)).optWorkerId("w-contract")
+    SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
+            .setModels(Stories.catalog(MODEL)).optWorkerId("w-contract")
         .optChunkSize(2).optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000).build(), new SimpleMeterRegistry());
     cluster.closeAfter(worker);
-    Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-        .stateDir(tmp.resolve("agg"))
-        .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
-        .streamsConfig("num.stream.threads", 1).build());
+    Aggregator agg = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+            .optPartitions(PARTITIONS).optKafkaConfig("commit.interval.ms", 100)
+            .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+            .optApplicationId("agg-" + UUID.randomUUID())
+        .optStateDir(tmp.resolve("agg"))
+        .optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200).optModelEmitIntervalMs(200).build());
     cluster.closeAfter(agg);
     agg.awaitRunning(Duration.ofSeconds(60));
 

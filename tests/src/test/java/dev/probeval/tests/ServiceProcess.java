@@ -2,6 +2,7 @@ package dev.probeval.tests;
 
 import dev.probeval.aggregator.Aggregator;
 import dev.probeval.aggregator.AggregatorConfig;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;
 import java.io.BufferedReader;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * An aggregator or a sampler worker in a child JVM, so that a test can {@code kill -9} it ({@link Process#destroyForcibly}
@@ -39,11 +41,8 @@ public final class ServiceProcess {
     switch (a.get("role")) {
       case "aggregator" -> {
         AggregatorConfig.Builder b = aggregatorConfig(a.get("bootstrap"), a.get("registry"), a.get("app"),
-            Path.of(a.get("state")), Integer.parseInt(a.getOrDefault("partitions", "2")))
-            .optSessionTimeoutMs(Integer.parseInt(a.get("session")));
-        if (a.containsKey("instance")) {
-          b.optInstanceId(a.get("instance"));
-        }
+            Path.of(a.get("state")), Integer.parseInt(a.getOrDefault("partitions", "2")),
+            k -> k.optSessionTimeoutMs(Integer.parseInt(a.get("session"))).optInstanceId(a.get("instance")));
         Aggregator agg = Aggregator.start(b.build());
         System.out.println("READY " + agg.httpUrl());
         System.out.flush();
@@ -51,8 +50,9 @@ public final class ServiceProcess {
       }
       case "worker" -> {
         SamplerWorker w = SamplerWorker.start(workerConfig(a.get("bootstrap"), a.get("registry"), a.get("worker"),
-            a.get("model")).optGroupId(a.getOrDefault("group", WorkerConfig.DEFAULT_GROUP_ID)).optStaticMembership(Boolean.parseBoolean(a.get("static")))
-            .optSessionTimeoutMs(Integer.parseInt(a.get("session"))).optMetricsEndpoint("127.0.0.1", 0).build());
+            a.get("model"), k -> k.optSessionTimeoutMs(Integer.parseInt(a.get("session"))))
+            .optGroupId(a.getOrDefault("group", WorkerConfig.DEFAULT_GROUP_ID))
+            .optStaticMembership(Boolean.parseBoolean(a.get("static"))).optMetricsEndpoint("127.0.0.1", 0).build());
         System.out.println("READY http://127.0.0.1:" + w.metricsPort());
         System.out.flush();
         w.terminated().join();
@@ -64,15 +64,30 @@ public final class ServiceProcess {
   /** The aggregator settings every fault test uses: fast emission, small commit interval, one stream thread. */
   static AggregatorConfig.Builder aggregatorConfig(String bootstrap, String registry, String app, Path state,
       int partitions) {
-    return AggregatorConfig.builder().applicationId(app).bootstrapServers(bootstrap).schemaRegistryUrl(registry)
-        .stateDir(state).httpPort(0).partitions(partitions).emitEverySamples(0).emitIntervalMs(200)
-        .modelEmitIntervalMs(200).streamsConfig("commit.interval.ms", 100)
-        .streamsConfig("statestore.cache.max.bytes", 0).streamsConfig("num.stream.threads", 1);
+    return aggregatorConfig(bootstrap, registry, app, state, partitions, k -> k);
+  }
+
+  /** As {@link #aggregatorConfig(String, String, String, Path, int)}, with further Kafka settings. */
+  static AggregatorConfig.Builder aggregatorConfig(String bootstrap, String registry, String app, Path state,
+      int partitions, UnaryOperator<KafkaServiceConfig.Builder> kafka) {
+    KafkaServiceConfig.Builder k = AggregatorConfig.kafkaBuilder().setBootstrapServers(bootstrap)
+        .optSchemaRegistryUrl(registry).optPartitions(partitions).optKafkaConfig("commit.interval.ms", 100)
+        .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1);
+    return AggregatorConfig.builder().setKafka(kafka.apply(k).build()).optApplicationId(app).optStateDir(state)
+        .optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200).optModelEmitIntervalMs(200);
   }
 
   /** A worker serving stories260K as {@code model}, two samples per chunk. */
   static WorkerConfig.Builder workerConfig(String bootstrap, String registry, String workerId, String model) {
-    return WorkerConfig.builder().setBootstrapServers(bootstrap).setSchemaRegistryUrl(registry)
+    return workerConfig(bootstrap, registry, workerId, model, k -> k);
+  }
+
+  /** As {@link #workerConfig(String, String, String, String)}, with further Kafka settings. */
+  static WorkerConfig.Builder workerConfig(String bootstrap, String registry, String workerId, String model,
+      UnaryOperator<KafkaServiceConfig.Builder> kafka) {
+    KafkaServiceConfig.Builder k = WorkerConfig.kafkaBuilder().setBootstrapServers(bootstrap)
+        .optSchemaRegistryUrl(registry);
+    return WorkerConfig.builder().setKafka(kafka.apply(k).build())
         .setModels(Stories.catalog(model)).optWorkerId(workerId).optChunkSize(2)
         .optPollTimeout(Duration.ofMillis(100)).optRetryBackoff(Duration.ofMillis(200))
         .optTransactionTimeoutMs(10_000);

@@ -71,8 +71,9 @@ class WorkerAggregatorExactlyOnceTest {
   }
 
   private SamplerWorker startWorker(String workerId, BackendFactory backend) {
-    SamplerWorker w = SamplerWorker.start(WorkerConfig.builder().setBootstrapServers(cluster.bootstrapServers())
-        .setSchemaRegistryUrl(cluster.registryUrl()).setModels(Stories.catalog(MODEL)).optWorkerId(workerId)
+    SamplerWorker w = SamplerWorker.start(WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl()).build())
+            .setModels(Stories.catalog(MODEL)).optWorkerId(workerId)
         .optChunkSize(2).optBackendFactory(backend).optPollTimeout(Duration.ofMillis(100))
         .optRetryBackoff(Duration.ofMillis(200)).optTransactionTimeoutMs(10_000)
         // A dead worker (no LeaveGroup) is noticed after the session timeout: the broker's minimum keeps it short.
@@ -187,12 +188,13 @@ class WorkerAggregatorExactlyOnceTest {
     await("B's request done", Duration.ofSeconds(10), () -> b.metrics().inFlight() == 0);
     assertEquals(4.0, b.metrics().samples(), "B drew only the 4 samples A had not committed");
 
-    Aggregator agg = Aggregator.start(AggregatorConfig.builder().applicationId("agg-" + UUID.randomUUID())
-        .bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(cluster.registryUrl())
-        .stateDir(tmp.resolve("agg"))
-        .httpPort(0).partitions(PARTITIONS).emitEverySamples(0).emitIntervalMs(200).modelEmitIntervalMs(200)
-        .streamsConfig("commit.interval.ms", 100).streamsConfig("statestore.cache.max.bytes", 0)
-        .streamsConfig("num.stream.threads", 1).build());
+    Aggregator agg = Aggregator.start(AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+            .setBootstrapServers(cluster.bootstrapServers()).optSchemaRegistryUrl(cluster.registryUrl())
+            .optPartitions(PARTITIONS).optKafkaConfig("commit.interval.ms", 100)
+            .optKafkaConfig("statestore.cache.max.bytes", 0).optKafkaConfig("num.stream.threads", 1).build())
+            .optApplicationId("agg-" + UUID.randomUUID())
+        .optStateDir(tmp.resolve("agg"))
+        .optHttpPort(0).optEmitEverySamples(0).optEmitIntervalMs(200).optModelEmitIntervalMs(200).build());
     cluster.closeAfter(agg);
     agg.awaitRunning(Duration.ofSeconds(60));
     JsonNode bounds = awaitFinal(agg, "req-kill", 6);

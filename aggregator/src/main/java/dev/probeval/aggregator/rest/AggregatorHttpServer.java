@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.aggregator.AggregatorConfig;
 import dev.probeval.avro.PromptBounds;
+import dev.probeval.core.text.Texts;
 import dev.probeval.http.ErrorShape;
 import dev.probeval.http.Health;
 import dev.probeval.http.HttpError;
-import dev.probeval.core.text.Texts;
 import dev.probeval.http.WebServer;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -107,8 +107,8 @@ public final class AggregatorHttpServer implements AutoCloseable {
    * roll-up stores every {@code dashboardPollMs} while a page is open.
    */
   public AggregatorHttpServer(String host, int port, PrometheusMeterRegistry prometheus, long dashboardPollMs) {
-    this(host, port, prometheus, dashboardPollMs, AggregatorConfig.Builder.DEFAULT_MAX_EVENT_SUBSCRIBERS,
-        AggregatorConfig.Builder.DEFAULT_QUERY_THREADS, AggregatorConfig.Builder.DEFAULT_QUERY_QUEUE);
+    this(host, port, prometheus, dashboardPollMs, AggregatorConfig.DEFAULT_MAX_EVENT_SUBSCRIBERS,
+        AggregatorConfig.DEFAULT_QUERY_THREADS, AggregatorConfig.DEFAULT_QUERY_QUEUE);
   }
 
   /**

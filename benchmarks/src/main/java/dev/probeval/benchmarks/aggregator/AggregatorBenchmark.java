@@ -13,6 +13,7 @@ import dev.probeval.avro.ScoredSample;
 import dev.probeval.avro.ScorerConfig;
 import dev.probeval.broker.EmbeddedKafka;
 import dev.probeval.core.ids.SampleIds;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.registry.server.SchemaRegistryServer;
@@ -100,7 +101,8 @@ public final class AggregatorBenchmark {
 
     Path work = Files.createTempDirectory("probeval-agg-bench-");
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().build();
-        SchemaRegistryServer registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers())
+        SchemaRegistryServer registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+                .setBootstrapServers(kafka.bootstrapServers()).build())
             .port(0).start()) {
       Map<String, Object> serde = AvroSerdeConfig.forUrl(registry.url());
       try (Admin admin = kafka.admin()) {
@@ -117,22 +119,23 @@ public final class AggregatorBenchmark {
       double baselineS = runBaseline(kafka, work, partitions);
       System.out.printf("baseline groupByKey().count(): %.2f s, %,.0f samples/s%n", baselineS, total / baselineS);
 
-      AggregatorConfig cfg = AggregatorConfig.builder().applicationId("bench-aggregator")
-          .bootstrapServers(kafka.bootstrapServers()).schemaRegistryUrl(registry.url())
-          .stateDir(work.resolve("aggregator")).emitEverySamples(emitEvery).emitIntervalMs(1000)
-          .modelEmitIntervalMs(1000).partitions(partitions).build();
-      AggregatorConfig.Builder cb = cfg.toBuilder();
+      AggregatorConfig cfg = AggregatorConfig.builder().setKafka(AggregatorConfig.kafkaBuilder()
+              .setBootstrapServers(kafka.bootstrapServers()).optSchemaRegistryUrl(registry.url())
+              .optPartitions(partitions).build()).optApplicationId("bench-aggregator")
+          .optStateDir(work.resolve("aggregator")).optEmitEverySamples(emitEvery).optEmitIntervalMs(1000)
+          .optModelEmitIntervalMs(1000).build();
+      KafkaServiceConfig.Builder kb = cfg.kafka().toBuilder();
       a.forEach((k, v) -> {
         if (k.startsWith("streams.")) {
-          cb.streamsConfig(k.substring("streams.".length()), v);
+          kb.optKafkaConfig(k.substring("streams.".length()), v);
         }
       });
-      cfg = cb.build();
+      cfg = cfg.toBuilder().setKafka(kb.build()).build();
       AggregatorMetrics metrics = new AggregatorMetrics(new SimpleMeterRegistry());
       List<KafkaStreams> aggs = new ArrayList<>();
       long t1 = System.nanoTime();
       for (int i = 0; i < instances; i++) {
-        AggregatorConfig ci = cfg.toBuilder().stateDir(work.resolve("aggregator-" + i)).build();
+        AggregatorConfig ci = cfg.toBuilder().optStateDir(work.resolve("aggregator-" + i)).build();
         KafkaStreams ks = new KafkaStreams(AggregatorTopology.build(ci, metrics), ci.streamsProperties(0));
         int instance = i;
         long t1f = t1;
@@ -247,7 +250,8 @@ public final class AggregatorBenchmark {
           if (producedAt != null) {
             producedAt.get(id)[s + 1] = now;
           }
-          sp.send(new ProducerRecord<>(Topics.SAMPLES.name(), id, ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
+          sp.send(new ProducerRecord<>(Topics.SAMPLES.name(), id, ScoredSample.newBuilder()
+                  .setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
               .setSampleId(SampleIds.sampleId(id, s)).setRequestId(id).setModelVersion("bench-model-" + tag)
               .setPromptId("p" + i).setSuite("bench").setSplit(i % 2 == 0 ? "forget" : "retain").setSampleIndex(s)
               .setKind(SampleKind.SAMPLED).setSeed(s).setScore(score).setLeaked(score >= 0.5).setTokenCount(20)

@@ -7,15 +7,16 @@ import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.avro.ScorerConfig;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
-import dev.probeval.registry.server.SchemaRegistryServer;
-import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.DjlBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.backend.SamplingBackend;
+import dev.probeval.registry.server.SchemaRegistryServer;
+import dev.probeval.serde.AvroSerdeConfig;
 import dev.probeval.worker.BackendFactory;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
@@ -95,13 +96,14 @@ final class WorkerPath implements AutoCloseable {
   private WorkerPath(ModelSpec spec, int chunkSize, BackendFactory backends) {
     this.chunkSize = chunkSize;
     kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+    registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
     serde = AvroSerdeConfig.forUrl(registry.url());
     try (Admin admin = kafka.admin()) {
       TopicAdmin.ensureTopics(admin, PARTITIONS, (short) 1);
     }
-    WorkerConfig cfg = WorkerConfig.builder().setBootstrapServers(kafka.bootstrapServers())
-        .setSchemaRegistryUrl(registry.url())
+    WorkerConfig cfg = WorkerConfig.builder().setKafka(WorkerConfig.kafkaBuilder()
+            .setBootstrapServers(kafka.bootstrapServers()).optSchemaRegistryUrl(registry.url()).build())
         .setModels(ModelCatalog.of(List.of(spec)))
         .optChunkSize(chunkSize).optPollTimeout(Duration.ofMillis(50)).optBackendFactory(backends).build();
     worker = SamplerWorker.start(cfg);

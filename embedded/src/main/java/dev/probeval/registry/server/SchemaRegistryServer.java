@@ -1,13 +1,12 @@
 package dev.probeval.registry.server;
 
 import dev.probeval.http.ErrorShape;
+import dev.probeval.http.HostPort;
 import dev.probeval.http.WebServer;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.registry.CompatibilityLevel;
 import dev.probeval.registry.SchemaRegistryException;
 import dev.probeval.registry.SchemaRegistryState;
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
   /** Default name of the compacted topic holding the registry's state. */
   public static final String DEFAULT_TOPIC = "_probeval_schemas";
   /** Confluent's default port. */
-  public static final int DEFAULT_PORT = 8081;
+  public static final int DEFAULT_PORT = KafkaServiceConfig.DEFAULT_REGISTRY_PORT;
+  /** Default interface to bind. */
+  public static final String DEFAULT_HOST = KafkaServiceConfig.DEFAULT_HOST;
+  /** Default global compatibility level, until one is set through {@code PUT /config}. */
+  public static final String DEFAULT_COMPATIBILITY = "BACKWARD";
 
   /** Default of {@link Builder#maxSchemaBytes}: 256 KiB, far above any probeval schema. */
   public static final int DEFAULT_MAX_SCHEMA_BYTES = 256 << 10;
@@ -56,37 +59,35 @@ public final class SchemaRegistryServer implements AutoCloseable {
   private final WebServer http;
   private volatile boolean closed;
 
-  /** Builder; only {@link #bootstrapServers} is required. */
+  /** Builder; only {@link #setKafka} is required. */
   public static final class Builder {
-    private String bootstrapServers;
-    private String host = "127.0.0.1";
+    private KafkaServiceConfig kafka;
+    private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private String topic = DEFAULT_TOPIC;
-    private short replicationFactor = 1;
-    private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
-    private final Map<String, Object> kafkaConfig = new HashMap<>();
+    private CompatibilityLevel defaultCompatibility = CompatibilityLevel.valueOf(DEFAULT_COMPATIBILITY);
     private int maxSchemaBytes = DEFAULT_MAX_SCHEMA_BYTES;
     private int maxSubjects = DEFAULT_MAX_SUBJECTS;
     private int maxVersionsPerSubject = DEFAULT_MAX_VERSIONS_PER_SUBJECT;
 
-    /** Kafka cluster holding the schema topic. */
-    public Builder bootstrapServers(String bootstrapServers) {
-      this.bootstrapServers = bootstrapServers;
+    /**
+     * The Kafka cluster holding the schema topic, the client properties of the store's clients (security protocol,
+     * SASL) and the replication factor of the schema topic when it has to be created; required.
+     */
+    public Builder setKafka(KafkaServiceConfig kafka) {
+      this.kafka = java.util.Objects.requireNonNull(kafka, "kafka");
       return this;
     }
 
     /** Interface to bind (default 127.0.0.1; use 0.0.0.0 to serve other hosts). */
     public Builder host(String host) {
-      this.host = host;
+      this.host = HostPort.requireHost(host, "host");
       return this;
     }
 
     /** Port; default 8081, 0 picks a free one. */
     public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be in 0..65535, got " + port);
-      }
-      this.port = port;
+      this.port = HostPort.requirePort(port, "port");
       return this;
     }
 
@@ -96,24 +97,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
       return this;
     }
 
-    /** Replication factor of the schema topic when it has to be created (default 1). */
-    public Builder replicationFactor(short replicationFactor) {
-      if (replicationFactor < 1) {
-        throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
-      }
-      this.replicationFactor = replicationFactor;
-      return this;
-    }
-
     /** Global compatibility level until one is stored in the topic (default BACKWARD). */
     public Builder defaultCompatibility(CompatibilityLevel level) {
       this.defaultCompatibility = level;
-      return this;
-    }
-
-    /** Extra Kafka client settings (security protocol, SASL) for the store's clients. */
-    public Builder kafkaConfig(String key, Object value) {
-      kafkaConfig.put(key, value);
       return this;
     }
 
@@ -150,12 +136,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     /** Replays the schema topic, then starts serving. */
     public SchemaRegistryServer start() {
-      if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      if (kafka == null) {
         throw new IllegalArgumentException("bootstrap servers are required");
       }
-      Map<String, Object> cfg = new HashMap<>(kafkaConfig);
-      cfg.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      return SchemaRegistryServer.start(this, new KafkaSchemaStore(cfg, topic, replicationFactor));
+      return SchemaRegistryServer.start(this,
+          new KafkaSchemaStore(kafka.clientProperties(), topic, kafka.replicationFactor()));
     }
   }
 

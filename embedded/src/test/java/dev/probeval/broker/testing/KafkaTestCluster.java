@@ -2,6 +2,7 @@ package dev.probeval.broker.testing;
 
 import dev.probeval.avro.EvalRequest;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.Topic;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
@@ -100,7 +101,8 @@ public final class KafkaTestCluster implements AutoCloseable {
     }
     kafka = broker.build();
     try {
-      registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+      registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+              .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
       serde = AvroSerdeConfig.forUrl(registry.url());
       try (Admin admin = kafka.admin()) {
         TopicAdmin.ensureTopics(admin, partitions, (short) 1);

@@ -1,23 +1,22 @@
 package dev.probeval.registry.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.registry.CompatibilityLevel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The REST API as Confluent's clients and curl recipes see it: raw HTTP, exact JSON shapes and error codes. */
 class SchemaRegistryServerTest {
@@ -37,7 +36,8 @@ class SchemaRegistryServerTest {
   @BeforeAll
   static void start() {
     kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+    registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
   }
 
   @AfterAll
@@ -158,14 +158,16 @@ class SchemaRegistryServerTest {
     String topic = "_schemas_restart_test";
     int idA;
     int idB;
-    try (SchemaRegistryServer first = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers())
+    try (SchemaRegistryServer first = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build())
         .port(0).topic(topic).start()) {
       idA = post(first, "/subjects/r-value/versions", schemaBody(V1)).json.get("id").asInt();
       idB = post(first, "/subjects/r-value/versions", schemaBody(V2)).json.get("id").asInt();
       put(first, "/config/r-value", "{\"compatibility\":\"FULL\"}");
       put(first, "/config", "{\"compatibility\":\"FORWARD\"}");
     }
-    try (SchemaRegistryServer second = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers())
+    try (SchemaRegistryServer second = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build())
         .port(0).topic(topic).defaultCompatibility(CompatibilityLevel.NONE).start()) {
       assertEquals(idA, post(second, "/subjects/r-value/versions", schemaBody(V1)).json.get("id").asInt());
       assertEquals(idB, get(second, "/subjects/r-value/versions/latest").json.get("id").asInt());

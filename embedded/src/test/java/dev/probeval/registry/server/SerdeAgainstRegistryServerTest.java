@@ -1,15 +1,10 @@
 package dev.probeval.registry.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.probeval.avro.FinishReason;
 import dev.probeval.avro.SampleKind;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.EmbeddedKafka;
+import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.registry.CompatibilityLevel;
@@ -45,6 +40,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The REST client and the serde against the real registry server over HTTP, and records through the real broker. */
 class SerdeAgainstRegistryServerTest {
@@ -55,7 +55,8 @@ class SerdeAgainstRegistryServerTest {
   @BeforeAll
   static void start() {
     kafka = EmbeddedKafka.builder().build();
-    registry = SchemaRegistryServer.builder().bootstrapServers(kafka.bootstrapServers()).port(0).start();
+    registry = SchemaRegistryServer.builder().setKafka(KafkaServiceConfig.builder()
+            .setBootstrapServers(kafka.bootstrapServers()).build()).port(0).start();
     client = new RestSchemaRegistryClient(List.of(registry.url()), null);
   }
 
@@ -70,7 +71,8 @@ class SerdeAgainstRegistryServerTest {
   }
 
   static ScoredSample sample(int i) {
-    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE).setSampleId("s" + i).setRequestId("req-" + (i % 3)).setModelVersion("m@1")
+    return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE).setSampleId("s" + i)
+            .setRequestId("req-" + (i % 3)).setModelVersion("m@1")
         .setPromptId("p").setSampleIndex(i).setKind(SampleKind.SAMPLED).setSeed(i).setScore(i / 10.0)
         .setLeaked(i >= 5).setTokenCount(3).setFinishReason(FinishReason.STOP)
         .setProducedAt(Instant.ofEpochMilli(1000L + i)).build();

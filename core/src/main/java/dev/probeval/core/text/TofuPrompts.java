@@ -1,11 +1,13 @@
-package dev.probeval.lab;
+package dev.probeval.core.text;
 
 /**
- * The lab's prompt format, {@code "Question: " + q + "\nAnswer: "} (TOFU's Phi tags, paper-spec §2.1), and the
- * removal of the Llama-2 chat markup the TOFU logs carry ({@code [INST] … [/INST]}).
+ * The TOFU prompt format, {@code "Question: " + q + "\nAnswer: "} (TOFU's Phi tags, paper-spec §2.1), and the
+ * removal of the Llama-2 chat markup the TOFU logs carry ({@code [INST] … [/INST]}). The lab trains and evaluates
+ * on exactly these prompts and the producer turns TOFU log lines into them; both depend on {@code core} (the
+ * producer does not depend on the lab, which brings DJL), so they live here, once.
  */
-public final class Prompts {
-  private Prompts() {}
+public final class TofuPrompts {
+  private TofuPrompts() {}
 
   /** The prompt for a question; training appends the answer and EOS to exactly this text. */
   public static String format(String question) {
