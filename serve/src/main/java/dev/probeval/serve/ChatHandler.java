@@ -13,12 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code POST /v1/chat/completions}. The chat template: one message's content is the prompt, as is (so a chat call
- * with one user message equals a completions call with that prompt); several become one line
- * {@code "role: content\n"} each, then {@code "assistant: "}. {@code max_completion_tokens} is taken before
- * {@code max_tokens}; {@code logprobs: true} with {@code top_logprobs} k reports each token's log-probability, its
- * UTF-8 bytes and the k most likely tokens'. A stream sends each choice's role first, then content deltas, then an
- * empty delta with the finish reason.
+ * {@code POST /v1/chat/completions}: the messages through the chat template ({@link OpenAiServer} describes it),
+ * {@code max_completion_tokens} taken before {@code max_tokens}, {@code logprobs: true} with {@code top_logprobs} k
+ * for log-probabilities (with each token's UTF-8 bytes). A stream sends each choice's role first, then content
+ * deltas, then an empty delta with the finish reason.
  */
 final class ChatHandler extends ApiHandler {
 

@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code POST /v1/completions}: the prompt as given; {@code logprobs} k reports each token's log-probability and,
- * for k ≥ 1, the k most likely tokens' by their text, with {@code text_offset} counted from the start of the
- * completion. Stream chunks are completions objects holding a piece of one choice's text.
+ * {@code POST /v1/completions}: the prompt as given; {@code logprobs} k for log-probabilities (k ≥ 1 adds the k most
+ * likely tokens', keyed by their text). Stream chunks are completions objects holding a piece of one choice's text.
  */
 final class CompletionsHandler extends ApiHandler {
 
