@@ -4,7 +4,7 @@ import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.gpt.GptModel;
-import dev.probeval.model.serve.OpenAiServer;
+import dev.probeval.serve.OpenAiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -15,7 +15,7 @@ import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
-import dev.probeval.model.serve.OpenAiServer;
+import dev.probeval.serve.OpenAiServer;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.SamplerWorker;
 import dev.probeval.worker.WorkerConfig;

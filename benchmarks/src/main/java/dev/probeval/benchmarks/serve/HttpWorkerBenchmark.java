@@ -3,7 +3,7 @@ package dev.probeval.benchmarks.serve;
 import dev.probeval.model.CausalLm;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.PyTorchThreads;
-import dev.probeval.model.serve.OpenAiServer;
+import dev.probeval.serve.OpenAiServer;
 import dev.probeval.worker.ModelCatalog;
 import dev.probeval.worker.ModelSpec;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.model.sampling.SamplingEngine;
-import dev.probeval.model.serve.OpenAiServer;
+import dev.probeval.serve.OpenAiServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,14 +3,21 @@ package dev.probeval.worker.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.FinishReason;
+import dev.probeval.openai.ChatCompletionRequest;
+import dev.probeval.openai.ChatCompletionResponse;
+import dev.probeval.openai.ChatLogprobs;
+import dev.probeval.openai.ChatMessage;
+import dev.probeval.openai.CompletionRequest;
+import dev.probeval.openai.CompletionResponse;
+import dev.probeval.openai.ErrorResponse;
+import dev.probeval.openai.Finish;
+import dev.probeval.openai.Usage;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -326,9 +333,9 @@ public final class HttpBackend implements SamplingBackend {
     }
     try {
       JsonNode n = JSON.readTree(body);
-      JsonNode m = n.path("error").path("message");
-      if (m.isTextual()) {
-        return ": " + m.asText();
+      ErrorResponse e = ErrorResponse.fromJson(n);
+      if (e != null && e.error().message() != null) {
+        return ": " + e.error().message();
       }
       if (n.path("message").isTextual()) {
         return ": " + n.path("message").asText();
@@ -342,34 +349,18 @@ public final class HttpBackend implements SamplingBackend {
 
   private byte[] body(GenerationRequest req, Call c) {
     DecodingParams d = req.decoding();
-    ObjectNode o = JSON.createObjectNode();
-    o.put("model", endpoint.model());
-    if (endpoint.chat()) {
-      o.putArray("messages").addObject().put("role", "user").put("content", req.prompt());
-    } else {
-      o.put("prompt", req.prompt());
-    }
-    o.put("n", c.n());
-    o.put("temperature", c.greedy() ? 0.0 : d.temperature());
-    o.put("top_p", c.greedy() ? 1.0 : d.topP());
-    if (!c.greedy() && d.topK() > 0) {
-      o.put("top_k", d.topK());
-    }
-    o.put("max_tokens", d.maxNewTokens());
-    if (!d.stopStrings().isEmpty()) {
-      ArrayNode stop = o.putArray("stop");
-      d.stopStrings().forEach(stop::add);
-    }
-    o.put("seed", c.seed());
+    double temperature = c.greedy() ? 0.0 : d.temperature();
+    double topP = c.greedy() ? 1.0 : d.topP();
+    Integer topK = !c.greedy() && d.topK() > 0 ? d.topK() : null;
+    List<String> stop = d.stopStrings().isEmpty() ? null : d.stopStrings();
     // The chosen tokens' log-probabilities only (no alternatives): the token count and logProbability need no more.
-    if (endpoint.chat()) {
-      o.put("logprobs", true);
-    } else {
-      o.put("logprobs", 0);
-    }
-    o.put("stream", false);
+    Object body = endpoint.chat()
+        ? ChatCompletionRequest.of(endpoint.model(), List.of(ChatMessage.user(req.prompt())), c.n(), temperature,
+            topP, topK, d.maxNewTokens(), stop, c.seed(), true, false)
+        : CompletionRequest.of(endpoint.model(), req.prompt(), c.n(), temperature, topP, topK, d.maxNewTokens(),
+            stop, c.seed(), 0, false);
     try {
-      return JSON.writeValueAsBytes(o);
+      return JSON.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -407,27 +398,27 @@ public final class HttpBackend implements SamplingBackend {
     if (root == null || !root.isObject()) {
       throw new MalformedException("the body is not a JSON object");
     }
-    JsonNode choices = root.get("choices");
-    if (choices == null || !choices.isArray()) {
+    Reply reply = endpoint.chat() ? Reply.of(ChatCompletionResponse.fromJson(root))
+        : Reply.of(CompletionResponse.fromJson(root));
+    if (reply.choices() == null) {
       throw new MalformedException("the body has no choices array");
     }
-    if (choices.size() != c.n()) {
-      throw new MalformedException("it has " + choices.size() + " choices for n = " + c.n());
+    if (reply.choices().size() != c.n()) {
+      throw new MalformedException("it has " + reply.choices().size() + " choices for n = " + c.n());
     }
-    List<JsonNode> ordered = new ArrayList<>();
-    choices.forEach(ordered::add);
-    if (ordered.stream().allMatch(ch -> ch.path("index").isInt())) {
-      ordered.sort(Comparator.comparingInt(ch -> ch.get("index").asInt()));
+    List<WireChoice> ordered = new ArrayList<>(reply.choices());
+    if (ordered.stream().allMatch(ch -> ch.index() != null)) {
+      ordered.sort(Comparator.comparingInt(WireChoice::index));
       for (int j = 0; j < ordered.size(); j++) {
-        if (ordered.get(j).get("index").asInt() != j) {
+        if (ordered.get(j).index() != j) {
           throw new MalformedException("its choice indices are not 0.." + (c.n() - 1));
         }
       }
     }
-    JsonNode usage = root.path("usage");
-    long completionTokens = usage.path("completion_tokens").asLong(-1);
-    if (usage.isObject()) {
-      metrics.usage(Math.max(0, usage.path("prompt_tokens").asLong(0)), Math.max(0, completionTokens));
+    Usage usage = reply.usage();
+    long completionTokens = usage == null ? -1 : usage.completionTokens();
+    if (usage != null) {
+      metrics.usage(Math.max(0, usage.promptTokens()), Math.max(0, completionTokens));
     }
     List<Choice> parsed = new ArrayList<>(c.n());
     for (int j = 0; j < ordered.size(); j++) {
@@ -445,23 +436,45 @@ public final class HttpBackend implements SamplingBackend {
     return out;
   }
 
-  private Choice choice(JsonNode ch, int j, DecodingParams d, int n, long completionTokens)
+  /** What this backend reads of a completions or a chat completions response. */
+  private record Reply(List<WireChoice> choices, Usage usage) {
+    static Reply of(CompletionResponse r) {
+      return new Reply(r.choices() == null ? null : r.choices().stream().map(ch -> new WireChoice(ch.index(),
+          ch.text(), ch.finishReason(), ch.stopReason(),
+          ch.logprobs() == null ? null : ch.logprobs().tokenLogprobs())).toList(), r.usage());
+    }
+
+    static Reply of(ChatCompletionResponse r) {
+      return new Reply(r.choices() == null ? null : r.choices().stream().map(ch -> new WireChoice(ch.index(),
+          ch.message() == null ? null : ch.message().content(), ch.finishReason(), ch.stopReason(),
+          ch.logprobs() == null || ch.logprobs().content() == null ? null
+              : ch.logprobs().content().stream().map(ChatLogprobs.TokenLogprob::logprob).toList())).toList(),
+          r.usage());
+    }
+  }
+
+  /**
+   * One choice as either API sends it: the text (null when missing), the finish and stop reasons, and the generated
+   * tokens' log-probabilities (null when not sent).
+   */
+  private record WireChoice(Integer index, String text, String finishReason, JsonNode stopReason,
+      List<Double> tokenLogprobs) {}
+
+  private Choice choice(WireChoice ch, int j, DecodingParams d, int n, long completionTokens)
       throws MalformedException {
     String at = "choice " + j;
-    JsonNode textNode = endpoint.chat() ? ch.path("message").path("content") : ch.path("text");
-    if (!textNode.isTextual()) {
+    if (ch.text() == null) {
       throw new MalformedException(at + " has no " + (endpoint.chat() ? "message.content" : "text") + " string");
     }
-    JsonNode fr = ch.get("finish_reason");
-    if (fr == null || !fr.isTextual()) {
+    if (ch.finishReason() == null) {
       throw new MalformedException(at + " has no finish_reason (a cut or unfinished answer)");
     }
     FinishReason finish;
-    switch (fr.asText()) {
-      case "length" -> finish = FinishReason.LENGTH;
-      case "stop" -> {
+    switch (ch.finishReason()) {
+      case Finish.LENGTH -> finish = FinishReason.LENGTH;
+      case Finish.STOP -> {
         // vLLM and probeval serve say what stopped it: the stop string, or null / a token id for end-of-sequence.
-        JsonNode sr = ch.get("stop_reason");
+        JsonNode sr = ch.stopReason();
         if (sr != null) {
           finish = sr.isTextual() ? FinishReason.STOP : FinishReason.EOS;
         } else {
@@ -472,25 +485,19 @@ public final class HttpBackend implements SamplingBackend {
     }
     int tokens = -1;
     double lp = Double.NaN;
-    JsonNode logprobs = ch.path("logprobs");
-    JsonNode values = endpoint.chat() ? logprobs.path("content") : logprobs.path("token_logprobs");
-    if (values.isArray()) {
-      tokens = values.size();
+    if (ch.tokenLogprobs() != null) {
+      // A log-probability that was not a number reads as NaN, and so makes the sum NaN.
+      tokens = ch.tokenLogprobs().size();
       double sum = 0;
-      for (JsonNode v : values) {
-        JsonNode x = endpoint.chat() ? v.path("logprob") : v;
-        if (!x.isNumber()) {
-          sum = Double.NaN;
-          break;
-        }
-        sum += x.asDouble();
+      for (double v : ch.tokenLogprobs()) {
+        sum += v;
       }
       lp = sum;
     }
     if (tokens < 0) {
       tokens = completionTokens < 0 ? 0 : (int) (n == 1 ? completionTokens : completionTokens / n);
     }
-    return new Choice(textNode.asText(), tokens, finish, lp);
+    return new Choice(ch.text(), tokens, finish, lp);
   }
 
   @Override

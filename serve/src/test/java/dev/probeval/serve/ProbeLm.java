@@ -1,4 +1,4 @@
-package dev.probeval.model.serve;
+package dev.probeval.serve;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package dev.probeval.model.serve;
+package dev.probeval.serve;
 
 import dev.probeval.model.TextTokenizer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.probeval.model.serve;
+package dev.probeval.serve;
 
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.Sample;

@@ -1,4 +1,4 @@
-package dev.probeval.model.serve;
+package dev.probeval.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
