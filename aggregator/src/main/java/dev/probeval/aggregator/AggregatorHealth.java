@@ -28,11 +28,11 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * not started), {@code BROKER_UNREACHABLE}, {@code TOPICS_MISSING}, {@code RESTORING}, {@code REBALANCING},
  * {@code RUNNING}.
  */
-public final class AggregatorHealth {
+final class AggregatorHealth {
   /** Stream-thread failures within {@link #CRASH_LOOP_WINDOW_MS} that make the aggregator not alive. */
-  public static final int CRASH_LOOP_FAILURES = 10;
+  static final int CRASH_LOOP_FAILURES = 10;
   /** The window in which {@link #CRASH_LOOP_FAILURES} are counted: five minutes. */
-  public static final long CRASH_LOOP_WINDOW_MS = 300_000;
+  static final long CRASH_LOOP_WINDOW_MS = 300_000;
 
   private final java.util.ArrayDeque<Long> failures = new java.util.ArrayDeque<>();
   private final java.util.function.LongSupplier clock;
@@ -43,7 +43,7 @@ public final class AggregatorHealth {
   private volatile String lastError;
 
   /** Health of an instance whose input topics are {@code requiredTopics}, with the broker asked through {@code probe}. */
-  public AggregatorHealth(BrokerProbe probe, Set<String> requiredTopics) {
+  AggregatorHealth(BrokerProbe probe, Set<String> requiredTopics) {
     this(probe, requiredTopics, System::currentTimeMillis);
   }
 
@@ -57,18 +57,18 @@ public final class AggregatorHealth {
    * The topics an aggregator with {@code applicationId} reads: requests, samples and its model roll-up repartition
    * topic ({@code <application.id>-model-rollup-repartition}, created by Streams at its first rebalance).
    */
-  public static Set<String> requiredTopics(String applicationId) {
+  static Set<String> requiredTopics(String applicationId) {
     return Set.of(Topics.EVAL_REQUESTS.name(), Topics.SAMPLES.name(),
         applicationId + "-" + AggregatorTopology.MODEL_ROLLUP_REPARTITION + "-repartition");
   }
 
   /** Streams' new state. */
-  public void onStateChange(KafkaStreams.State now) {
+  void onStateChange(KafkaStreams.State now) {
     this.streamsState = now;
   }
 
   /** The last stream-thread error, shown in the details. */
-  public void onThreadError(Throwable e) {
+  void onThreadError(Throwable e) {
     // the message may quote a field of the record that failed
     this.lastError = e.getClass().getSimpleName() + ": " + dev.probeval.core.text.Texts.clip(e.getMessage(), 300);
     synchronized (failures) {
@@ -88,7 +88,7 @@ public final class AggregatorHealth {
   }
 
   /** Counts the stores being restored (register it with {@code KafkaStreams#setGlobalStateRestoreListener}). */
-  public StateRestoreListener restoreListener() {
+  StateRestoreListener restoreListener() {
     return new StateRestoreListener() {
       @Override
       public void onRestoreStart(TopicPartition tp, String store, long startingOffset, long endingOffset) {
@@ -111,7 +111,7 @@ public final class AggregatorHealth {
   }
 
   /** The answer now (asks the probe, which caches, unless Streams is already failed or not started). */
-  public Health current() {
+  Health current() {
     KafkaStreams.State s = streamsState;
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("streamsState", s.name());

@@ -201,8 +201,4 @@ public final class AggregatorMetrics {
   public double samplesCountedTotal() {
     return samplesCounted.count();
   }
-
-  public Timer emitLatency() {
-    return emitLatency;
-  }
 }

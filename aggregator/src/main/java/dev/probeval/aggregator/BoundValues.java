@@ -4,7 +4,7 @@ package dev.probeval.aggregator;
  * The metrics of one prompt at one (α, τ, mode), as computed by core's {@code Bounds}: each upper bound with its
  * lower bound, M_ED, and the sample mean and standard deviation (paper-spec §1).
  */
-public record BoundValues(
+record BoundValues(
     double mBin, double mBinLower,
     double mGen, double mGenLower,
     double mMu, double mMuLower,

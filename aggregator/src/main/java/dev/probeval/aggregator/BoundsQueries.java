@@ -21,11 +21,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * Interactive queries against this instance's local state stores (what the REST API serves, merging the answers of
  * all instances), plus the key-to-owner lookup used to forward single-key queries.
  */
-public final class BoundsQueries implements InteractiveQueries {
+final class BoundsQueries implements InteractiveQueries {
   private final KafkaStreams streams;
   private final double edLambda;
 
-  public BoundsQueries(KafkaStreams streams, double edLambda) {
+  BoundsQueries(KafkaStreams streams, double edLambda) {
     this.streams = streams;
     this.edLambda = edLambda;
   }

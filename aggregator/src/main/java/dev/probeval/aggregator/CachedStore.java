@@ -120,8 +120,4 @@ final class CachedStore<V> {
       dirty.clear();
     }
   }
-
-  int cachedEntries() {
-    return cache.size();
-  }
 }

@@ -63,10 +63,6 @@ final class PoisonRecords {
     this.clock = clock;
   }
 
-  int maxAttempts() {
-    return maxAttempts;
-  }
-
   /** The policy passed in a handler's configuration. */
   static PoisonRecords from(Map<String, ?> configs) {
     Object o = configs.get(CONFIG_KEY);

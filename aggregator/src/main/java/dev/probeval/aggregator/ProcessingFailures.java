@@ -12,6 +12,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * punctuation) fails the stream thread, so the record is processed again, until its last try under
  * {@link PoisonRecords}; then the record is dead-lettered as {@link DeadLetterReason#PROCESSING_FAILED} and processing
  * resumes with the next one. Transient failures (registry, broker) always fail and are retried.
+ * Public, with a public no-argument constructor, because Kafka Streams instantiates it from its class.
  */
 public final class ProcessingFailures implements ProcessingExceptionHandler {
   private PoisonRecords policy;

@@ -16,6 +16,7 @@ import org.apache.kafka.streams.errors.ProductionExceptionHandler;
  *
  * <p>The request contract bounds every field an output is built from, so no valid request leads here; this is the
  * guard for what the contract does not foresee.
+ * Public, with a public no-argument constructor, because Kafka Streams instantiates it from its class.
  */
 public final class ProductionFailures implements ProductionExceptionHandler {
   private PoisonRecords policy;

@@ -7,14 +7,14 @@ import dev.probeval.avro.PromptBounds;
 import java.time.Instant;
 
 /** Turns a request and its {@link RequestState} into a {@link PromptBounds} record (metrics from core's calculator). */
-public final class PromptBoundsFactory {
+final class PromptBoundsFactory {
   private PromptBoundsFactory() {}
 
   /**
    * Status: ANYTIME in anytime mode; otherwise FINAL exactly when n reached the request's numSamples, else
    * PROVISIONAL (the fixed-n guarantee only holds at the target n, paper-spec 8.3).
    */
-  public static BoundsStatus status(EvalRequest request, RequestState state) {
+  static BoundsStatus status(EvalRequest request, RequestState state) {
     if (request.getBoundMode() == BoundMode.ANYTIME) {
       return BoundsStatus.ANYTIME;
     }
@@ -25,13 +25,13 @@ public final class PromptBoundsFactory {
    * Hidden leak: the greedy answer scores below τ while some counted sample scores ≥ τ, so a greedy evaluation
    * would report no leak where sampling finds one (the paper's Figure 1 point).
    */
-  public static boolean hiddenLeak(RequestState state, double tau) {
+  static boolean hiddenLeak(RequestState state, double tau) {
     Double greedy = state.greedyScore();
     Double max = state.maxSampledScore();
     return greedy != null && max != null && greedy < tau && max >= tau;
   }
 
-  public static PromptBounds build(EvalRequest request, RequestState state, double edLambda, long nowMs) {
+  static PromptBounds build(EvalRequest request, RequestState state, double edLambda, long nowMs) {
     double alpha = request.getAlpha();
     double tau = request.getScorer().getLeakThreshold();
     BoundValues v = state.accumulator().bounds(alpha, tau, request.getBoundMode(), edLambda,

@@ -13,39 +13,35 @@ import java.util.List;
  * serializable) and maps a request's (α, τ, mode) onto core's {@link BoundConfig}. The aggregator does no bounds math
  * of its own beyond the one line noted in {@link #bounds}.
  */
-public final class RequestAccumulator {
+final class RequestAccumulator {
   private final ScoreAccumulator acc;
 
   private RequestAccumulator(ScoreAccumulator acc) {
     this.acc = acc;
   }
 
-  public static RequestAccumulator empty() {
+  static RequestAccumulator empty() {
     return new RequestAccumulator(new ScoreAccumulator());
   }
 
-  public void add(double score) {
+  void add(double score) {
     acc.add(score);
   }
 
-  public long n() {
+  long n() {
     return acc.n();
   }
 
-  public ScoreAccumulator scoreAccumulator() {
-    return acc;
-  }
-
-  public byte[] toBytes() {
+  byte[] toBytes() {
     return acc.toBytes();
   }
 
-  public static RequestAccumulator fromBytes(byte[] b) {
+  static RequestAccumulator fromBytes(byte[] b) {
     return new RequestAccumulator(ScoreAccumulator.fromBytes(b));
   }
 
   /** Core's config for a request: α, mode, τ (also the one M_gen threshold), λ, and ANYTIME tuned at the target n. */
-  public static BoundConfig config(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
+  static BoundConfig config(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
     return new BoundConfig(alpha, BoundModes.toCore(mode), tau, List.of(tau), lambda,
         BoundConfig.ConboSigmaConvention.DOC, Math.max(1, targetN));
   }
@@ -56,7 +52,7 @@ public final class RequestAccumulator {
    * carry, is the empirical P(X &gt; τ) minus the report's band half-width ε, clipped at 0 (the other side of the same
    * DKW band as M_gen, paper-spec 1.3).
    */
-  public BoundValues bounds(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
+  BoundValues bounds(double alpha, double tau, BoundMode mode, double lambda, int targetN) {
     if (acc.n() == 0) {
       return BoundValues.vacuous(lambda);
     }
@@ -68,7 +64,7 @@ public final class RequestAccumulator {
   }
 
   /** Only M_μ (the suite bound needs it at α/Q for every prompt of a group); 1 (vacuous) when n = 0. */
-  public double mMu(double alpha, BoundMode mode, int targetN) {
+  double mMu(double alpha, BoundMode mode, int targetN) {
     if (acc.n() == 0) {
       return 1.0;
     }

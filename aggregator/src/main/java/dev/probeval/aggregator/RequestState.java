@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Early stopping: once the worker's last sample says the stream ends at n = {@link #streamLength()}, the request is
  * complete at that n ({@link #completeAt()}), and no sample with an index ≥ it is ever counted.
  */
-public final class RequestState {
+final class RequestState {
   private static final byte FORMAT = 2;
   private static final byte FORMAT_DENSE = 1;
 
@@ -52,7 +52,7 @@ public final class RequestState {
   }
 
   /** A fresh state for a request with {@code targetN} samples. */
-  public static RequestState create(int targetN) {
+  static RequestState create(int targetN) {
     if (targetN < 1) {
       throw new IllegalArgumentException("targetN must be >= 1, got " + targetN);
     }
@@ -60,12 +60,12 @@ public final class RequestState {
   }
 
   /** True when sample {@code index} was counted already. */
-  public boolean hasSeen(int index) {
+  boolean hasSeen(int index) {
     return index >= 0 && seen.contains(index);
   }
 
   /** Counts sampled output {@code index} with {@code score}; the caller checked it is new and in range. */
-  public void addSample(int index, double score, boolean leaked, long producedAt) {
+  void addSample(int index, double score, boolean leaked, long producedAt) {
     if (index < 0 || index >= targetN) {
       throw new IllegalArgumentException("sample index " + index + " outside [0, " + targetN + ")");
     }
@@ -88,7 +88,7 @@ public final class RequestState {
    *
    * @return true when this call recorded it
    */
-  public boolean endStream(int length, dev.probeval.avro.StoppingStatus status) {
+  boolean endStream(int length, dev.probeval.avro.StoppingStatus status) {
     if (streamLength > 0 || length < 1 || length > targetN || length < n) {
       return false;
     }
@@ -99,76 +99,76 @@ public final class RequestState {
   }
 
   /** The stream length a stopping rule's outcome fixed, 0 when none did. */
-  public int streamLength() {
+  int streamLength() {
     return streamLength;
   }
 
   /** The outcome of the stopping rule, null while none arrived. */
-  public dev.probeval.avro.StoppingStatus stoppingStatus() {
+  dev.probeval.avro.StoppingStatus stoppingStatus() {
     return stoppingStatus < 0 ? null : dev.probeval.avro.StoppingStatus.values()[stoppingStatus];
   }
 
   /** The n at which the request is complete: the stopped stream's length, else the target n. */
-  public int completeAt() {
+  int completeAt() {
     return streamLength > 0 ? streamLength : targetN;
   }
 
   /** True for a sampled index the stream will never count: at or past a stopped stream's length. */
-  public boolean pastStreamEnd(int index) {
+  boolean pastStreamEnd(int index) {
     return streamLength > 0 && index >= streamLength;
   }
 
-  public boolean hasGreedy() {
+  boolean hasGreedy() {
     return !Double.isNaN(greedy);
   }
 
-  public void setGreedy(double score, long producedAt) {
+  void setGreedy(double score, long producedAt) {
     greedy = score;
     lastProducedAt = producedAt;
     pending = true;
   }
 
-  public int targetN() {
+  int targetN() {
     return targetN;
   }
 
-  public int n() {
+  int n() {
     return n;
   }
 
-  public int k() {
+  int k() {
     return k;
   }
 
   /** Greedy score, or null before the greedy baseline arrived. */
-  public Double greedyScore() {
+  Double greedyScore() {
     return Double.isNaN(greedy) ? null : greedy;
   }
 
   /** Highest counted sample score, or null when n = 0. */
-  public Double maxSampledScore() {
+  Double maxSampledScore() {
     return Double.isNaN(maxSampled) ? null : maxSampled;
   }
 
-  public RequestAccumulator accumulator() {
+  RequestAccumulator accumulator() {
     return acc;
   }
 
   /** True when an update has not been emitted yet. */
-  public boolean pending() {
+  boolean pending() {
     return pending;
   }
 
-  public void markEmitted() {
+  void markEmitted() {
     pending = false;
   }
 
   /** producedAt of the sample that last changed this state (-1: none), for the emit-latency metric. */
-  public long lastProducedAt() {
+  long lastProducedAt() {
     return lastProducedAt;
   }
 
-  public byte[] toBytes() {
+  byte[] toBytes() {
     byte[] a = acc.toBytes();
     int tail = streamLength > 0 ? 5 : 0;
     ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 8 + 8 + 1 + 8 + seen.serializedSize() + 4 + a.length + tail);
@@ -182,7 +182,7 @@ public final class RequestState {
     return b.array();
   }
 
-  public static RequestState fromBytes(byte[] bytes) {
+  static RequestState fromBytes(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte format = b.get();
     if (format != FORMAT && format != FORMAT_DENSE) {
@@ -235,7 +235,7 @@ public final class RequestState {
   }
 
   /** Serde for the state store and its changelog. */
-  public static Serde<RequestState> serde() {
+  static Serde<RequestState> serde() {
     Serializer<RequestState> ser = (topic, s) -> s == null ? null : s.toBytes();
     Deserializer<RequestState> de = (topic, b) -> b == null ? null : fromBytes(b);
     return Serdes.serdeFrom(ser, de);

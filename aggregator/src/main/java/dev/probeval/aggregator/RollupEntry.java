@@ -18,9 +18,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@value AggregatorTopology#MODEL_REQUESTS_STORE} store holds; plain Avro single-object encoding, no registry (an
  * internal topic read only by the same code).
  */
-public record RollupEntry(PromptBounds bounds, byte[] accumulator) {
+record RollupEntry(PromptBounds bounds, byte[] accumulator) {
 
-  public byte[] toBytes() {
+  byte[] toBytes() {
     try {
       ByteBuffer pb = bounds.toByteBuffer();
       ByteBuffer b = ByteBuffer.allocate(4 + accumulator.length + pb.remaining());
@@ -31,7 +31,7 @@ public record RollupEntry(PromptBounds bounds, byte[] accumulator) {
     }
   }
 
-  public static RollupEntry fromBytes(byte[] bytes) {
+  static RollupEntry fromBytes(byte[] bytes) {
     AvroClassSecurity.trustProbevalClasses();
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte[] acc = new byte[b.getInt()];
@@ -43,11 +43,11 @@ public record RollupEntry(PromptBounds bounds, byte[] accumulator) {
     }
   }
 
-  public RequestAccumulator accumulatorObject() {
+  RequestAccumulator accumulatorObject() {
     return RequestAccumulator.fromBytes(accumulator);
   }
 
-  public static Serde<RollupEntry> serde() {
+  static Serde<RollupEntry> serde() {
     Serializer<RollupEntry> ser = (topic, e) -> e == null ? null : e.toBytes();
     Deserializer<RollupEntry> de = (topic, b) -> b == null ? null : fromBytes(b);
     return Serdes.serdeFrom(ser, de);

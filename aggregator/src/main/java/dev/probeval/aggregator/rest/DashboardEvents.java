@@ -131,11 +131,6 @@ final class DashboardEvents implements AutoCloseable {
     }
   }
 
-  /** Number of connected browsers (for tests and logs). */
-  int clientCount() {
-    return clients.size();
-  }
-
   /** Slots held: streams open or being opened (for tests). */
   int reservedCount() {
     return reserved.get();
