@@ -37,9 +37,4 @@ public interface BackendFactory {
       }
     };
   }
-
-  /** Local models through DJL ({@link Models#openBackend}); endpoints as {@link #standard()} opens them. */
-  static BackendFactory djl() {
-    return standard();
-  }
 }

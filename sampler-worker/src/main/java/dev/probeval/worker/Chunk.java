@@ -10,14 +10,14 @@ package dev.probeval.worker;
  * @param includeGreedy whether the greedy baseline (index -1) is drawn in this chunk
  * @param last whether this chunk completes the request (its transaction commits the request's offset)
  */
-public record Chunk(int ordinal, int firstIndex, int count, boolean includeGreedy, boolean last) {
+record Chunk(int ordinal, int firstIndex, int count, boolean includeGreedy, boolean last) {
   /** The sample index after this chunk: where a restarted worker resumes. */
-  public int endIndex() {
+  int endIndex() {
     return firstIndex + count;
   }
 
   /** Records this chunk produces. */
-  public int size() {
+  int size() {
     return count + (includeGreedy ? 1 : 0);
   }
 }

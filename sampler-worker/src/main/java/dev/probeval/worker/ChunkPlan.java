@@ -7,7 +7,7 @@ import java.util.List;
  * Splits a request into chunks. Chunks bound the time between two consumer polls (so a long request never trips
  * {@code max.poll.interval.ms}) and the work a crash can throw away (one chunk).
  */
-public final class ChunkPlan {
+final class ChunkPlan {
   private ChunkPlan() {}
 
   /**
@@ -18,7 +18,7 @@ public final class ChunkPlan {
    * @throws IllegalArgumentException if {@code n < 1}, {@code chunkSize < 1} or {@code resumeFrom} is outside
    *     [0, n)
    */
-  public static List<Chunk> plan(int n, int chunkSize, boolean drawGreedy, int resumeFrom) {
+  static List<Chunk> plan(int n, int chunkSize, boolean drawGreedy, int resumeFrom) {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
@@ -42,7 +42,7 @@ public final class ChunkPlan {
    * first chunk starting at {@code resumeFrom}. Since the checkpoints depend on (n, chunkSize) only, a worker that
    * resumes from a committed checkpoint checks at the same n as the one before it.
    */
-  public static List<Chunk> planCheckpoints(int n, int chunkSize, boolean drawGreedy, int resumeFrom) {
+  static List<Chunk> planCheckpoints(int n, int chunkSize, boolean drawGreedy, int resumeFrom) {
     plan(n, chunkSize, drawGreedy, resumeFrom); // the same argument checks
     List<Chunk> chunks = new ArrayList<>();
     int first = resumeFrom;

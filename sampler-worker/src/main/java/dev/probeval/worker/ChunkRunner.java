@@ -362,10 +362,6 @@ final class ChunkRunner {
     }
   }
 
-  boolean inTransaction() {
-    return inTransaction;
-  }
-
   private void begin() {
     producer.beginTransaction();
     inTransaction = true;

@@ -12,13 +12,13 @@ import java.util.function.Supplier;
  * state's name (see {@link Health} and {@link WorkerHealth}). Errors (unknown path 404, other methods 405) are
  * {@code {"error":"message"}} as {@code application/json}.
  */
-public final class MetricsServer implements AutoCloseable {
+final class MetricsServer implements AutoCloseable {
   static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final WebServer http;
 
   /** Binds {@code host:port} (0 picks a free port) and serves {@code registry} and {@code health}'s answers. */
-  public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
+  MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
     // Scrapes are rare and small: a handful of threads is plenty.
     http = WebServer.builder("worker-metrics").host(host).port(port).maxThreads(6).errorShape(ErrorShape.MESSAGE)
         .routes(r -> {
@@ -29,7 +29,7 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   /** The bound port (the ephemeral one when started with port 0). */
-  public int port() {
+  int port() {
     return http.port();
   }
 

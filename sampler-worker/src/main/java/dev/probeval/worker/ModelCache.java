@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * Opens configured models on first use and keeps them open: loading a checkpoint costs far more than one chunk, and
  * a worker usually serves few versions. Closing the cache closes every backend it opened.
  */
-public final class ModelCache implements AutoCloseable {
+final class ModelCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
 
   private final ModelCatalog catalog;
@@ -20,18 +20,18 @@ public final class ModelCache implements AutoCloseable {
   private final io.micrometer.core.instrument.MeterRegistry registry;
   private boolean closed;
 
-  public ModelCache(ModelCatalog catalog, BackendFactory factory) {
+  ModelCache(ModelCatalog catalog, BackendFactory factory) {
     this(catalog, factory, null);
   }
 
   /** A cache whose backends report to {@code registry} (may be null). */
-  public ModelCache(ModelCatalog catalog, BackendFactory factory, io.micrometer.core.instrument.MeterRegistry registry) {
+  ModelCache(ModelCatalog catalog, BackendFactory factory, io.micrometer.core.instrument.MeterRegistry registry) {
     this.catalog = catalog;
     this.factory = factory;
     this.registry = registry;
   }
 
-  public ModelCatalog catalog() {
+  ModelCatalog catalog() {
     return catalog;
   }
 
@@ -41,7 +41,7 @@ public final class ModelCache implements AutoCloseable {
    * @throws IllegalArgumentException if the version is not configured
    * @throws IOException if the model cannot be opened (the next call tries again)
    */
-  public synchronized SamplingBackend backend(String version) throws IOException {
+  synchronized SamplingBackend backend(String version) throws IOException {
     if (closed) {
       throw new IllegalStateException("model cache is closed");
     }
@@ -56,11 +56,6 @@ public final class ModelCache implements AutoCloseable {
     LOG.info("Opened model {} ({}) in {} ms", version, b.describe(), (System.nanoTime() - t0) / 1_000_000);
     open.put(version, b);
     return b;
-  }
-
-  /** Number of models currently open. */
-  public synchronized int openCount() {
-    return open.size();
   }
 
   @Override

@@ -20,17 +20,17 @@ import java.util.Optional;
  * @param requestId id of the request in progress
  * @param tally the stopping rule's tally after the samples before nextIndex; null for a request without a rule
  */
-public record Progress(long offset, int nextIndex, String requestId, String tally) {
+record Progress(long offset, int nextIndex, String requestId, String tally) {
   static final String PREFIX = "probeval-worker/v1 ";
   static final String PREFIX_V2 = "probeval-worker/v2 ";
 
   /** Progress of a request without a stopping rule. */
-  public Progress(long offset, int nextIndex, String requestId) {
+  Progress(long offset, int nextIndex, String requestId) {
     this(offset, nextIndex, requestId, null);
   }
 
   /** The offset-commit metadata string. */
-  public String encode() {
+  String encode() {
     return tally == null ? PREFIX + offset + " " + nextIndex + " " + requestId
         : PREFIX_V2 + offset + " " + nextIndex + " " + tally + " " + requestId;
   }
@@ -39,7 +39,7 @@ public record Progress(long offset, int nextIndex, String requestId, String tall
    * Parses commit metadata; empty for null, empty, foreign or malformed metadata (which means: start afresh). A first
    * line of completed requests ({@link CompletedRequests}) is skipped.
    */
-  public static Optional<Progress> decode(String metadata) {
+  static Optional<Progress> decode(String metadata) {
     metadata = CompletedRequests.withoutLine(metadata);
     boolean v2 = metadata != null && metadata.startsWith(PREFIX_V2);
     if (metadata == null || !(v2 || metadata.startsWith(PREFIX))) {
@@ -65,7 +65,7 @@ public record Progress(long offset, int nextIndex, String requestId, String tall
    * progress is about that very record and still inside [1, n), else 0 (draw the request from the start; the
    * aggregator's de-duplication by sample id keeps any re-drawn sample from being counted twice).
    */
-  public int resumeIndex(long offset, String requestId, int n) {
+  int resumeIndex(long offset, String requestId, int n) {
     return this.offset == offset && this.requestId.equals(requestId) && nextIndex < n ? nextIndex : 0;
   }
 }

@@ -8,18 +8,18 @@ import dev.probeval.contract.DeadLetterReason;
  * dead-letters the same record; any other reason is the worker's own and becomes a REJECTED record on the samples
  * topic, so the aggregator ends the request.
  */
-public final class RejectedRequestException extends Exception {
+final class RejectedRequestException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final DeadLetterReason reason;
   private final boolean contractViolation;
 
   /** A worker-side refusal (the request ends REJECTED). */
-  public RejectedRequestException(DeadLetterReason reason, String message) {
+  RejectedRequestException(DeadLetterReason reason, String message) {
     this(reason, message, null, false);
   }
 
-  public RejectedRequestException(DeadLetterReason reason, String message, Throwable cause) {
+  RejectedRequestException(DeadLetterReason reason, String message, Throwable cause) {
     this(reason, message, cause, false);
   }
 
@@ -34,12 +34,12 @@ public final class RejectedRequestException extends Exception {
     return new RejectedRequestException(reason, message, null, true);
   }
 
-  public DeadLetterReason reason() {
+  DeadLetterReason reason() {
     return reason;
   }
 
   /** True when the shared contract rejects the request, false for the worker's own reasons. */
-  public boolean contractViolation() {
+  boolean contractViolation() {
     return contractViolation;
   }
 }

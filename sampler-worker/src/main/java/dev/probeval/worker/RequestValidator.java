@@ -21,7 +21,7 @@ import java.util.Objects;
  * aggregator dead-letters it. Then the worker's own checks (model version configured here, this worker's limits),
  * whose failures end the request REJECTED. Every rejection names the field and the value that is wrong.
  */
-public final class RequestValidator {
+final class RequestValidator {
   private final ModelCatalog catalog;
   private final int maxNewTokensLimit;
   private final int maxSamplesLimit;
@@ -33,12 +33,12 @@ public final class RequestValidator {
    *     would hold it for hours)
    * @param maxSamplesLimit largest {@code numSamples} accepted
    */
-  public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit) {
+  RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit) {
     this(catalog, maxNewTokensLimit, maxSamplesLimit, RequestLimits.defaults());
   }
 
   /** As above, with the shared contract's limits (the same as the aggregator's). */
-  public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits) {
+  RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits) {
     this(catalog, maxNewTokensLimit, maxSamplesLimit, limits, WorkerConfig.DEFAULT_MAX_IDENTIFIER_CHARS);
   }
 
@@ -47,7 +47,7 @@ public final class RequestValidator {
    * {@code split}) longer than {@code maxIdentifierChars} with {@code WORKER_LIMIT_EXCEEDED}: every sample record
    * copies them, so they bound its size.
    */
-  public RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits,
+  RequestValidator(ModelCatalog catalog, int maxNewTokensLimit, int maxSamplesLimit, RequestLimits limits,
       int maxIdentifierChars) {
     this.maxIdentifierChars = maxIdentifierChars;
     this.contract = new EvalRequestValidator(limits);
@@ -64,7 +64,7 @@ public final class RequestValidator {
    *
    * @throws RejectedRequestException with the reason and a message naming what is wrong
    */
-  public ValidatedRequest validate(String key, EvalRequest r) throws RejectedRequestException {
+  ValidatedRequest validate(String key, EvalRequest r) throws RejectedRequestException {
     Validation v = contract.validate(key, r);
     if (!v.isOk()) {
       throw RejectedRequestException.contract(v.reason(), v.message());

@@ -18,13 +18,13 @@ import java.time.Instant;
  * model version, prompt id, suite and split up to {@value #MAX_NOTICE_FIELD_CHARS} each. The identifiers of a sample
  * record are bounded by the worker's identifier limit before it is drawn ({@link RequestValidator}).
  */
-public final class SampleRecords {
+final class SampleRecords {
   /** Longest sample text kept in a record. */
-  public static final int MAX_TEXT_CHARS = 32_768;
+  static final int MAX_TEXT_CHARS = 32_768;
   /** Longest rejection message in a REJECTED notice. */
-  public static final int MAX_MESSAGE_CHARS = 2000;
+  static final int MAX_MESSAGE_CHARS = 2000;
   /** Longest model version, prompt id, suite and split in a REJECTED notice (the request id is kept whole). */
-  public static final int MAX_NOTICE_FIELD_CHARS = 256;
+  static final int MAX_NOTICE_FIELD_CHARS = 256;
 
   private SampleRecords() {}
 
@@ -35,7 +35,7 @@ public final class SampleRecords {
    *
    * @throws IllegalStateException if the scorer fails or returns a value outside [0, 1]
    */
-  public static ScoredSample scored(ValidatedRequest vr, GeneratedSample g, String workerId, Instant producedAt) {
+  static ScoredSample scored(ValidatedRequest vr, GeneratedSample g, String workerId, Instant producedAt) {
     EvalRequest r = vr.request();
     String text = PrefixStrippingScorer.strip(g.text(), vr.stripPrefixes());
     double score = vr.scorer().score(text, r.getReferences());
@@ -72,7 +72,7 @@ public final class SampleRecords {
    * (the aggregator finds the request by it); the other strings are clipped, so the notice stays small whatever the
    * request holds.
    */
-  public static ScoredSample rejected(EvalRequest r, DeadLetterReason reason, String message, String workerId,
+  static ScoredSample rejected(EvalRequest r, DeadLetterReason reason, String message, String workerId,
       Instant producedAt) {
     return ScoredSample.newBuilder().setRecordType(dev.probeval.avro.ScoredRecordType.SAMPLE)
         .setSampleId("")

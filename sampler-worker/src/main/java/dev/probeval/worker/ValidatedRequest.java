@@ -17,22 +17,22 @@ import java.util.List;
  * @param stripPrefixes prefixes removed from outputs before scoring
  * @param leakThreshold τ
  */
-public record ValidatedRequest(EvalRequest request, ModelSpec model, DecodingParams decoding, Scorer scorer,
+record ValidatedRequest(EvalRequest request, ModelSpec model, DecodingParams decoding, Scorer scorer,
     List<String> stripPrefixes, double leakThreshold) {
 
-  public String requestId() {
+  String requestId() {
     return request.getRequestId();
   }
 
-  public int numSamples() {
+  int numSamples() {
     return request.getNumSamples();
   }
 
-  public boolean drawGreedy() {
+  boolean drawGreedy() {
     return request.getDrawGreedy();
   }
 
-  public long baseSeed() {
+  long baseSeed() {
     return request.getDecoding().getSeed();
   }
 }

@@ -6,14 +6,14 @@ package dev.probeval.worker.http;
  * Retrying the chunk later would not help, so the request ends REJECTED ({@code GENERATION_FAILED}); the message
  * names the endpoint.
  */
-public final class EndpointResponseException extends RuntimeException {
+final class EndpointResponseException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  public EndpointResponseException(String message) {
+  EndpointResponseException(String message) {
     super(message);
   }
 
-  public EndpointResponseException(String message, Throwable cause) {
+  EndpointResponseException(String message, Throwable cause) {
     super(message, cause);
   }
 }

@@ -61,10 +61,6 @@ final class HttpBackendMetrics {
     completionTokens.increment(completion);
   }
 
-  double attempts(Outcome o) {
-    return requests[o.ordinal()].count();
-  }
-
   double retries() {
     return retries.count();
   }
