@@ -24,15 +24,6 @@ public final class SampleSizePlanner {
     };
   }
 
-  /** CDF-band half width used by M_gen at n: one-sided DKW (CONBO, SOUND) or the time-uniform band (ANYTIME). */
-  public static double bandWidth(long n, double alpha, BoundMode mode) {
-    Validation.alpha(alpha);
-    Validation.n(n);
-    return mode == BoundMode.ANYTIME
-        ? AnytimeBounds.dkwEps(n, alpha)
-        : Math.sqrt(Math.log(1.0 / alpha) / (2.0 * n));
-  }
-
   /** Smallest n whose M_gen band width is ≤ eps: ⌈ln(1/α)/(2ε²)⌉ for fixed n, a search for ANYTIME. */
   public static long samplesForBandWidth(double eps, double alpha, BoundMode mode) {
     checkTarget("eps", eps);

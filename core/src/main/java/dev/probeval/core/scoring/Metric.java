@@ -32,11 +32,6 @@ enum Metric {
     this.aliases = List.of(aliases);
   }
 
-  /** Other accepted names of this metric (for example {@code exact_match} for {@code exact}). */
-  public List<String> aliases() {
-    return aliases;
-  }
-
   /** The external name, e.g. {@code rougeL_recall}. */
   public String metricName() {
     return metricName;
