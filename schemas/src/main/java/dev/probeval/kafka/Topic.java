@@ -46,11 +46,6 @@ public final class Topic<K, V extends SpecificRecord> {
     return valueType;
   }
 
-  /** What the key holds, for docs and error messages. */
-  public String keyDescription() {
-    return keyDescription;
-  }
-
   /** Topic-level configs applied at creation (for example {@code cleanup.policy=compact}). */
   public Map<String, String> configs() {
     return configs;

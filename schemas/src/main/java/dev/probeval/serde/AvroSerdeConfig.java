@@ -128,10 +128,6 @@ public final class AvroSerdeConfig {
     }
   }
 
-  public List<String> urls() {
-    return urls;
-  }
-
   public boolean autoRegisterSchemas() {
     return autoRegisterSchemas;
   }
