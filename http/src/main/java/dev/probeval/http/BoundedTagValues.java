@@ -84,11 +84,6 @@ public final class BoundedTagValues {
     return overflowed.get();
   }
 
-  /** The cap given at construction. */
-  public int maxValues() {
-    return maxValues;
-  }
-
   /**
    * {@code raw} as a label value: null becomes {@code ""}, control characters (NUL, newlines, ...) become {@code '_'},
    * and anything beyond {@value #MAX_LENGTH} characters is cut to a prefix ending in {@code "..."}. Never equal to
