@@ -8,12 +8,12 @@ import java.nio.charset.StandardCharsets;
  * A byte-level tokenizer: ids 0-255 are the UTF-8 bytes of the text, 256 is BOS and 257 is EOS. Any text
  * round-trips; no vocabulary file is needed, which keeps the small GPT self-contained.
  */
-public final class ByteTokenizer implements TextTokenizer {
-  public static final int BOS = 256;
-  public static final int EOS = 257;
-  public static final int VOCAB_SIZE = 258;
+final class ByteTokenizer implements TextTokenizer {
+  static final int BOS = 256;
+  static final int EOS = 257;
+  static final int VOCAB_SIZE = 258;
   /** The name written to the manifest. */
-  public static final String TYPE = "bytes";
+  static final String TYPE = "bytes";
 
   @Override
   public int[] encode(String text, boolean bos, boolean eos) {

@@ -213,13 +213,6 @@ public final class Llama2cTokenizer implements TextTokenizer {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** The raw bytes one token prints after {@code previousToken}, as run.c's {@code decode}. */
-  public byte[] pieceBytes(int previousToken, int token) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    appendPiece(out, previousToken, token);
-    return out.toByteArray();
-  }
-
   private void appendPiece(ByteArrayOutputStream out, int prev, int token) {
     if (token < 0 || token >= pieces.length) {
       throw new IllegalArgumentException("token id " + token + " outside [0, " + pieces.length + ")");

@@ -9,11 +9,11 @@ import java.util.Arrays;
  * top-p sorts the survivors by probability ascending and removes those whose cumulative probability is
  * {@code <= 1 - p}, always keeping the most likely token, i.e. it keeps the smallest top set whose mass reaches p.
  */
-public final class TokenDistributions {
+final class TokenDistributions {
   private TokenDistributions() {}
 
   /** log Σ exp(logits[off .. off+n)). */
-  public static double logSumExp(float[] logits, int off, int n) {
+  static double logSumExp(float[] logits, int off, int n) {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       max = Math.max(max, logits[off + i]);
@@ -26,7 +26,7 @@ public final class TokenDistributions {
   }
 
   /** Index of the largest logit (the lowest index on ties). */
-  public static int argmax(float[] logits, int off, int n) {
+  static int argmax(float[] logits, int off, int n) {
     int best = 0;
     for (int i = 1; i < n; i++) {
       if (logits[off + i] > logits[off + best]) {
@@ -40,7 +40,7 @@ public final class TokenDistributions {
    * The distribution sampled from: softmax(logits / temperature) restricted by top-k then top-p and renormalised.
    * Removed tokens get probability 0. {@code temperature} must be > 0, {@code topK} 0 = off, {@code topP} 1 = off.
    */
-  public static double[] processed(float[] logits, int off, int n, double temperature, int topK, double topP) {
+  static double[] processed(float[] logits, int off, int n, double temperature, int topK, double topP) {
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("processed distribution needs temperature > 0");
     }
@@ -120,7 +120,7 @@ public final class TokenDistributions {
   }
 
   /** Inverse-CDF draw over indices in order: the first i with Σ_{j<=i} p_j > u (u in [0, 1)). */
-  public static int draw(double[] p, double u) {
+  static int draw(double[] p, double u) {
     double cum = 0;
     int last = -1;
     for (int i = 0; i < p.length; i++) {
