@@ -9,7 +9,7 @@ import dev.probeval.model.gpt.GptModel;
  * One {@link Forward} per batch gives both the answer NLL and the entropy from the same logits, as the reference
  * takes the entropy from the forward pass that computes the unlearning loss (§4.2).
  */
-public final class Losses {
+final class Losses {
   private Losses() {}
 
   /** The logits of one batch and what the losses read from them. */
@@ -65,7 +65,7 @@ public final class Losses {
    * NLLs of the trained model ({@code nll}, shape [b]) and of the frozen reference ({@code refNll}, same shape).
    * log σ(z) is computed as −softplus(−z) for stability.
    */
-  public static NDArray npoTerm(NDArray nll, NDArray refNll, double beta) {
+  static NDArray npoTerm(NDArray nll, NDArray refNll, double beta) {
     NDArray z = nll.sub(refNll).mul((float) beta);
     NDArray logSigmoid = softplus(z.neg()).neg();
     return logSigmoid.mean().mul((float) (-2.0 / beta));

@@ -42,11 +42,6 @@ public final class OfflineEvaluator {
    */
   public record Settings(int n, double temperature, double topP, int topK, int maxNewTokens, double alpha,
       double tau, long baseSeed, double adaptiveThreshold) {
-    /** The paper's settings: n = 128, T = 1, top-p = 0.9, α = 0.01, τ = 0.5, c_T = 0.9. */
-    public static Settings paper() {
-      return new Settings(128, 1.0, 0.9, 0, Lab.GREEDY_MAX_NEW_TOKENS, 0.01, 0.5, 0L,
-          AdaptiveTemperature.DEFAULT_THRESHOLD);
-    }
 
     public DecodingParams decoding(boolean adaptive) {
       return DecodingParams.builder().optTemperature(temperature).optTopP(topP).optTopK(topK)

@@ -17,13 +17,13 @@ import java.util.List;
  * {@code idx}, {@code question}, {@code reference}) into question/answer pairs. Only {@code forget} and
  * {@code retain} lines are kept; every problem (bad JSON, missing or empty field) fails with the file and the line.
  */
-public final class TofuData {
+final class TofuData {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TofuData() {}
 
   /** The forget and retain pairs of {@code file}, in file order. */
-  public static List<QaPair> load(Path file) throws IOException {
+  static List<QaPair> load(Path file) throws IOException {
     List<QaPair> out = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;
