@@ -37,10 +37,4 @@ public record PromptLine(int line, String requestId, String modelVersion, String
     return new PromptLine(line, id, modelVersion, promptId, suite, split, prompt, references, numSamples, alpha,
         attributes);
   }
-
-  /** This line with a split. */
-  public PromptLine withSplit(String s) {
-    return new PromptLine(line, requestId, modelVersion, promptId, suite, s, prompt, references, numSamples, alpha,
-        attributes);
-  }
 }

@@ -13,11 +13,11 @@ import java.util.HexFormat;
  * give the same id, so re-submitting a suite produces the same keys and the aggregator counts it once. Samples are
  * seeded from the id, so the id also fixes which samples are drawn.
  */
-public final class RequestIds {
+final class RequestIds {
   private RequestIds() {}
 
   /** {@code req-} and the first 24 hex digits of the SHA-256 of the fields, unit-separated. */
-  public static String derive(String modelVersion, String suite, String split, String promptId,
+  static String derive(String modelVersion, String suite, String split, String promptId,
       DecodingConfig decoding, int numSamples, double alpha, BoundMode mode) {
     return derive(modelVersion, suite, split, promptId, decoding, numSamples, alpha, mode, null);
   }
@@ -26,7 +26,7 @@ public final class RequestIds {
    * As {@link #derive(String, String, String, String, DecodingConfig, int, double, BoundMode)}, plus the stopping
    * rule when there is one (a request without a rule keeps the id it always had).
    */
-  public static String derive(String modelVersion, String suite, String split, String promptId,
+  static String derive(String modelVersion, String suite, String split, String promptId,
       DecodingConfig decoding, int numSamples, double alpha, BoundMode mode, StoppingRule rule) {
     StringBuilder sb = new StringBuilder();
     if (rule != null) {
