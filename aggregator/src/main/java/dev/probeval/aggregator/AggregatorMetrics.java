@@ -128,8 +128,8 @@ public final class AggregatorMetrics {
     }
   }
 
-  /** Meters on a private in-memory registry (for tests and the benchmark's baseline). */
-  public static AggregatorMetrics noop() {
+  /** Meters on a private in-memory registry (for tests). */
+  static AggregatorMetrics noop() {
     return new AggregatorMetrics(new SimpleMeterRegistry());
   }
 
@@ -162,7 +162,7 @@ public final class AggregatorMetrics {
   }
 
   /** Early samples buffered now, over all tasks of this instance. */
-  public long earlySamplesBuffered() {
+  long earlySamplesBuffered() {
     return earlyBuffered.get();
   }
 
@@ -183,7 +183,7 @@ public final class AggregatorMetrics {
   }
 
   /** Requests ended REJECTED, any reason. */
-  public double rejectedCount() {
+  double rejectedCount() {
     return registry.find("probeval.aggregator.requests.rejected").counters().stream().mapToDouble(Counter::count)
         .sum();
   }
