@@ -144,7 +144,7 @@ public record WorkerConfig(KafkaServiceConfig kafka, String groupId, String work
     return KafkaServiceConfig.builder(RESERVED_KAFKA_KEYS);
   }
 
-  public String transactionalId() {
+  String transactionalId() {
     return "probeval-worker-" + workerId;
   }
 

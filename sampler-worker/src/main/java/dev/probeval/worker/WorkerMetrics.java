@@ -95,7 +95,7 @@ public final class WorkerMetrics {
   }
 
   /** Requests skipped without a notice so far, all reasons. */
-  public double requestsSkipped() {
+  double requestsSkipped() {
     return skipped.values().stream().mapToDouble(Counter::count).sum();
   }
 
@@ -148,7 +148,7 @@ public final class WorkerMetrics {
   }
 
   /** Chunks deferred so far because their endpoint was unavailable. */
-  public double chunksDeferred() {
+  double chunksDeferred() {
     return chunksDeferred.count();
   }
 
