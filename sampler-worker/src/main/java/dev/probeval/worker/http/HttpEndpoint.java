@@ -135,7 +135,7 @@ public record HttpEndpoint(URI baseUrl, String model, String apiKeyEnv, boolean 
   }
 
   /** Where calls go: {@code /completions} or {@code /chat/completions} under the API root. */
-  URI callUri() {
+  public URI callUri() {
     return URI.create(baseUrl + (chat ? "/chat/completions" : "/completions"));
   }
 
