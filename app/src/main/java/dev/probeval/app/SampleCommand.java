@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.ModelLocation;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.model.sampling.AdaptiveStats;
@@ -11,14 +12,13 @@ import dev.probeval.model.sampling.AdaptiveTemperature;
 import dev.probeval.model.sampling.DecodingParams;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,13 +33,7 @@ import picocli.CommandLine.Spec;
 final class SampleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "llama2.c checkpoint (.bin) or small-GPT directory (with manifest.json)")
-  Path model;
-
-  @Option(names = "--tokenizer", paramLabel = "PATH",
-      description = "llama2.c vocabulary file (default: tokenizer.bin beside the checkpoint)")
-  Path tokenizer;
+  @Mixin ModelOptions model;
 
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "prompt text (BOS is added)")
   String prompt;
@@ -103,7 +97,7 @@ final class SampleCommand implements Callable<Integer> {
 
   /** The request from the options, before the model is opened; the builders' range checks are the only ones. */
   private GenerationRequest request() {
-    checkFiles();
+    model.location();
     // DecodingParams checks temperature, top-p, top-k and the token budget when built.
     DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(temperature)
         .optTopP(topP).optTopK(topK).optMaxNewTokens(maxNewTokens);
@@ -122,30 +116,12 @@ final class SampleCommand implements Callable<Integer> {
     return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true));
   }
 
-  /** The model files exist and fit together; messages say how to fix them with this command's options. */
-  private void checkFiles() {
-    if (!Files.exists(model)) {
-      throw new UsageException("model not found: " + model);
-    }
-    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-      throw new UsageException("tokenizer not found: " + tokenizer);
-    }
-    if (Files.isDirectory(model) && tokenizer != null) {
-      throw new UsageException("--model " + model + " is a small-GPT directory, which carries its tokenizer: drop "
-          + "--tokenizer");
-    }
-    if (Files.isRegularFile(model) && tokenizer == null
-        && !Files.isRegularFile(model.resolveSibling("tokenizer.bin"))) {
-      throw new UsageException("llama2.c checkpoint " + model + " needs its vocabulary: pass --tokenizer PATH (or put "
-          + "tokenizer.bin beside the checkpoint)");
-    }
-  }
-
   private SamplingBackend open() {
+    ModelLocation location = model.location();
     try {
-      return Models.openBackend(model, tokenizer);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new UsageException("cannot open model " + model + ": " + e.getMessage());
+      return Models.openBackend(location);
+    } catch (IOException | RuntimeException e) {
+      throw new UsageException("cannot open model " + location.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
     }
   }
 
