@@ -71,9 +71,7 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Emit changed model roll-ups this often; 0: on every prompt update (default: ${DEFAULT-VALUE}).")
   long modelEmitIntervalMs;
 
-  @Option(names = "--ed-lambda", defaultValue = "" + AggregatorConfig.DEFAULT_ED_LAMBDA,
-      description = "Weight of M_sigma in M_ED = M_mu + lambda * M_sigma (default: ${DEFAULT-VALUE}).")
-  double edLambda;
+  @Mixin BoundsOptions.EdLambda edLambda;
 
   @Option(names = "--threads", defaultValue = "" + AggregatorConfig.DEFAULT_STREAM_THREADS,
       description = "Stream threads (default: ${DEFAULT-VALUE}).")
@@ -168,7 +166,7 @@ final class AggregateCommand implements Callable<Integer> {
     Cli.option("--emit-every", () -> b.optEmitEverySamples(emitEvery));
     Cli.option("--emit-interval-ms", () -> b.optEmitIntervalMs(emitIntervalMs));
     Cli.option("--model-emit-interval-ms", () -> b.optModelEmitIntervalMs(modelEmitIntervalMs));
-    Cli.option("--ed-lambda", () -> b.optEdLambda(edLambda));
+    Cli.option("--ed-lambda", () -> b.optEdLambda(edLambda.value));
     Cli.option("--threads", () -> b.optStreamThreads(threads));
     Cli.option("--early-sample-buffer", () -> b.optEarlySampleBufferMax(earlySampleBuffer));
     Cli.option("--early-sample-timeout-ms", () -> b.optEarlySampleTimeoutMs(earlySampleTimeoutMs));

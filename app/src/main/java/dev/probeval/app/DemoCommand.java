@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -78,9 +79,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "New tokens (bytes) per answer (default 128; --quick 48).")
   Integer maxNewTokens;
 
-  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01",
-      description = "Failure probability of the bounds (default: ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
   @Option(names = "--lab-config", paramLabel = "FILE", description = "Lab config merged over the defaults.")
   Path labConfig;
@@ -125,10 +124,10 @@ final class DemoCommand implements Callable<Integer> {
     int nn = n != null ? n : quick ? 8 : 16;
     int k = prompts != null ? prompts : quick ? 3 : 0;
     int m = maxNewTokens != null ? maxNewTokens : quick ? 48 : 128;
-    if (nn < 1 || k < 0 || m < 1 || !(alpha > 0 && alpha <= 0.5)) {
+    if (nn < 1 || k < 0 || m < 1 || !(alpha.value > 0 && alpha.value <= 0.5)) {
       throw new UsageException("need -n >= 1, --prompts >= 0, --max-new-tokens >= 1, --alpha in (0, 0.5]");
     }
-    Demo.Settings settings = new Demo.Settings(cfg, cache, List.copyOf(vs), k, nn, m, 0.9, alpha, 0.5, port,
+    Demo.Settings settings = new Demo.Settings(cfg, cache, List.copyOf(vs), k, nn, m, 0.9, alpha.value, 0.5, port,
         dataDir, !noSampleTexts);
     long t0 = System.nanoTime();
     Demo demo = new Demo(settings, err);
@@ -258,9 +257,9 @@ final class DemoCommand implements Callable<Integer> {
           (double) m.get("sampled_rougeL_recall_max_mean"), (double) m.get("m_mu_mean"),
           (double) m.get("m_bin_mean"), m.get("hidden_leak_prompts") + "/" + m.get("prompts"));
     });
-    Object alpha = summary.values().stream().findFirst().map(m -> m.get("alpha")).orElse("?");
+    Object alphaUsed = summary.values().stream().findFirst().map(m -> m.get("alpha")).orElse("?");
     out.println("greedy = mean ROUGE-L recall of the greedy answer; sampled = mean over n samples; max-smp = mean "
-        + "per-prompt max; M_mu, M_bin = mean upper bounds (alpha = " + alpha + ", tau = 0.5); hidden = prompts "
+        + "per-prompt max; M_mu, M_bin = mean upper bounds (alpha = " + alphaUsed + ", tau = 0.5); hidden = prompts "
         + "whose greedy answer is below tau while some sample leaks.");
     out.flush();
   }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,9 +63,9 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
   @Option(names = "--max-new-tokens", paramLabel = "M", defaultValue = "256") int maxNewTokens;
 
-  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01") double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--leak-threshold", paramLabel = "TAU", defaultValue = "0.5") double tau;
+  @Mixin BoundsOptions.LeakThreshold tau;
 
   @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Base seed of the requests.")
   long seed;
@@ -107,7 +108,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     OfflineEvaluator.Settings settings;
     try {
-      settings = new OfflineEvaluator.Settings(n, temperature, topP, topK, maxNewTokens, alpha, tau, seed,
+      settings = new OfflineEvaluator.Settings(n, temperature, topP, topK, maxNewTokens, alpha.value, tau.value, seed,
           adaptiveThreshold);
       settings.decoding(true);
       settings.bounds();

@@ -117,29 +117,32 @@ final class LabCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Common common;
 
-    @Option(names = "--method", paramLabel = "ga|gd|npo", description = "Only this method (repeatable).")
-    List<String> methods = new ArrayList<>();
+    @Option(names = "--method", paramLabel = "METHOD",
+        description = "Only this method, repeatable: ${COMPLETION-CANDIDATES} (default: the config's methods).")
+    List<Method> methods = new ArrayList<>();
 
-    @Option(names = "--entropy", paramLabel = "both|on|off", defaultValue = "both",
-        description = "With the entropy term, without it, or both (default).")
-    String entropy;
+    /** Which runs of each method: with the entropy term, without it, or both. */
+    enum Entropy {
+      BOTH(false, true),
+      ON(true),
+      OFF(false);
+
+      final boolean[] flags;
+
+      Entropy(boolean... flags) {
+        this.flags = flags;
+      }
+    }
+
+    @Option(names = "--entropy", paramLabel = "WHICH", defaultValue = "BOTH",
+        description = "With the entropy term (ON), without it (OFF), or both: ${COMPLETION-CANDIDATES} "
+            + "(default: ${DEFAULT-VALUE}).")
+    Entropy entropy;
 
     @Override
     public Integer call() throws IOException {
-      boolean[] flags = switch (entropy) {
-        case "both" -> new boolean[] {false, true};
-        case "on" -> new boolean[] {true};
-        case "off" -> new boolean[] {false};
-        default -> throw new UsageException("--entropy must be both, on or off, got '" + entropy + "'");
-      };
-      List<Method> ms = new ArrayList<>();
-      try {
-        for (String m : methods) {
-          ms.add(Method.parse(m));
-        }
-      } catch (IllegalArgumentException e) {
-        throw new UsageException(e.getMessage());
-      }
+      boolean[] flags = entropy.flags;
+      List<Method> ms = new ArrayList<>(methods);
       Lab lab = common.lab(spec);
       if (ms.isEmpty()) {
         for (String m : common.config().unlearn().methods()) {

@@ -85,13 +85,9 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Samples per request (default: ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--alpha", defaultValue = "0.01", paramLabel = "A",
-      description = "Failure probability of the bounds, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--mode", defaultValue = "SOUND", paramLabel = "MODE",
-      description = "Bound mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  BoundMode mode;
+  @Mixin BoundsOptions.Mode mode;
 
   @Option(names = "--stop-metric", paramLabel = "METRIC",
       description = "Anytime-valid early stopping on this bound (needs --mode anytime; -n is then the cap): the "
@@ -146,9 +142,7 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Scorer, one of: ${COMPLETION-CANDIDATES} (exact_match is exact; default: ${DEFAULT-VALUE}).")
   String metric;
 
-  @Option(names = "--leak-threshold", defaultValue = "0.5", paramLabel = "TAU",
-      description = "Leak threshold tau in [0, 1] (default: ${DEFAULT-VALUE}).")
-  double leakThreshold;
+  @Mixin BoundsOptions.LeakThreshold leakThreshold;
 
   @Option(names = "--strip-prefix", paramLabel = "TEXT",
       description = "Prefix removed from outputs before scoring, repeatable (first match only).")
@@ -262,10 +256,10 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private RequestTemplate template() {
-    BoundMode m = mode;
-    return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha).boundMode(m)
+    BoundMode m = BoundMode.valueOf(mode.value.name());
+    return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha.value).boundMode(m)
         .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
-        .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
+        .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold.value)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
         .suiteSize(suiteSize).stoppingRule(stoppingRule()).build();
   }
@@ -283,8 +277,9 @@ final class ProduceCommand implements Callable<Integer> {
     if (stopThreshold == null) {
       throw new UsageException("--stop-metric needs --stop-threshold");
     }
-    if (mode != BoundMode.ANYTIME) {
-      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode.name().toLowerCase(Locale.ROOT)
+    if (mode.value != dev.probeval.core.bounds.BoundMode.ANYTIME) {
+      throw new UsageException("--stop-metric needs --mode anytime, got --mode "
+          + mode.value.name().toLowerCase(Locale.ROOT)
           + ": stopping when a fixed-n bound crosses a threshold voids its guarantee");
     }
     return StoppingRule.newBuilder().setMetric(metric).setThreshold(stopThreshold).setDecide(decide)
