@@ -55,24 +55,12 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
       description = "Samples per prompt (default ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0") double temperature;
-
-  @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.9") double topP;
-
-  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0") int topK;
-
-  @Option(names = "--max-new-tokens", paramLabel = "M", defaultValue = "256") int maxNewTokens;
+  /** The lab evaluation's own defaults: top-p 0.9, 256 new tokens. */
+  @Mixin DecodingOptions decoding = new DecodingOptions(0.9, 256);
 
   @Mixin BoundsOptions.Alpha alpha;
 
   @Mixin BoundsOptions.LeakThreshold tau;
-
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Base seed of the requests.")
-  long seed;
-
-  @Option(names = "--adaptive-threshold", paramLabel = "C", defaultValue = "0.9",
-      description = "c_T of adaptive temperature (running mean of p_max; default ${DEFAULT-VALUE}).")
-  double adaptiveThreshold;
 
   /** Which decodings {@code --decoding} samples with. */
   enum Decoding {
@@ -87,8 +75,20 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
   @Option(names = "--decoding", paramLabel = "DECODING", defaultValue = "BOTH",
       description = "Sampling plain, with adaptive temperature, or both: ${COMPLETION-CANDIDATES} "
-          + "(default: ${DEFAULT-VALUE}).")
-  Decoding decoding;
+          + "(default: ${DEFAULT-VALUE}; --adaptive-temperature alone means ADAPTIVE).")
+  Decoding decodings;
+
+  /** {@code --decoding}, or ADAPTIVE for {@code --adaptive-temperature} alone; the two must agree. */
+  private Decoding decodings() {
+    if (!decoding.adaptive) {
+      return decodings;
+    }
+    if (spec.commandLine().getParseResult().hasMatchedOption("--decoding") && decodings != Decoding.ADAPTIVE) {
+      throw new UsageException("--adaptive-temperature samples with adaptive temperature only; it contradicts "
+          + "--decoding " + decodings);
+    }
+    return Decoding.ADAPTIVE;
+  }
 
   @Option(names = "--splits", paramLabel = "forget,retain", split = ",", defaultValue = "forget,retain")
   List<String> splits;
@@ -108,8 +108,8 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     OfflineEvaluator.Settings settings;
     try {
-      settings = new OfflineEvaluator.Settings(n, temperature, topP, topK, maxNewTokens, alpha.value, tau.value, seed,
-          adaptiveThreshold);
+      settings = new OfflineEvaluator.Settings(n, decoding.temperature, decoding.topP, decoding.topK,
+          decoding.maxNewTokens, alpha.value, tau.value, decoding.seed, decoding.adaptiveThreshold);
       settings.decoding(true);
       settings.bounds();
     } catch (IllegalArgumentException e) {
@@ -118,7 +118,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     if (n < 1) {
       throw new UsageException("--num-samples must be >= 1, got " + n);
     }
-    List<Boolean> modes = decoding.adaptive;
+    List<Boolean> modes = decodings().adaptive;
     for (String s : splits) {
       if (!s.equals("forget") && !s.equals("retain")) {
         throw new UsageException("--splits takes forget and/or retain, got '" + s + "'");

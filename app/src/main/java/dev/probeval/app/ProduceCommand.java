@@ -112,30 +112,7 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Never stop before N samples (default: no minimum).")
   Integer stopMinSamples;
 
-  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
-      description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-  double temperature;
-
-  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
-      description = "Nucleus mass in (0, 1]; 1 = off (default: ${DEFAULT-VALUE}).")
-  double topP;
-
-  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Top-k; 0 = off (default).")
-  int topK;
-
-  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
-      description = "Generated tokens per output (default: ${DEFAULT-VALUE}).")
-  int maxNewTokens;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Base seed (default: 0).")
-  long seed;
-
-  @Option(names = "--adaptive-temperature", description = "Sample with adaptive temperature (paper-spec 4.4).")
-  boolean adaptive;
-
-  @Option(names = "--adaptive-threshold", defaultValue = "0.9", paramLabel = "C",
-      description = "Confidence threshold c_T of adaptive temperature (default: ${DEFAULT-VALUE}).")
-  double adaptiveThreshold;
+  @Mixin DecodingOptions decoding;
 
   @Option(names = "--metric", defaultValue = "rougeL_recall", paramLabel = "NAME",
       completionCandidates = MetricNames.class,
@@ -258,8 +235,9 @@ final class ProduceCommand implements Callable<Integer> {
   private RequestTemplate template() {
     BoundMode m = BoundMode.valueOf(mode.value.name());
     return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha.value).boundMode(m)
-        .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
-        .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold.value)
+        .temperature(decoding.temperature).topP(decoding.topP).topK(decoding.topK)
+        .maxNewTokens(decoding.maxNewTokens).seed(decoding.seed)
+        .adaptiveTemperature(decoding.adaptive, decoding.adaptiveThreshold).metric(metric).leakThreshold(leakThreshold.value)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
         .suiteSize(suiteSize).stoppingRule(stoppingRule()).build();
   }

@@ -42,37 +42,15 @@ final class SampleCommand implements Callable<Integer> {
       description = "number of samples (default: ${DEFAULT-VALUE})")
   int n;
 
-  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
-      description = "sampling temperature, >= 0; 0 decodes greedily (default: ${DEFAULT-VALUE})")
-  double temperature;
-
-  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
-      description = "nucleus mass in (0, 1], Hugging Face semantics (default: ${DEFAULT-VALUE} = off)")
-  double topP;
-
-  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
-      description = "keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE}; note HF's default is 50)")
-  int topK;
-
-  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
-      description = "new-token budget per sample, end token included (default: ${DEFAULT-VALUE})")
-  int maxNewTokens;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
-      description = "base seed; sample i uses SampleIds.sampleSeed(S, request id, i) (default: ${DEFAULT-VALUE})")
-  long seed;
+  @Mixin DecodingOptions decoding;
 
   @Option(names = "--request-id", defaultValue = "cli", paramLabel = "ID",
       description = "request id that names and seeds the samples (default: ${DEFAULT-VALUE})")
   String requestId;
 
-  @Option(names = "--adaptive-temperature", paramLabel = "C",
-      description = "adaptive temperature threshold c_T in [0, 1] (paper default 0.9): decode a step greedily "
-          + "while the confidence statistic exceeds C")
-  Double adaptiveThreshold;
-
   @Option(names = "--adaptive-statistic", defaultValue = "RUNNING_MEAN", paramLabel = "STAT",
-      description = "confidence statistic for adaptive temperature: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+      description = "Confidence statistic of adaptive temperature: ${COMPLETION-CANDIDATES} (default: "
+          + "${DEFAULT-VALUE}).")
   AdaptiveTemperature.Statistic adaptiveStatistic;
 
   @Option(names = "--stop", paramLabel = "STRING", description = "stop string (repeatable); cut from the text")
@@ -99,11 +77,11 @@ final class SampleCommand implements Callable<Integer> {
   private GenerationRequest request() {
     model.location();
     // DecodingParams checks temperature, top-p, top-k and the token budget when built.
-    DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(temperature)
-        .optTopP(topP).optTopK(topK).optMaxNewTokens(maxNewTokens);
-    if (adaptiveThreshold != null) {
-      Cli.option("--adaptive-temperature",
-          () -> b.optAdaptive(new AdaptiveTemperature(adaptiveThreshold, adaptiveStatistic)));
+    DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(decoding.temperature)
+        .optTopP(decoding.topP).optTopK(decoding.topK).optMaxNewTokens(decoding.maxNewTokens);
+    if (decoding.adaptive) {
+      Cli.option("--adaptive-threshold",
+          () -> b.optAdaptive(new AdaptiveTemperature(decoding.adaptiveThreshold, adaptiveStatistic)));
     }
     DecodingParams params = Cli.build(b::build);
     // A request of 0 samples is valid (the greedy baseline alone, what --greedy asks for); -n 0 is a typo.
@@ -113,7 +91,7 @@ final class SampleCommand implements Callable<Integer> {
     if (requestId.isEmpty()) {
       throw new UsageException("--request-id must not be empty");
     }
-    return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true));
+    return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, decoding.seed, true));
   }
 
   private SamplingBackend open() {

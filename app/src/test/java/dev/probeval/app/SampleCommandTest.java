@@ -78,7 +78,7 @@ class SampleCommandTest {
       {"top-p must lie in (0, 1], got 1.5", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "1.5"},
       {"temperature must be >= 0, got -0.1", "--model", m, "--tokenizer", tok, "--prompt", "x", "--temperature",
           "-0.1"},
-      {"--adaptive-temperature: adaptive-temperature threshold must lie in [0, 1], got 1.5", "--model", m,
+      {"--adaptive-threshold: adaptive-temperature threshold must lie in [0, 1], got 1.5", "--model", m,
           "--tokenizer", tok, "--prompt", "x", "--adaptive-temperature", "1.5"},
       {"--model " + m + ": missing the llama2.c checkpoint's vocabulary: no tokenizer.bin beside it and no "
           + "tokenizer given", "--model", m, "--prompt", "x"},
