@@ -37,17 +37,12 @@ final class AggregateCommand implements Callable<Integer> {
           + "membership).")
   String instanceId;
 
-  @Option(names = "--http-host", defaultValue = AggregatorConfig.DEFAULT_HTTP_HOST,
-      description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
-  String httpHost;
+  @Mixin ListenOptions listen =
+      new ListenOptions(AggregatorConfig.DEFAULT_HTTP_HOST, AggregatorConfig.DEFAULT_HTTP_PORT);
 
   @Option(names = "--advertised-host",
-      description = "Host other instances reach this one's REST API on (application.server; default: --http-host).")
+      description = "Host other instances reach this one's REST API on (application.server; default: --host).")
   String advertisedHost;
-
-  @Option(names = "--http-port", defaultValue = "" + AggregatorConfig.DEFAULT_HTTP_PORT,
-      description = "REST port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int httpPort;
 
   @Option(names = "--state-dir", paramLabel = "DIR",
       description = "Kafka Streams state directory (default: <probeval home>/data/aggregator).")
@@ -135,7 +130,7 @@ final class AggregateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     AggregatorConfig config = config();
-    Cli.requireFreePort(config.httpHost(), config.httpPort(), "--http-port");
+    Cli.requireFreePort(config.httpHost(), config.httpPort(), "--port");
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> starter.apply(config));
   }
 
@@ -158,8 +153,8 @@ final class AggregateCommand implements Callable<Integer> {
     AggregatorConfig.Builder b = AggregatorConfig.builder().optStateDir(dir);
     b.setKafka(Cli.build(k::build));
     Cli.option("--application-id", () -> b.optApplicationId(applicationId));
-    Cli.option("--http-host", () -> b.optHttpHost(httpHost));
-    Cli.option("--http-port", () -> b.optHttpPort(httpPort));
+    Cli.option("--host", () -> b.optHttpHost(listen.host));
+    Cli.option("--port", () -> b.optHttpPort(listen.port));
     if (advertisedHost != null) {
       Cli.option("--advertised-host", () -> b.optAdvertisedHost(advertisedHost));
     }

@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
       + "n = 8, 48 new tokens.")
   boolean quick;
 
-  @Option(names = "--versions", paramLabel = "V[,V...]", split = ",",
-      description = "Model versions to evaluate (default: base, retain-only and each method's last checkpoint "
+  @Option(names = {"--model-version", "--versions"}, paramLabel = "VERSION", split = ",",
+      description = "Model version(s) to evaluate, repeatable or comma-separated (default: base, retain-only and each method's last checkpoint "
           + "with and without entropy).")
   List<String> versions;
 
@@ -81,12 +81,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--lab-config", paramLabel = "FILE", description = "Lab config merged over the defaults.")
-  Path labConfig;
-
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Lab cache (default ~/.cache/probeval/lab; --quick ~/.cache/probeval/lab-quick).")
-  Path cacheDir;
+  @Mixin LabOptions lab;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Broker data directory (default: a temporary directory removed at exit).")
@@ -102,8 +97,8 @@ final class DemoCommand implements Callable<Integer> {
     Cli.requireFreePort("127.0.0.1", port, "--port");
     LabConfig cfg;
     try {
-      if (labConfig != null) {
-        cfg = LabConfig.load(labConfig);
+      if (lab.config != null) {
+        cfg = LabConfig.load(lab.config);
       } else if (quick) {
         Path f = Files.createTempFile("probeval-quick-lab", ".json");
         Files.writeString(f, QUICK_LAB);
@@ -115,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UsageException(e.getMessage());
     }
-    Path cache = cacheDir != null ? cacheDir
+    Path cache = lab.cacheDir != null ? lab.cacheDir
         : quick ? ModelStore.defaultRoot().resolveSibling("lab-quick") : ModelStore.defaultRoot();
     List<String> vs = versions != null ? versions : Demo.defaultVersions(cfg);
     if (quick && versions == null) {

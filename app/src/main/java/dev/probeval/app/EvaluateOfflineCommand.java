@@ -41,15 +41,12 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "VERSION_OR_DIR", required = true, split = ",",
-      description = "Lab version name(s) in the cache, or small-GPT directories; 'all' = every cached version.")
+  @Option(names = {"--model-version", "--model"}, paramLabel = "VERSION", required = true, split = ",",
+      description = "Model version(s) to evaluate, repeatable or comma-separated: lab version names in the cache, "
+          + "small-GPT directories, or 'all' = every cached version.")
   List<String> models;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Lab config (data selection) merged over defaults.")
-  Path config;
-
-  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Lab cache (default ~/.cache/probeval/lab).")
-  Path cacheDir;
+  @Mixin LabOptions lab;
 
   @Option(names = {"-n", "--num-samples"}, paramLabel = "N", defaultValue = "128",
       description = "Samples per prompt (default ${DEFAULT-VALUE}).")
@@ -126,12 +123,12 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     }
     LabConfig cfg;
     try {
-      cfg = LabConfig.load(config);
+      cfg = LabConfig.load(lab.config);
     } catch (IOException e) {
       throw new UsageException(e.getMessage());
     }
     DataSplit split = LabData.split(cfg);
-    ModelStore store = new ModelStore(cacheDir != null ? cacheDir : ModelStore.defaultRoot());
+    ModelStore store = new ModelStore(lab.cacheDir != null ? lab.cacheDir : ModelStore.defaultRoot());
     List<String> targets = new ArrayList<>();
     for (String m : models) {
       if (m.equals("all")) {
@@ -145,7 +142,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
       try {
         dirs.add(store.resolve(t));
       } catch (java.nio.file.NoSuchFileException e) {
-        throw new UsageException("--model " + t + ": " + e.getReason());
+        throw new UsageException("--model-version " + t + ": " + e.getReason());
       }
     }
     PrintWriter err = spec.commandLine().getErr();

@@ -39,22 +39,16 @@ final class LabCommand implements Runnable {
 
   /** Options every lab subcommand shares. */
   static final class Common {
-    @Option(names = "--config", paramLabel = "FILE",
-        description = "JSON merged over the built-in lab-defaults.json (only the fields it names change).")
-    Path config;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-        description = "Model versions directory (default $PROBEVAL_LAB_CACHE or ~/.cache/probeval/lab).")
-    Path cacheDir;
+    @Mixin LabOptions where;
 
     @Option(names = "--force", description = "Retrain even when the versions exist.")
     boolean force;
 
     LabConfig config() throws IOException {
       try {
-        return LabConfig.load(config);
+        return LabConfig.load(where.config);
       } catch (IOException | IllegalArgumentException e) {
-        if (config != null) {
+        if (where.config != null) {
           throw new UsageException(e.getMessage());
         }
         throw e;
@@ -62,7 +56,7 @@ final class LabCommand implements Runnable {
     }
 
     ModelStore store() {
-      return new ModelStore(cacheDir != null ? cacheDir : ModelStore.defaultRoot());
+      return new ModelStore(where.cacheDir != null ? where.cacheDir : ModelStore.defaultRoot());
     }
 
     Lab lab(CommandSpec spec) throws IOException {

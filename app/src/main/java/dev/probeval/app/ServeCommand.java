@@ -31,13 +31,8 @@ final class ServeCommand implements Callable<Integer> {
           + "directory's name)")
   String modelName;
 
-  @Option(names = "--host", defaultValue = OpenAiServer.Builder.DEFAULT_HOST,
-      description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
-  String host;
-
-  @Option(names = "--port", defaultValue = "" + OpenAiServer.Builder.DEFAULT_PORT,
-      description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port;
+  @Mixin ListenOptions listen =
+      new ListenOptions(OpenAiServer.Builder.DEFAULT_HOST, OpenAiServer.Builder.DEFAULT_PORT);
 
   @Option(names = "--max-n", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_N, paramLabel = "N",
       description = "most choices (n) one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
@@ -97,12 +92,12 @@ final class ServeCommand implements Callable<Integer> {
       throw new UsageException(e.getMessage());
     }
     try {
-      builder.host(host);
+      builder.host(listen.host);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--host: " + e.getMessage());
     }
     try {
-      builder.port(port);
+      builder.port(listen.port);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--port: " + e.getMessage());
     }
@@ -115,9 +110,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     ModelLocation r = model.location();
     String name = modelName != null ? modelName : r.defaultName();
-    Cli.requireFreePort(host, port, "--port");
+    listen.requireFree();
     CausalLm lm = open(r);
-    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
+    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + listen.host + ":"
+        + listen.port, () -> {
       OpenAiServer server;
       try {
         server = builder.model(lm).modelName(name).start();
