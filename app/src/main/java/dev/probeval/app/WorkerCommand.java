@@ -39,8 +39,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin MembershipOptions membership;
 
   @Option(names = "--model", paramLabel = "VERSION=PATH[,tokenizer=PATH]",
-      description = "A model version this worker serves and its llama2.c checkpoint (.bin; its vocabulary is "
-          + "tokenizer.bin beside it unless ,tokenizer=PATH names it) or small-GPT directory; repeatable. Requests "
+      description = "A model version this worker serves and where its files are, as for sample --model: a llama2.c "
+          + "checkpoint (.bin; its vocabulary is tokenizer.bin beside it unless ,tokenizer=PATH names it), a "
+          + "directory holding one, or a small-GPT directory; repeatable. Requests "
           + "for other versions end REJECTED (told to the aggregator through the samples topic).")
   List<String> models = new ArrayList<>();
 
