@@ -37,17 +37,12 @@ final class AggregateCommand implements Callable<Integer> {
           + "membership).")
   String instanceId;
 
-  @Option(names = "--http-host", defaultValue = AggregatorConfig.DEFAULT_HTTP_HOST,
-      description = "Interface the REST API binds; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
-  String httpHost;
+  @Mixin ListenOptions listen =
+      new ListenOptions(AggregatorConfig.DEFAULT_HTTP_HOST, AggregatorConfig.DEFAULT_HTTP_PORT);
 
   @Option(names = "--advertised-host",
-      description = "Host other instances reach this one's REST API on (application.server; default: --http-host).")
+      description = "Host other instances reach this one's REST API on (application.server; default: --host).")
   String advertisedHost;
-
-  @Option(names = "--http-port", defaultValue = "" + AggregatorConfig.DEFAULT_HTTP_PORT,
-      description = "REST port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int httpPort;
 
   @Option(names = "--state-dir", paramLabel = "DIR",
       description = "Kafka Streams state directory (default: <probeval home>/data/aggregator).")
@@ -71,9 +66,7 @@ final class AggregateCommand implements Callable<Integer> {
       description = "Emit changed model roll-ups this often; 0: on every prompt update (default: ${DEFAULT-VALUE}).")
   long modelEmitIntervalMs;
 
-  @Option(names = "--ed-lambda", defaultValue = "" + AggregatorConfig.DEFAULT_ED_LAMBDA,
-      description = "Weight of M_sigma in M_ED = M_mu + lambda * M_sigma (default: ${DEFAULT-VALUE}).")
-  double edLambda;
+  @Mixin BoundsOptions.EdLambda edLambda;
 
   @Option(names = "--threads", defaultValue = "" + AggregatorConfig.DEFAULT_STREAM_THREADS,
       description = "Stream threads (default: ${DEFAULT-VALUE}).")
@@ -137,7 +130,7 @@ final class AggregateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     AggregatorConfig config = config();
-    Cli.requireFreePort(config.httpHost(), config.httpPort(), "--http-port");
+    Cli.requireFreePort(config.httpHost(), config.httpPort(), "--port");
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> starter.apply(config));
   }
 
@@ -160,15 +153,15 @@ final class AggregateCommand implements Callable<Integer> {
     AggregatorConfig.Builder b = AggregatorConfig.builder().optStateDir(dir);
     b.setKafka(Cli.build(k::build));
     Cli.option("--application-id", () -> b.optApplicationId(applicationId));
-    Cli.option("--http-host", () -> b.optHttpHost(httpHost));
-    Cli.option("--http-port", () -> b.optHttpPort(httpPort));
+    Cli.option("--host", () -> b.optHttpHost(listen.host));
+    Cli.option("--port", () -> b.optHttpPort(listen.port));
     if (advertisedHost != null) {
       Cli.option("--advertised-host", () -> b.optAdvertisedHost(advertisedHost));
     }
     Cli.option("--emit-every", () -> b.optEmitEverySamples(emitEvery));
     Cli.option("--emit-interval-ms", () -> b.optEmitIntervalMs(emitIntervalMs));
     Cli.option("--model-emit-interval-ms", () -> b.optModelEmitIntervalMs(modelEmitIntervalMs));
-    Cli.option("--ed-lambda", () -> b.optEdLambda(edLambda));
+    Cli.option("--ed-lambda", () -> b.optEdLambda(edLambda.value));
     Cli.option("--threads", () -> b.optStreamThreads(threads));
     Cli.option("--early-sample-buffer", () -> b.optEarlySampleBufferMax(earlySampleBuffer));
     Cli.option("--early-sample-timeout-ms", () -> b.optEarlySampleTimeoutMs(earlySampleTimeoutMs));

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,36 +44,24 @@ import picocli.CommandLine.Spec;
 final class BoundsCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   /** Plain decimal numbers only: Java would also accept "0.5f", "0x1p-1" or "Infinity". */
-  private static final java.util.regex.Pattern DECIMAL =
-      java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+  private static final java.util.regex.Pattern DECIMAL = BoundsOptions.Decimal.PATTERN;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01",
-      description = "Target one-sided miscoverage in (0, 0.5] (default ${DEFAULT-VALUE}).")
-  String alpha;
-
-  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "sound",
-      description = "conbo (reference-library parity), sound (fixed-n guarantees; default) or anytime "
-          + "(valid at every n).")
-  String mode;
+  @Mixin BoundsOptions.Alpha alpha;
+  @Mixin BoundsOptions.Mode mode;
 
   @Option(names = "--threshold", paramLabel = "T",
       description = "Threshold x for m_gen(x), an upper bound on P(score > x); repeatable.")
   List<String> thresholds = new ArrayList<>();
 
-  @Option(names = "--leak-threshold", paramLabel = "TAU", defaultValue = "0.5",
-      description = "A sample leaks when its score is >= TAU (default ${DEFAULT-VALUE}).")
-  String leakThreshold;
+  @Mixin BoundsOptions.LeakThreshold leakThreshold;
+  @Mixin BoundsOptions.EdLambda lambda;
 
-  @Option(names = "--lambda", paramLabel = "L", defaultValue = "1.0",
-      description = "Weight of M_sigma in m_ed = M_mu + L*M_sigma (default ${DEFAULT-VALUE}).")
-  String lambda;
-
-  @Option(names = "--conbo-sigma", paramLabel = "doc|demo", defaultValue = "doc",
-      description = "In conbo mode, pass alpha (doc, default) or 2*alpha (demo, as the authors' notebook) to "
-          + "std_bounds.")
-  String conboSigma;
+  @Option(names = "--conbo-sigma", paramLabel = "CONVENTION", defaultValue = "DOC",
+      description = "In CONBO mode, pass alpha (DOC) or 2*alpha (DEMO, as the authors' notebook) to std_bounds: "
+          + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  BoundConfig.ConboSigmaConvention conboSigma;
 
   @Option(names = "--per-line", description = "Each input line is one prompt's score list; one JSON object per line.")
   boolean perLine;
@@ -126,20 +115,13 @@ final class BoundsCommand implements Callable<Integer> {
   }
 
   private BoundConfig config() {
-    double a = number("--alpha", alpha);
-    double tau = number("--leak-threshold", leakThreshold);
-    double lam = number("--lambda", lambda);
     List<Double> ts = new ArrayList<>();
     for (String t : thresholds) {
       ts.add(number("--threshold", t));
     }
-    BoundConfig.ConboSigmaConvention conv = switch (conboSigma.toLowerCase(java.util.Locale.ROOT)) {
-      case "doc" -> BoundConfig.ConboSigmaConvention.DOC;
-      case "demo" -> BoundConfig.ConboSigmaConvention.DEMO;
-      default -> throw new UsageException("--conbo-sigma must be doc or demo, got '" + conboSigma + "'");
-    };
     try {
-      return new BoundConfig(a, BoundMode.parse(mode), tau, ts, lam, conv, AnytimeBounds.DEFAULT_DESIGN_N);
+      return new BoundConfig(alpha.value, mode.value, leakThreshold.value, ts, lambda.value, conboSigma,
+          AnytimeBounds.DEFAULT_DESIGN_N);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
       + "n = 8, 48 new tokens.")
   boolean quick;
 
-  @Option(names = "--versions", paramLabel = "V[,V...]", split = ",",
-      description = "Model versions to evaluate (default: base, retain-only and each method's last checkpoint "
+  @Option(names = {"--model-version", "--versions"}, paramLabel = "VERSION", split = ",",
+      description = "Model version(s) to evaluate, repeatable or comma-separated (default: base, retain-only and each method's last checkpoint "
           + "with and without entropy).")
   List<String> versions;
 
@@ -78,16 +79,9 @@ final class DemoCommand implements Callable<Integer> {
       description = "New tokens (bytes) per answer (default 128; --quick 48).")
   Integer maxNewTokens;
 
-  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01",
-      description = "Failure probability of the bounds (default: ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--lab-config", paramLabel = "FILE", description = "Lab config merged over the defaults.")
-  Path labConfig;
-
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Lab cache (default ~/.cache/probeval/lab; --quick ~/.cache/probeval/lab-quick).")
-  Path cacheDir;
+  @Mixin LabOptions lab;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Broker data directory (default: a temporary directory removed at exit).")
@@ -103,8 +97,8 @@ final class DemoCommand implements Callable<Integer> {
     Cli.requireFreePort("127.0.0.1", port, "--port");
     LabConfig cfg;
     try {
-      if (labConfig != null) {
-        cfg = LabConfig.load(labConfig);
+      if (lab.config != null) {
+        cfg = LabConfig.load(lab.config);
       } else if (quick) {
         Path f = Files.createTempFile("probeval-quick-lab", ".json");
         Files.writeString(f, QUICK_LAB);
@@ -116,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UsageException(e.getMessage());
     }
-    Path cache = cacheDir != null ? cacheDir
+    Path cache = lab.cacheDir != null ? lab.cacheDir
         : quick ? ModelStore.defaultRoot().resolveSibling("lab-quick") : ModelStore.defaultRoot();
     List<String> vs = versions != null ? versions : Demo.defaultVersions(cfg);
     if (quick && versions == null) {
@@ -125,10 +119,10 @@ final class DemoCommand implements Callable<Integer> {
     int nn = n != null ? n : quick ? 8 : 16;
     int k = prompts != null ? prompts : quick ? 3 : 0;
     int m = maxNewTokens != null ? maxNewTokens : quick ? 48 : 128;
-    if (nn < 1 || k < 0 || m < 1 || !(alpha > 0 && alpha <= 0.5)) {
+    if (nn < 1 || k < 0 || m < 1 || !(alpha.value > 0 && alpha.value <= 0.5)) {
       throw new UsageException("need -n >= 1, --prompts >= 0, --max-new-tokens >= 1, --alpha in (0, 0.5]");
     }
-    Demo.Settings settings = new Demo.Settings(cfg, cache, List.copyOf(vs), k, nn, m, 0.9, alpha, 0.5, port,
+    Demo.Settings settings = new Demo.Settings(cfg, cache, List.copyOf(vs), k, nn, m, 0.9, alpha.value, 0.5, port,
         dataDir, !noSampleTexts);
     long t0 = System.nanoTime();
     Demo demo = new Demo(settings, err);
@@ -258,9 +252,9 @@ final class DemoCommand implements Callable<Integer> {
           (double) m.get("sampled_rougeL_recall_max_mean"), (double) m.get("m_mu_mean"),
           (double) m.get("m_bin_mean"), m.get("hidden_leak_prompts") + "/" + m.get("prompts"));
     });
-    Object alpha = summary.values().stream().findFirst().map(m -> m.get("alpha")).orElse("?");
+    Object alphaUsed = summary.values().stream().findFirst().map(m -> m.get("alpha")).orElse("?");
     out.println("greedy = mean ROUGE-L recall of the greedy answer; sampled = mean over n samples; max-smp = mean "
-        + "per-prompt max; M_mu, M_bin = mean upper bounds (alpha = " + alpha + ", tau = 0.5); hidden = prompts "
+        + "per-prompt max; M_mu, M_bin = mean upper bounds (alpha = " + alphaUsed + ", tau = 0.5); hidden = prompts "
         + "whose greedy answer is below tau while some sample leaks.");
     out.flush();
   }

@@ -1,6 +1,8 @@
 package dev.probeval.app;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * Option defaults from environment variables, for containers: every long option of every command can be set as
  * {@code PROBEVAL_<COMMAND>_<OPTION>} (only for that command) or {@code PROBEVAL_<OPTION>} (for every command that has
- * the option), where {@code <OPTION>} is the option's longest name without the leading dashes, upper case, with
+ * the option), where {@code <OPTION>} is one of the option's long names (an alias too) without the leading dashes, upper case, with
  * {@code -} turned into {@code _}, and {@code <COMMAND>} the command's name the same way (a nested command joins its
  * names with {@code _}, e.g. {@code PROBEVAL_LAB_TRAIN_STEPS}).
  *
@@ -60,11 +62,17 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
     return variableNames(option).stream().filter(env::containsKey).findFirst();
   }
 
-  /** The variables that set {@code option}, the one that wins first: command-scoped, then global. */
+  /**
+   * The variables that set {@code option}, the one that wins first: command-scoped, then global, each for every long
+   * name of the option, the longest first (so an option that gained a shorter spelling keeps its variables).
+   */
   public static List<String> variableNames(OptionSpec option) {
-    List<String> names = new ArrayList<>(2);
-    commandPart(option.command()).ifPresent(c -> names.add(PREFIX + c + "_" + optionPart(option)));
-    names.add(PREFIX + optionPart(option));
+    List<String> parts = Arrays.stream(option.names()).filter(n -> n.startsWith("--"))
+        .sorted(Comparator.comparingInt(String::length).reversed()).map(n -> token(n.substring(2))).distinct()
+        .toList();
+    List<String> names = new ArrayList<>(2 * parts.size());
+    commandPart(option.command()).ifPresent(c -> parts.forEach(p -> names.add(PREFIX + c + "_" + p)));
+    parts.forEach(p -> names.add(PREFIX + p));
     return names;
   }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,38 +41,23 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "VERSION_OR_DIR", required = true, split = ",",
-      description = "Lab version name(s) in the cache, or small-GPT directories; 'all' = every cached version.")
+  @Option(names = {"--model-version", "--model"}, paramLabel = "VERSION", required = true, split = ",",
+      description = "Model version(s) to evaluate, repeatable or comma-separated: lab version names in the cache, "
+          + "small-GPT directories, or 'all' = every cached version.")
   List<String> models;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Lab config (data selection) merged over defaults.")
-  Path config;
-
-  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Lab cache (default ~/.cache/probeval/lab).")
-  Path cacheDir;
+  @Mixin LabOptions lab;
 
   @Option(names = {"-n", "--num-samples"}, paramLabel = "N", defaultValue = "128",
       description = "Samples per prompt (default ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0") double temperature;
+  /** The lab evaluation's own defaults: top-p 0.9, 256 new tokens. */
+  @Mixin DecodingOptions decoding = new DecodingOptions(0.9, 256);
 
-  @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.9") double topP;
+  @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--top-k", paramLabel = "K", defaultValue = "0") int topK;
-
-  @Option(names = "--max-new-tokens", paramLabel = "M", defaultValue = "256") int maxNewTokens;
-
-  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.01") double alpha;
-
-  @Option(names = "--leak-threshold", paramLabel = "TAU", defaultValue = "0.5") double tau;
-
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Base seed of the requests.")
-  long seed;
-
-  @Option(names = "--adaptive-threshold", paramLabel = "C", defaultValue = "0.9",
-      description = "c_T of adaptive temperature (running mean of p_max; default ${DEFAULT-VALUE}).")
-  double adaptiveThreshold;
+  @Mixin BoundsOptions.LeakThreshold tau;
 
   /** Which decodings {@code --decoding} samples with. */
   enum Decoding {
@@ -86,8 +72,20 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
   @Option(names = "--decoding", paramLabel = "DECODING", defaultValue = "BOTH",
       description = "Sampling plain, with adaptive temperature, or both: ${COMPLETION-CANDIDATES} "
-          + "(default: ${DEFAULT-VALUE}).")
-  Decoding decoding;
+          + "(default: ${DEFAULT-VALUE}; --adaptive-temperature alone means ADAPTIVE).")
+  Decoding decodings;
+
+  /** {@code --decoding}, or ADAPTIVE for {@code --adaptive-temperature} alone; the two must agree. */
+  private Decoding decodings() {
+    if (!decoding.adaptive) {
+      return decodings;
+    }
+    if (spec.commandLine().getParseResult().hasMatchedOption("--decoding") && decodings != Decoding.ADAPTIVE) {
+      throw new UsageException("--adaptive-temperature samples with adaptive temperature only; it contradicts "
+          + "--decoding " + decodings);
+    }
+    return Decoding.ADAPTIVE;
+  }
 
   @Option(names = "--splits", paramLabel = "forget,retain", split = ",", defaultValue = "forget,retain")
   List<String> splits;
@@ -107,8 +105,8 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     OfflineEvaluator.Settings settings;
     try {
-      settings = new OfflineEvaluator.Settings(n, temperature, topP, topK, maxNewTokens, alpha, tau, seed,
-          adaptiveThreshold);
+      settings = new OfflineEvaluator.Settings(n, decoding.temperature, decoding.topP, decoding.topK,
+          decoding.maxNewTokens, alpha.value, tau.value, decoding.seed, decoding.adaptiveThreshold);
       settings.decoding(true);
       settings.bounds();
     } catch (IllegalArgumentException e) {
@@ -117,7 +115,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     if (n < 1) {
       throw new UsageException("--num-samples must be >= 1, got " + n);
     }
-    List<Boolean> modes = decoding.adaptive;
+    List<Boolean> modes = decodings().adaptive;
     for (String s : splits) {
       if (!s.equals("forget") && !s.equals("retain")) {
         throw new UsageException("--splits takes forget and/or retain, got '" + s + "'");
@@ -125,12 +123,12 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     }
     LabConfig cfg;
     try {
-      cfg = LabConfig.load(config);
+      cfg = LabConfig.load(lab.config);
     } catch (IOException e) {
       throw new UsageException(e.getMessage());
     }
     DataSplit split = LabData.split(cfg);
-    ModelStore store = new ModelStore(cacheDir != null ? cacheDir : ModelStore.defaultRoot());
+    ModelStore store = new ModelStore(lab.cacheDir != null ? lab.cacheDir : ModelStore.defaultRoot());
     List<String> targets = new ArrayList<>();
     for (String m : models) {
       if (m.equals("all")) {
@@ -144,7 +142,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
       try {
         dirs.add(store.resolve(t));
       } catch (java.nio.file.NoSuchFileException e) {
-        throw new UsageException("--model " + t + ": " + e.getReason());
+        throw new UsageException("--model-version " + t + ": " + e.getReason());
       }
     }
     PrintWriter err = spec.commandLine().getErr();

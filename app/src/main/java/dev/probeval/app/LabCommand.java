@@ -39,22 +39,16 @@ final class LabCommand implements Runnable {
 
   /** Options every lab subcommand shares. */
   static final class Common {
-    @Option(names = "--config", paramLabel = "FILE",
-        description = "JSON merged over the built-in lab-defaults.json (only the fields it names change).")
-    Path config;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-        description = "Model versions directory (default $PROBEVAL_LAB_CACHE or ~/.cache/probeval/lab).")
-    Path cacheDir;
+    @Mixin LabOptions where;
 
     @Option(names = "--force", description = "Retrain even when the versions exist.")
     boolean force;
 
     LabConfig config() throws IOException {
       try {
-        return LabConfig.load(config);
+        return LabConfig.load(where.config);
       } catch (IOException | IllegalArgumentException e) {
-        if (config != null) {
+        if (where.config != null) {
           throw new UsageException(e.getMessage());
         }
         throw e;
@@ -62,7 +56,7 @@ final class LabCommand implements Runnable {
     }
 
     ModelStore store() {
-      return new ModelStore(cacheDir != null ? cacheDir : ModelStore.defaultRoot());
+      return new ModelStore(where.cacheDir != null ? where.cacheDir : ModelStore.defaultRoot());
     }
 
     Lab lab(CommandSpec spec) throws IOException {
@@ -117,29 +111,32 @@ final class LabCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin Common common;
 
-    @Option(names = "--method", paramLabel = "ga|gd|npo", description = "Only this method (repeatable).")
-    List<String> methods = new ArrayList<>();
+    @Option(names = "--method", paramLabel = "METHOD",
+        description = "Only this method, repeatable: ${COMPLETION-CANDIDATES} (default: the config's methods).")
+    List<Method> methods = new ArrayList<>();
 
-    @Option(names = "--entropy", paramLabel = "both|on|off", defaultValue = "both",
-        description = "With the entropy term, without it, or both (default).")
-    String entropy;
+    /** Which runs of each method: with the entropy term, without it, or both. */
+    enum Entropy {
+      BOTH(false, true),
+      ON(true),
+      OFF(false);
+
+      final boolean[] flags;
+
+      Entropy(boolean... flags) {
+        this.flags = flags;
+      }
+    }
+
+    @Option(names = "--entropy", paramLabel = "WHICH", defaultValue = "BOTH",
+        description = "With the entropy term (ON), without it (OFF), or both: ${COMPLETION-CANDIDATES} "
+            + "(default: ${DEFAULT-VALUE}).")
+    Entropy entropy;
 
     @Override
     public Integer call() throws IOException {
-      boolean[] flags = switch (entropy) {
-        case "both" -> new boolean[] {false, true};
-        case "on" -> new boolean[] {true};
-        case "off" -> new boolean[] {false};
-        default -> throw new UsageException("--entropy must be both, on or off, got '" + entropy + "'");
-      };
-      List<Method> ms = new ArrayList<>();
-      try {
-        for (String m : methods) {
-          ms.add(Method.parse(m));
-        }
-      } catch (IllegalArgumentException e) {
-        throw new UsageException(e.getMessage());
-      }
+      boolean[] flags = entropy.flags;
+      List<Method> ms = new ArrayList<>(methods);
       Lab lab = common.lab(spec);
       if (ms.isEmpty()) {
         for (String m : common.config().unlearn().methods()) {

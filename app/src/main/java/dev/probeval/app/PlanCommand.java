@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,9 +44,7 @@ final class PlanCommand implements Callable<Integer> {
       description = "Target: the M_gen CDF band at most EPS wide on each side (a width, no stopping rule).")
   Double bandWidth;
 
-  @Option(names = "--alpha", defaultValue = "0.01", paramLabel = "A",
-      description = "Miscoverage in (0, 0.5] (default: ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
   @Option(names = "--suite-size", defaultValue = "1", paramLabel = "Q",
       description = "Prompts in the suite: each is planned at alpha/Q (Bonferroni; default: ${DEFAULT-VALUE}).")
@@ -76,8 +75,8 @@ final class PlanCommand implements Callable<Integer> {
     if (targets != 1) {
       throw new UsageException("give exactly one target: --certify-bin, --certify-mu, --mu-width or --band-width");
     }
-    if (!(alpha > 0 && alpha <= 0.5)) {
-      throw new UsageException("--alpha must be in (0, 0.5], got " + alpha);
+    if (!(alpha.value > 0 && alpha.value <= 0.5)) {
+      throw new UsageException("--alpha must be in (0, 0.5], got " + alpha.value);
     }
     if (suiteSize < 1) {
       throw new UsageException("--suite-size must be >= 1, got " + suiteSize);
@@ -85,7 +84,7 @@ final class PlanCommand implements Callable<Integer> {
     if (chunkSize < 1) {
       throw new UsageException("--chunk-size must be >= 1, got " + chunkSize);
     }
-    double a = alpha / suiteSize;
+    double a = alpha.value / suiteSize;
     PrintWriter out = spec.commandLine().getOut();
     String share = suiteSize > 1 ? " (alpha/Q = " + fmt(a) + " per prompt)" : "";
     try {
@@ -98,7 +97,7 @@ final class PlanCommand implements Callable<Integer> {
         long any = mu ? SampleSizePlanner.samplesForMeanWidth(eps, a, BoundMode.ANYTIME)
             : SampleSizePlanner.samplesForBandWidth(eps, a, BoundMode.ANYTIME);
         out.println("target: " + (mu ? "M_mu - mean" : "M_gen band half width") + " <= " + fmt(eps) + ", alpha "
-            + fmt(alpha) + share);
+            + fmt(alpha.value) + share);
         out.println("fixed n (sound):     n = " + fixed);
         out.println("anytime (any n):     n = " + any + "  (" + String.format(Locale.ROOT, "%.2f", (double) any / fixed)
             + "x; the price of being valid at every n)");
@@ -119,9 +118,9 @@ final class PlanCommand implements Callable<Integer> {
       }
       EarlyStopping.Rule rule = new EarlyStopping.Rule(bin ? EarlyStopping.Metric.M_BIN : EarlyStopping.Metric.M_MU,
           0.5, t, side, 1);
-      EarlyStopping s = new EarlyStopping(rule, alpha, n, suiteSize);
+      EarlyStopping s = new EarlyStopping(rule, alpha.value, n, suiteSize);
       String what = bin ? "P(leak)" : "E[score]";
-      out.println("target: certify " + what + " < " + fmt(t) + ", alpha " + fmt(alpha) + share);
+      out.println("target: certify " + what + " < " + fmt(t) + ", alpha " + fmt(alpha.value) + share);
       out.println("fixed n (sound):     n = " + fixed + (bin ? "  (zero leaks in n samples)"
           : "  (a mean of 0 in n samples)"));
       out.println("anytime (any n):     n = " + any + "  (same, valid at every n: may stop early)");

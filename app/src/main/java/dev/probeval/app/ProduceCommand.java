@@ -85,13 +85,9 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Samples per request (default: ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--alpha", defaultValue = "0.01", paramLabel = "A",
-      description = "Failure probability of the bounds, in (0, 0.5] (default: ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin BoundsOptions.Alpha alpha;
 
-  @Option(names = "--mode", defaultValue = "SOUND", paramLabel = "MODE",
-      description = "Bound mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  BoundMode mode;
+  @Mixin BoundsOptions.Mode mode;
 
   @Option(names = "--stop-metric", paramLabel = "METRIC",
       description = "Anytime-valid early stopping on this bound (needs --mode anytime; -n is then the cap): the "
@@ -116,39 +112,14 @@ final class ProduceCommand implements Callable<Integer> {
       description = "Never stop before N samples (default: no minimum).")
   Integer stopMinSamples;
 
-  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
-      description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-  double temperature;
-
-  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
-      description = "Nucleus mass in (0, 1]; 1 = off (default: ${DEFAULT-VALUE}).")
-  double topP;
-
-  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Top-k; 0 = off (default).")
-  int topK;
-
-  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
-      description = "Generated tokens per output (default: ${DEFAULT-VALUE}).")
-  int maxNewTokens;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Base seed (default: 0).")
-  long seed;
-
-  @Option(names = "--adaptive-temperature", description = "Sample with adaptive temperature (paper-spec 4.4).")
-  boolean adaptive;
-
-  @Option(names = "--adaptive-threshold", defaultValue = "0.9", paramLabel = "C",
-      description = "Confidence threshold c_T of adaptive temperature (default: ${DEFAULT-VALUE}).")
-  double adaptiveThreshold;
+  @Mixin DecodingOptions decoding;
 
   @Option(names = "--metric", defaultValue = "rougeL_recall", paramLabel = "NAME",
       completionCandidates = MetricNames.class,
       description = "Scorer, one of: ${COMPLETION-CANDIDATES} (exact_match is exact; default: ${DEFAULT-VALUE}).")
   String metric;
 
-  @Option(names = "--leak-threshold", defaultValue = "0.5", paramLabel = "TAU",
-      description = "Leak threshold tau in [0, 1] (default: ${DEFAULT-VALUE}).")
-  double leakThreshold;
+  @Mixin BoundsOptions.LeakThreshold leakThreshold;
 
   @Option(names = "--strip-prefix", paramLabel = "TEXT",
       description = "Prefix removed from outputs before scoring, repeatable (first match only).")
@@ -262,10 +233,11 @@ final class ProduceCommand implements Callable<Integer> {
   }
 
   private RequestTemplate template() {
-    BoundMode m = mode;
-    return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha).boundMode(m)
-        .temperature(temperature).topP(topP).topK(topK).maxNewTokens(maxNewTokens).seed(seed)
-        .adaptiveTemperature(adaptive, adaptiveThreshold).metric(metric).leakThreshold(leakThreshold)
+    BoundMode m = BoundMode.valueOf(mode.value.name());
+    return RequestTemplate.builder().suite(suite).split(split).numSamples(n).alpha(alpha.value).boundMode(m)
+        .temperature(decoding.temperature).topP(decoding.topP).topK(decoding.topK)
+        .maxNewTokens(decoding.maxNewTokens).seed(decoding.seed)
+        .adaptiveTemperature(decoding.adaptive, decoding.adaptiveThreshold).metric(metric).leakThreshold(leakThreshold.value)
         .stripPrefixes(stripPrefixes).drawGreedy(!noGreedy).logSampleTexts(logSampleTexts).attributes(attributes)
         .suiteSize(suiteSize).stoppingRule(stoppingRule()).build();
   }
@@ -283,8 +255,9 @@ final class ProduceCommand implements Callable<Integer> {
     if (stopThreshold == null) {
       throw new UsageException("--stop-metric needs --stop-threshold");
     }
-    if (mode != BoundMode.ANYTIME) {
-      throw new UsageException("--stop-metric needs --mode anytime, got --mode " + mode.name().toLowerCase(Locale.ROOT)
+    if (mode.value != dev.probeval.core.bounds.BoundMode.ANYTIME) {
+      throw new UsageException("--stop-metric needs --mode anytime, got --mode "
+          + mode.value.name().toLowerCase(Locale.ROOT)
           + ": stopping when a fixed-n bound crosses a threshold voids its guarantee");
     }
     return StoppingRule.newBuilder().setMetric(metric).setThreshold(stopThreshold).setDecide(decide)

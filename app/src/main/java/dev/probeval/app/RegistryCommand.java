@@ -21,13 +21,8 @@ final class RegistryCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin ReplicationOptions replication;
 
-  @Option(names = "--port", defaultValue = "" + SchemaRegistryServer.DEFAULT_PORT,
-      description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port;
-
-  @Option(names = "--host", defaultValue = SchemaRegistryServer.DEFAULT_HOST,
-      description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
-  String host;
+  @Mixin ListenOptions listen =
+      new ListenOptions(SchemaRegistryServer.DEFAULT_HOST, SchemaRegistryServer.DEFAULT_PORT);
 
   @Option(names = "--topic", defaultValue = SchemaRegistryServer.DEFAULT_TOPIC,
       description = "Compacted topic holding the schemas, created with one partition if missing "
@@ -63,12 +58,12 @@ final class RegistryCommand implements Callable<Integer> {
     replication.applyTo(k);
     SchemaRegistryServer.Builder b = SchemaRegistryServer.builder().setKafka(Cli.build(k::build)).topic(topic)
         .defaultCompatibility(compatibility);
-    Cli.option("--host", () -> b.host(host));
-    Cli.option("--port", () -> b.port(port));
+    Cli.option("--host", () -> b.host(listen.host));
+    Cli.option("--port", () -> b.port(listen.port));
     Cli.option("--max-schema-bytes", () -> b.maxSchemaBytes(maxSchemaBytes));
     Cli.option("--max-subjects", () -> b.maxSubjects(maxSubjects));
     Cli.option("--max-versions-per-subject", () -> b.maxVersionsPerSubject(maxVersionsPerSubject));
-    Cli.requireFreePort(host, port, "--port");
+    listen.requireFree();
     return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, kafka.startContext(), () -> {
       SchemaRegistryServer server = b.start();
       return RunningService.closedOnRequest("probeval registry: listening on " + server.url() + " (schemas in topic "

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.ModelLocation;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.model.sampling.AdaptiveStats;
@@ -11,14 +12,13 @@ import dev.probeval.model.sampling.AdaptiveTemperature;
 import dev.probeval.model.sampling.DecodingParams;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,13 +33,7 @@ import picocli.CommandLine.Spec;
 final class SampleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "llama2.c checkpoint (.bin) or small-GPT directory (with manifest.json)")
-  Path model;
-
-  @Option(names = "--tokenizer", paramLabel = "PATH",
-      description = "llama2.c vocabulary file (default: tokenizer.bin beside the checkpoint)")
-  Path tokenizer;
+  @Mixin ModelOptions model;
 
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "prompt text (BOS is added)")
   String prompt;
@@ -48,37 +42,15 @@ final class SampleCommand implements Callable<Integer> {
       description = "number of samples (default: ${DEFAULT-VALUE})")
   int n;
 
-  @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
-      description = "sampling temperature, >= 0; 0 decodes greedily (default: ${DEFAULT-VALUE})")
-  double temperature;
-
-  @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
-      description = "nucleus mass in (0, 1], Hugging Face semantics (default: ${DEFAULT-VALUE} = off)")
-  double topP;
-
-  @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
-      description = "keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE}; note HF's default is 50)")
-  int topK;
-
-  @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "M",
-      description = "new-token budget per sample, end token included (default: ${DEFAULT-VALUE})")
-  int maxNewTokens;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
-      description = "base seed; sample i uses SampleIds.sampleSeed(S, request id, i) (default: ${DEFAULT-VALUE})")
-  long seed;
+  @Mixin DecodingOptions decoding;
 
   @Option(names = "--request-id", defaultValue = "cli", paramLabel = "ID",
       description = "request id that names and seeds the samples (default: ${DEFAULT-VALUE})")
   String requestId;
 
-  @Option(names = "--adaptive-temperature", paramLabel = "C",
-      description = "adaptive temperature threshold c_T in [0, 1] (paper default 0.9): decode a step greedily "
-          + "while the confidence statistic exceeds C")
-  Double adaptiveThreshold;
-
   @Option(names = "--adaptive-statistic", defaultValue = "RUNNING_MEAN", paramLabel = "STAT",
-      description = "confidence statistic for adaptive temperature: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+      description = "Confidence statistic of adaptive temperature: ${COMPLETION-CANDIDATES} (default: "
+          + "${DEFAULT-VALUE}).")
   AdaptiveTemperature.Statistic adaptiveStatistic;
 
   @Option(names = "--stop", paramLabel = "STRING", description = "stop string (repeatable); cut from the text")
@@ -103,13 +75,13 @@ final class SampleCommand implements Callable<Integer> {
 
   /** The request from the options, before the model is opened; the builders' range checks are the only ones. */
   private GenerationRequest request() {
-    checkFiles();
+    model.location();
     // DecodingParams checks temperature, top-p, top-k and the token budget when built.
-    DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(temperature)
-        .optTopP(topP).optTopK(topK).optMaxNewTokens(maxNewTokens);
-    if (adaptiveThreshold != null) {
-      Cli.option("--adaptive-temperature",
-          () -> b.optAdaptive(new AdaptiveTemperature(adaptiveThreshold, adaptiveStatistic)));
+    DecodingParams.Builder b = DecodingParams.builder().optStopStrings(stop).optTemperature(decoding.temperature)
+        .optTopP(decoding.topP).optTopK(decoding.topK).optMaxNewTokens(decoding.maxNewTokens);
+    if (decoding.adaptive) {
+      Cli.option("--adaptive-threshold",
+          () -> b.optAdaptive(new AdaptiveTemperature(decoding.adaptiveThreshold, adaptiveStatistic)));
     }
     DecodingParams params = Cli.build(b::build);
     // A request of 0 samples is valid (the greedy baseline alone, what --greedy asks for); -n 0 is a typo.
@@ -119,33 +91,15 @@ final class SampleCommand implements Callable<Integer> {
     if (requestId.isEmpty()) {
       throw new UsageException("--request-id must not be empty");
     }
-    return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, seed, true));
-  }
-
-  /** The model files exist and fit together; messages say how to fix them with this command's options. */
-  private void checkFiles() {
-    if (!Files.exists(model)) {
-      throw new UsageException("model not found: " + model);
-    }
-    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-      throw new UsageException("tokenizer not found: " + tokenizer);
-    }
-    if (Files.isDirectory(model) && tokenizer != null) {
-      throw new UsageException("--model " + model + " is a small-GPT directory, which carries its tokenizer: drop "
-          + "--tokenizer");
-    }
-    if (Files.isRegularFile(model) && tokenizer == null
-        && !Files.isRegularFile(model.resolveSibling("tokenizer.bin"))) {
-      throw new UsageException("llama2.c checkpoint " + model + " needs its vocabulary: pass --tokenizer PATH (or put "
-          + "tokenizer.bin beside the checkpoint)");
-    }
+    return Cli.build(() -> new GenerationRequest(requestId, prompt, 0, greedyOnly ? 0 : n, params, decoding.seed, true));
   }
 
   private SamplingBackend open() {
+    ModelLocation location = model.location();
     try {
-      return Models.openBackend(model, tokenizer);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new UsageException("cannot open model " + model + ": " + e.getMessage());
+      return Models.openBackend(location);
+    } catch (IOException | RuntimeException e) {
+      throw new UsageException("cannot open model " + location.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
     }
   }
 

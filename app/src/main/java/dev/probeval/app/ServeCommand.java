@@ -1,18 +1,14 @@
 package dev.probeval.app;
 
 import dev.probeval.model.CausalLm;
+import dev.probeval.model.backend.ModelLocation;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.PyTorchThreads;
-import dev.probeval.model.gpt.GptModel;
 import dev.probeval.serve.OpenAiServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,27 +24,15 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "llama2.c checkpoint (.bin), a directory holding one checkpoint and its vocabulary, or a "
-          + "small-GPT / lab version directory (with manifest.json)")
-  Path model;
-
-  @Option(names = "--tokenizer", paramLabel = "PATH",
-      description = "llama2.c vocabulary file (default: tokenizer.bin beside the checkpoint, or the one tok*.bin)")
-  Path tokenizer;
+  @Mixin ModelOptions model;
 
   @Option(names = "--model-name", paramLabel = "NAME",
       description = "the name clients pass as \"model\" (default: the checkpoint's file name without .bin, or the "
           + "directory's name)")
   String modelName;
 
-  @Option(names = "--host", defaultValue = OpenAiServer.Builder.DEFAULT_HOST,
-      description = "Interface to bind; 0.0.0.0 serves other hosts (default: ${DEFAULT-VALUE}).")
-  String host;
-
-  @Option(names = "--port", defaultValue = "" + OpenAiServer.Builder.DEFAULT_PORT,
-      description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port;
+  @Mixin ListenOptions listen =
+      new ListenOptions(OpenAiServer.Builder.DEFAULT_HOST, OpenAiServer.Builder.DEFAULT_PORT);
 
   @Option(names = "--max-n", defaultValue = "" + OpenAiServer.Builder.DEFAULT_MAX_N, paramLabel = "N",
       description = "most choices (n) one call may ask for; more is a 400 (default: ${DEFAULT-VALUE})")
@@ -108,12 +92,12 @@ final class ServeCommand implements Callable<Integer> {
       throw new UsageException(e.getMessage());
     }
     try {
-      builder.host(host);
+      builder.host(listen.host);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--host: " + e.getMessage());
     }
     try {
-      builder.port(port);
+      builder.port(listen.port);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--port: " + e.getMessage());
     }
@@ -124,11 +108,12 @@ final class ServeCommand implements Callable<Integer> {
       }
       builder.apiKey(key);
     }
-    Resolved r = resolve(model, tokenizer);
+    ModelLocation r = model.location();
     String name = modelName != null ? modelName : r.defaultName();
-    Cli.requireFreePort(host, port, "--port");
+    listen.requireFree();
     CausalLm lm = open(r);
-    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + host + ":" + port, () -> {
+    return new ServiceLifecycle(ServiceLifecycle.RUNTIME).run(spec, "the server on " + listen.host + ":"
+        + listen.port, () -> {
       OpenAiServer server;
       try {
         server = builder.model(lm).modelName(name).start();
@@ -153,75 +138,9 @@ final class ServeCommand implements Callable<Integer> {
         : System.getenv(name);
   }
 
-  /** The files to open and the name to serve them under. */
-  record Resolved(Path checkpoint, Path tokenizer, String defaultName) {}
-
-  /**
-   * Where the model is: a small-GPT directory as is; a directory without a manifest must hold one llama2.c
-   * checkpoint (a {@code .bin} not named {@code tok*.bin}) and, unless given, its vocabulary ({@code tokenizer.bin}
-   * or the one {@code tok*.bin}); a file is a checkpoint whose vocabulary is given or {@code tokenizer.bin} beside it.
-   */
-  static Resolved resolve(Path model, Path tokenizer) {
-    if (!Files.exists(model)) {
-      throw new UsageException("model not found: " + model);
-    }
-    if (tokenizer != null && !Files.isRegularFile(tokenizer)) {
-      throw new UsageException("tokenizer not found: " + tokenizer);
-    }
-    String dirName = model.toAbsolutePath().normalize().getFileName().toString();
-    if (Files.isDirectory(model)) {
-      if (GptModel.isModelDirectory(model)) {
-        if (tokenizer != null) {
-          throw new UsageException("--model " + model + " is a small-GPT directory, which carries its tokenizer: "
-              + "drop --tokenizer");
-        }
-        return new Resolved(model, null, dirName);
-      }
-      List<Path> bins = list(model);
-      List<Path> checkpoints = bins.stream().filter(p -> !isVocabulary(p)).toList();
-      if (checkpoints.size() != 1) {
-        throw new UsageException("--model " + model + " has no manifest.json and " + checkpoints.size()
-            + " llama2.c checkpoints (.bin); name the checkpoint file instead");
-      }
-      Path tok = tokenizer;
-      if (tok == null) {
-        List<Path> vocabularies = bins.stream().filter(ServeCommand::isVocabulary).toList();
-        Path named = model.resolve("tokenizer.bin");
-        if (Files.isRegularFile(named)) {
-          tok = named;
-        } else if (vocabularies.size() == 1) {
-          tok = vocabularies.get(0);
-        } else {
-          throw new UsageException("--model " + model + " holds " + vocabularies.size() + " vocabulary files "
-              + "(tok*.bin); pass --tokenizer PATH");
-        }
-      }
-      return new Resolved(checkpoints.get(0), tok, dirName);
-    }
-    Path tok = tokenizer != null ? tokenizer : model.resolveSibling("tokenizer.bin");
-    if (!Files.isRegularFile(tok)) {
-      throw new UsageException("llama2.c checkpoint " + model + " needs its vocabulary: pass --tokenizer PATH (or put "
-          + "tokenizer.bin beside the checkpoint)");
-    }
-    return new Resolved(model, tok, dirName.endsWith(".bin") ? dirName.substring(0, dirName.length() - 4) : dirName);
-  }
-
-  private static boolean isVocabulary(Path p) {
-    String n = p.getFileName().toString();
-    return n.startsWith("tok");
-  }
-
-  private static List<Path> list(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".bin")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static CausalLm open(Resolved r) {
+  private static CausalLm open(ModelLocation r) {
     try {
-      return Models.open(r.checkpoint(), r.tokenizer());
+      return Models.open(r);
     } catch (IOException | RuntimeException e) {
       throw new UsageException("cannot open model " + r.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
     }

@@ -39,8 +39,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin MembershipOptions membership;
 
   @Option(names = "--model", paramLabel = "VERSION=PATH[,tokenizer=PATH]",
-      description = "A model version this worker serves and its llama2.c checkpoint (.bin; its vocabulary is "
-          + "tokenizer.bin beside it unless ,tokenizer=PATH names it) or small-GPT directory; repeatable. Requests "
+      description = "A model version this worker serves and where its files are, as for sample --model: a llama2.c "
+          + "checkpoint (.bin; its vocabulary is tokenizer.bin beside it unless ,tokenizer=PATH names it), a "
+          + "directory holding one, or a small-GPT directory; repeatable. Requests "
           + "for other versions end REJECTED (told to the aggregator through the samples topic).")
   List<String> models = new ArrayList<>();
 
@@ -184,11 +185,12 @@ final class WorkerCommand implements Callable<Integer> {
   }
 
   /**
-   * The files of one model exist and fit together, checked here so the message can say how to fix the entry in this
-   * command's syntax (the model loader, shared with {@code probeval sample}, cannot).
+   * The files of one model exist and fit together by {@link dev.probeval.model.backend.ModelLocation}'s rules, the
+   * ones the worker opens it by; an endpoint's API key variable is set.
    */
   private static void checkFiles(ModelSpec s) {
     String model = "model " + s.version() + ": ";
+    String at = "model " + s.version();
     if (s.isHttp()) {
       String var = s.endpoint().apiKeyEnv();
       if (var != null && (System.getenv(var) == null || System.getenv(var).isBlank())) {
@@ -196,20 +198,6 @@ final class WorkerCommand implements Callable<Integer> {
       }
       return;
     }
-    if (!Files.exists(s.path())) {
-      throw new UsageException(model + s.path() + " not found");
-    }
-    if (s.tokenizer() != null && !Files.isRegularFile(s.tokenizer())) {
-      throw new UsageException(model + "tokenizer " + s.tokenizer() + " not found");
-    }
-    if (Files.isDirectory(s.path()) && s.tokenizer() != null) {
-      throw new UsageException(model + s.path() + " is a small-GPT directory, which carries its tokenizer: drop "
-          + ",tokenizer=" + s.tokenizer() + " from its VERSION=PATH[,tokenizer=PATH] entry");
-    }
-    if (Files.isRegularFile(s.path()) && s.tokenizer() == null
-        && !Files.isRegularFile(s.path().resolveSibling("tokenizer.bin"))) {
-      throw new UsageException(model + "llama2.c checkpoint " + s.path() + " needs its vocabulary: write the entry "
-          + "as " + s.version() + "=" + s.path() + ",tokenizer=PATH (or put tokenizer.bin beside the checkpoint)");
-    }
+    ModelOptions.resolve(s.path(), s.tokenizer(), at + " at", at + " tokenizer");
   }
 }

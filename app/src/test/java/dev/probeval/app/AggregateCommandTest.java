@@ -43,9 +43,9 @@ class AggregateCommandTest {
 
   @Test
   void shouldTurnTheBuildersRangeCheckIntoAUsageErrorNamingTheOption() {
-    CliResult r = CliResult.run("aggregate", "--http-port", "70000");
+    CliResult r = CliResult.run("aggregate", "--port", "70000");
     assertEquals(2, r.code());
-    assertEquals("probeval aggregate: --http-port: http port must be in 0..65535, got 70000", r.errLine());
+    assertEquals("probeval aggregate: --port: http port must be in 0..65535, got 70000", r.errLine());
     CliResult threads = CliResult.run("aggregate", "--threads", "0");
     assertEquals(2, threads.code());
     assertEquals("probeval aggregate: --threads: stream threads must be >= 1, got 0", threads.errLine());

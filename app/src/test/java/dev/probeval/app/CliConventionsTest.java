@@ -140,12 +140,51 @@ class CliConventionsTest {
   }
 
   @Test
-  void enumOptionsShouldListTheirValuesAndReadThemInAnyCase() {
+  void enumOptionsShouldListTheirValuesAndReadThemInAnyCase() throws java.io.IOException {
     String help = CliResult.run("produce", "--help").out();
     assertTrue(helpEntry(help, "--mode").contains("CONBO,SOUND,ANYTIME"), helpEntry(help, "--mode"));
     CliResult bad = CliResult.run("produce", "--mode", "loose", "--dry-run");
     assertEquals(2, bad.code());
     assertTrue(bad.errLine().contains("--mode") && bad.errLine().contains("loose"), bad.errLine());
+
+    java.nio.file.Path scores = java.nio.file.Files.createTempFile("scores", ".txt");
+    java.nio.file.Files.writeString(scores, "0 1 0.5\n");
+    CliResult demo = CliResult.run("bounds", "--mode", "Conbo", "--conbo-sigma", "demo", scores.toString());
+    java.nio.file.Files.delete(scores);
+    assertEquals(0, demo.code(), demo.err());
+    CliResult sigma = CliResult.run("bounds", "--conbo-sigma", "half");
+    assertEquals(2, sigma.code());
+    assertTrue(sigma.errLine().contains("--conbo-sigma") && sigma.errLine().contains("DOC, DEMO"), sigma.errLine());
+    CliResult entropy = CliResult.run("lab", "unlearn", "--entropy", "maybe");
+    assertEquals(2, entropy.code());
+    assertTrue(entropy.errLine().contains("--entropy") && entropy.errLine().contains("BOTH, ON, OFF"),
+        entropy.errLine());
+    CliResult method = CliResult.run("lab", "unlearn", "--method", "sgd");
+    assertEquals(2, method.code());
+    assertTrue(method.errLine().contains("--method") && method.errLine().contains("GA, GD, NPO"), method.errLine());
+  }
+
+  /** Every enum-typed option of every command lists its values in its description. */
+  @Test
+  void everyEnumOptionShouldListItsValues() {
+    List<String> missing = new ArrayList<>();
+    List<picocli.CommandLine> todo = new ArrayList<>(List.of(ProbevalCli.commandLine()));
+    while (!todo.isEmpty()) {
+      picocli.CommandLine cl = todo.remove(0);
+      todo.addAll(cl.getSubcommands().values());
+      for (picocli.CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+        Class<?> t = o.auxiliaryTypes().length > 0 ? o.auxiliaryTypes()[0] : o.type();
+        if (!t.isEnum()) {
+          continue;
+        }
+        String values = java.util.Arrays.stream(t.getEnumConstants()).map(Object::toString)
+            .collect(java.util.stream.Collectors.joining(", "));
+        if (t.isEnum() && !String.join(" ", o.description()).contains(values)) {
+          missing.add(cl.getCommandSpec().qualifiedName() + " " + o.longestName());
+        }
+      }
+    }
+    assertEquals(List.of(), missing, "enum options without ${COMPLETION-CANDIDATES}");
   }
 
   @Test

@@ -47,7 +47,7 @@ class EnvironmentDefaultsTest {
   void withoutVariablesTheAnnotatedDefaultsStay() {
     AggregateCommand agg = command(parse(Map.of(), "aggregate"), "aggregate", AggregateCommand.class);
     assertEquals(dev.probeval.kafka.KafkaServiceConfig.DEFAULT_BOOTSTRAP_SERVERS, agg.kafka.bootstrapServers);
-    assertEquals(8090, agg.httpPort);
+    assertEquals(8090, agg.listen.port);
     assertTrue(agg.topics.createTopics);
   }
 
@@ -55,8 +55,8 @@ class EnvironmentDefaultsTest {
   void commandScopedVariableWinsOverGlobalAndStaysInItsCommand() {
     Map<String, String> env = Map.of("PROBEVAL_AGGREGATE_HTTP_PORT", "9100", "PROBEVAL_HTTP_PORT", "9200",
         "PROBEVAL_REGISTRY_PORT", "18081");
-    assertEquals(9100, command(parse(env, "aggregate"), "aggregate", AggregateCommand.class).httpPort);
-    assertEquals(18081, command(parse(env, "registry"), "registry", RegistryCommand.class).port);
+    assertEquals(9100, command(parse(env, "aggregate"), "aggregate", AggregateCommand.class).listen.port);
+    assertEquals(18081, command(parse(env, "registry"), "registry", RegistryCommand.class).listen.port);
     // PROBEVAL_REGISTRY_PORT names the registry's --port only; the broker's --port keeps its default.
     assertEquals(9092, command(parse(env, "broker"), "broker", BrokerCommand.class).port);
   }
@@ -66,7 +66,7 @@ class EnvironmentDefaultsTest {
     Map<String, String> env = Map.of("PROBEVAL_AGGREGATE_HTTP_PORT", "9100", "PROBEVAL_BOOTSTRAP_SERVERS", "env:1");
     AggregateCommand agg = command(parse(env, "aggregate", "--http-port", "7000", "--bootstrap-servers", "cli:2"),
         "aggregate", AggregateCommand.class);
-    assertEquals(7000, agg.httpPort);
+    assertEquals(7000, agg.listen.port);
     assertEquals("cli:2", agg.kafka.bootstrapServers);
   }
 
@@ -129,11 +129,14 @@ class EnvironmentDefaultsTest {
           assertTrue(names.add(v), c.qualifiedName() + ": two options map onto " + v);
           assertFalse(reserved.contains(v), c.qualifiedName() + " " + o.longestName() + " maps onto " + v);
         }
-        // A global variable must mean the same option name wherever it is read.
-        String global = EnvironmentDefaults.variableNames(o).get(1);
-        String prev = seenGlobal.putIfAbsent(global, o.longestName());
-        assertTrue(prev == null || prev.equals(o.longestName()), global + " means " + prev + " and "
-            + o.longestName());
+        // A global variable is one of the option's own spellings, so it means the same name wherever it is read.
+        List<String> vars = EnvironmentDefaults.variableNames(o);
+        for (String global : vars.subList(vars.size() / 2, vars.size())) {
+          String prev = seenGlobal.putIfAbsent(global, global);
+          assertTrue(java.util.Arrays.stream(o.names()).anyMatch(n -> global.equals("PROBEVAL_"
+              + n.replaceFirst("^-+", "").replace('-', '_').toUpperCase(java.util.Locale.ROOT))), global);
+          assertTrue(prev == null || prev.equals(global));
+        }
       }
     }
     assertTrue(options > 50, "expected the real commands' options, saw " + options);

@@ -68,18 +68,21 @@ class SampleCommandTest {
     Path bin = Files.writeString(tmp.resolve("m.bin"), "x");
     String tok = Files.writeString(tmp.resolve("tok.bin"), "x").toString();
     String m = bin.toString();
+    Path gpt = Files.createDirectory(tmp.resolve("gpt"));
+    Files.writeString(gpt.resolve("manifest.json"), "{}");
     String[][] cases = {
-      {"model not found: /no/such/model.bin", "--model", "/no/such/model.bin", "--prompt", "x"},
-      {"tokenizer not found: /no/such/tok.bin", "--model", m, "--tokenizer", "/no/such/tok.bin", "--prompt", "x"},
+      {"--model /no/such/model.bin: not found", "--model", "/no/such/model.bin", "--prompt", "x"},
+      {"--tokenizer /no/such/tok.bin: not found", "--model", m, "--tokenizer", "/no/such/tok.bin", "--prompt", "x"},
       {"--num-samples must be >= 1, got 0", "--model", m, "--tokenizer", tok, "--prompt", "x", "-n", "0"},
       {"top-p must lie in (0, 1], got 0.0", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "0"},
       {"top-p must lie in (0, 1], got 1.5", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "1.5"},
       {"temperature must be >= 0, got -0.1", "--model", m, "--tokenizer", tok, "--prompt", "x", "--temperature",
           "-0.1"},
-      {"--adaptive-temperature: adaptive-temperature threshold must lie in [0, 1], got 1.5", "--model", m,
+      {"--adaptive-threshold: adaptive-temperature threshold must lie in [0, 1], got 1.5", "--model", m,
           "--tokenizer", tok, "--prompt", "x", "--adaptive-temperature", "1.5"},
-      {"llama2.c checkpoint " + m + " needs its vocabulary: pass --tokenizer PATH", "--model", m, "--prompt", "x"},
-      {"is a small-GPT directory, which carries its tokenizer: drop --tokenizer", "--model", tmp.toString(),
+      {"--model " + m + ": missing the llama2.c checkpoint's vocabulary: no tokenizer.bin beside it and no "
+          + "tokenizer given", "--model", m, "--prompt", "x"},
+      {"--model " + gpt + ": a small-GPT directory carries its tokenizer; give none", "--model", gpt.toString(),
           "--tokenizer", tok, "--prompt", "x"},
     };
     for (String[] c : cases) {

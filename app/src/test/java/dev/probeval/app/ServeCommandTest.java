@@ -40,11 +40,11 @@ class ServeCommandTest {
     Path dir = SharedDir.require("models/stories260K");
     CliResult missing = CliResult.run("serve", "--model", tmp.resolve("nope.bin").toString());
     assertEquals(2, missing.code());
-    assertEquals("probeval serve: model not found: " + tmp.resolve("nope.bin"), missing.errLine());
+    assertEquals("probeval serve: --model " + tmp.resolve("nope.bin") + ": not found", missing.errLine());
 
     CliResult noVocab = CliResult.run("serve", "--model", dir.resolve("stories260K.bin").toString());
     assertEquals(2, noVocab.code());
-    assertTrue(noVocab.errLine().contains("--tokenizer"), noVocab.err());
+    assertTrue(noVocab.errLine().contains("missing the llama2.c checkpoint's vocabulary"), noVocab.err());
 
     CliResult n = CliResult.run("serve", "--model", dir.toString(), "--max-n", "0");
     assertEquals(2, n.code());

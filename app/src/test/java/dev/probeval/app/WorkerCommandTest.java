@@ -37,25 +37,26 @@ class WorkerCommandTest {
   void shouldNameAMissingModelOrTokenizerPath() throws IOException {
     CliResult r = CliResult.run("worker", "--model", "v1=" + dir.resolve("nope.bin"));
     assertEquals(2, r.code());
-    assertEquals("probeval worker: model v1: " + dir.resolve("nope.bin") + " not found", r.errLine());
+    assertEquals("probeval worker: model v1 at " + dir.resolve("nope.bin") + ": not found", r.errLine());
     CliResult t = CliResult.run("worker", "--model", "v1=" + model() + ",tokenizer=" + dir.resolve("t.bin"));
     assertEquals(2, t.code());
-    assertTrue(t.errLine().contains("tokenizer " + dir.resolve("t.bin") + " not found"), t.err());
+    assertTrue(t.errLine().contains("model v1 tokenizer " + dir.resolve("t.bin") + ": not found"), t.err());
   }
 
   @Test
-  void tokenizerMessagesShouldUseTheModelEntrySyntaxNotSampleOptions() throws IOException {
+  void modelMessagesShouldNameTheEntryAndNotSampleOptions() throws IOException {
     Path lone = Files.writeString(dir.resolve("lone.bin"), "x");
     CliResult r = CliResult.run("worker", "--model", "v1=" + lone);
     assertEquals(2, r.code());
-    assertEquals("probeval worker: model v1: llama2.c checkpoint " + lone + " needs its vocabulary: write the entry "
-        + "as v1=" + lone + ",tokenizer=PATH (or put tokenizer.bin beside the checkpoint)", r.errLine());
+    assertEquals("probeval worker: model v1 at " + lone + ": missing the llama2.c checkpoint's vocabulary: no "
+        + "tokenizer.bin beside it and no tokenizer given", r.errLine());
     Path gpt = Files.createDirectory(dir.resolve("gpt"));
+    Files.writeString(gpt.resolve("manifest.json"), "{}");
     Path tok = Files.writeString(dir.resolve("tok.bin"), "x");
     CliResult d = CliResult.run("worker", "--model", "v2=" + gpt + ",tokenizer=" + tok);
     assertEquals(2, d.code());
-    assertTrue(d.errLine().contains("drop ,tokenizer=" + tok + " from its VERSION=PATH[,tokenizer=PATH] entry"),
-        d.err());
+    assertEquals("probeval worker: model v2 at " + gpt + ": a small-GPT directory carries its tokenizer; give none",
+        d.errLine());
     assertTrue(!r.err().contains("--tokenizer") && !d.err().contains("--tokenizer"), "worker has no --tokenizer");
   }
 

@@ -8,7 +8,6 @@ import dev.probeval.core.ids.SampleIds;
 import dev.probeval.model.Stories260K;
 import dev.probeval.model.sampling.DecodingParams;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,15 +40,17 @@ class DjlBackendTest {
 
   @Test
   void openingShouldNameTheMissingFile(@TempDir Path dir) {
-    NoSuchFileException e = assertThrows(NoSuchFileException.class,
+    ModelLocation.Problem e = assertThrows(ModelLocation.Problem.class,
         () -> Models.open(dir.resolve("nope.bin"), null));
-    assertTrue(e.getMessage().contains("nope.bin"));
-    assertThrows(NoSuchFileException.class, () -> Models.open(dir, null));
+    assertEquals(dir.resolve("nope.bin") + ": not found", e.getMessage());
+    assertEquals(ModelLocation.Part.MODEL, e.part());
+    assertThrows(ModelLocation.Problem.class, () -> Models.open(dir, null));
     assertThrows(IllegalArgumentException.class,
         () -> new GenerationRequest("r", "p", 0, 0, NUCLEUS, 1, false));
     Path checkpoint = Stories260K.checkpoint(); // last and outside assertThrows: skips, not fails, without ../shared
-    NoSuchFileException t = assertThrows(NoSuchFileException.class,
+    ModelLocation.Problem t = assertThrows(ModelLocation.Problem.class,
         () -> Models.open(checkpoint, dir.resolve("tok.bin")));
+    assertEquals(ModelLocation.Part.TOKENIZER, t.part());
     assertTrue(t.getMessage().contains("tok.bin"));
   }
 }
