@@ -32,92 +32,92 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the cache by at most one commit interval).
  */
 final class CachedStore<V> {
-  private final KeyValueStore<String, V> store;
-  private final LinkedHashMap<String, V> cache;
-  /** Keys whose cached object is newer than the store (write-back only). */
-  private final Set<String> dirty;
+    private final KeyValueStore<String, V> store;
+    private final LinkedHashMap<String, V> cache;
+    /** Keys whose cached object is newer than the store (write-back only). */
+    private final Set<String> dirty;
 
-  private CachedStore(KeyValueStore<String, V> store, int maxEntries, boolean writeBack) {
-    this.store = store;
-    this.dirty = writeBack ? new LinkedHashSet<>() : null;
-    this.cache = new LinkedHashMap<>(Math.min(1024, Math.max(16, maxEntries)), 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        if (size() <= maxEntries) {
-          return false;
+    private CachedStore(KeyValueStore<String, V> store, int maxEntries, boolean writeBack) {
+        this.store = store;
+        this.dirty = writeBack ? new LinkedHashSet<>() : null;
+        this.cache = new LinkedHashMap<>(Math.min(1024, Math.max(16, maxEntries)), 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                if (size() <= maxEntries) {
+                    return false;
+                }
+                if (dirty != null && dirty.remove(eldest.getKey())) {
+                    store.put(eldest.getKey(), eldest.getValue());
+                }
+                return true;
+            }
+        };
+    }
+
+    /** A cache whose puts and deletes go to the store at once. */
+    static <V> CachedStore<V> writeThrough(KeyValueStore<String, V> store, int maxEntries) {
+        return new CachedStore<>(store, maxEntries, false);
+    }
+
+    /** A cache whose puts go to the store at {@link #flush} (before each commit) or on eviction. */
+    static <V> CachedStore<V> writeBack(KeyValueStore<String, V> store, int maxEntries) {
+        return new CachedStore<>(store, maxEntries, true);
+    }
+
+    V get(String key) {
+        V v = cache.get(key);
+        if (v == null) {
+            v = store.get(key);
+            if (v != null) {
+                cache.put(key, v);
+            }
         }
-        if (dirty != null && dirty.remove(eldest.getKey())) {
-          store.put(eldest.getKey(), eldest.getValue());
+        return v;
+    }
+
+    void put(String key, V value) {
+        if (dirty == null) {
+            store.put(key, value);
+            cache.put(key, value);
+        } else {
+            cache.put(key, value);
+            dirty.add(key);
         }
-        return true;
-      }
-    };
-  }
-
-  /** A cache whose puts and deletes go to the store at once. */
-  static <V> CachedStore<V> writeThrough(KeyValueStore<String, V> store, int maxEntries) {
-    return new CachedStore<>(store, maxEntries, false);
-  }
-
-  /** A cache whose puts go to the store at {@link #flush} (before each commit) or on eviction. */
-  static <V> CachedStore<V> writeBack(KeyValueStore<String, V> store, int maxEntries) {
-    return new CachedStore<>(store, maxEntries, true);
-  }
-
-  V get(String key) {
-    V v = cache.get(key);
-    if (v == null) {
-      v = store.get(key);
-      if (v != null) {
-        cache.put(key, v);
-      }
     }
-    return v;
-  }
 
-  void put(String key, V value) {
-    if (dirty == null) {
-      store.put(key, value);
-      cache.put(key, value);
-    } else {
-      cache.put(key, value);
-      dirty.add(key);
+    void delete(String key) {
+        if (dirty != null) {
+            dirty.remove(key);
+        }
+        store.delete(key);
+        cache.remove(key);
     }
-  }
 
-  void delete(String key) {
-    if (dirty != null) {
-      dirty.remove(key);
+    /** Writes every dirty object to the store (write-back; a no-op for write-through). */
+    void flush() {
+        if (dirty == null || dirty.isEmpty()) {
+            return;
+        }
+        for (String key : dirty) {
+            store.put(key, cache.get(key));
+        }
+        dirty.clear();
     }
-    store.delete(key);
-    cache.remove(key);
-  }
 
-  /** Writes every dirty object to the store (write-back; a no-op for write-through). */
-  void flush() {
-    if (dirty == null || dirty.isEmpty()) {
-      return;
+    /** Number of objects not yet written to the store. */
+    int dirtyEntries() {
+        return dirty == null ? 0 : dirty.size();
     }
-    for (String key : dirty) {
-      store.put(key, cache.get(key));
+
+    KeyValueStore<String, V> store() {
+        return store;
     }
-    dirty.clear();
-  }
 
-  /** Number of objects not yet written to the store. */
-  int dirtyEntries() {
-    return dirty == null ? 0 : dirty.size();
-  }
-
-  KeyValueStore<String, V> store() {
-    return store;
-  }
-
-  /** Drops the cached objects and any pending writes (the task is closing; they are re-read from the store). */
-  void clear() {
-    cache.clear();
-    if (dirty != null) {
-      dirty.clear();
+    /** Drops the cached objects and any pending writes (the task is closing; they are re-read from the store). */
+    void clear() {
+        cache.clear();
+        if (dirty != null) {
+            dirty.clear();
+        }
     }
-  }
 }

@@ -27,115 +27,115 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Not persistent, no changelog: it stores no data. Stream thread only.
  */
 final class CommitHook implements StateStore, CachedStateStore<Object, Object> {
-  private final String name;
-  private final List<Runnable> actions = new ArrayList<>();
-  private boolean open;
+    private final String name;
+    private final List<Runnable> actions = new ArrayList<>();
+    private boolean open;
 
-  CommitHook(String name) {
-    this.name = name;
-  }
-
-  /** The store builder to add to the topology (logging and caching off: there is nothing to log or cache). */
-  static StoreBuilder<CommitHook> builder(String name) {
-    return new StoreBuilder<>() {
-      @Override
-      public StoreBuilder<CommitHook> withCachingEnabled() {
-        return this;
-      }
-
-      @Override
-      public StoreBuilder<CommitHook> withCachingDisabled() {
-        return this;
-      }
-
-      @Override
-      public StoreBuilder<CommitHook> withLoggingEnabled(Map<String, String> config) {
-        return this; // nothing to log
-      }
-
-      @Override
-      public StoreBuilder<CommitHook> withLoggingDisabled() {
-        return this;
-      }
-
-      @Override
-      public CommitHook build() {
-        return new CommitHook(name);
-      }
-
-      @Override
-      public Map<String, String> logConfig() {
-        return Map.of();
-      }
-
-      @Override
-      public boolean loggingEnabled() {
-        return false;
-      }
-
-      @Override
-      public String name() {
-        return name;
-      }
-    };
-  }
-
-  /** Runs {@code action} at every flush of this task's caches, i.e. before each commit of the task. */
-  void onFlush(Runnable action) {
-    actions.add(action);
-  }
-
-  /** Forgets the actions (the processor that registered them is closing). */
-  void clearActions() {
-    actions.clear();
-  }
-
-  @Override
-  public void flushCache() {
-    for (Runnable a : actions) {
-      a.run();
+    CommitHook(String name) {
+        this.name = name;
     }
-  }
 
-  @Override
-  public void clearCache() {
-    // nothing cached here; the processors drop their own caches in close()
-  }
+    /** The store builder to add to the topology (logging and caching off: there is nothing to log or cache). */
+    static StoreBuilder<CommitHook> builder(String name) {
+        return new StoreBuilder<>() {
+            @Override
+            public StoreBuilder<CommitHook> withCachingEnabled() {
+                return this;
+            }
 
-  @Override
-  public boolean setFlushListener(CacheFlushListener<Object, Object> listener, boolean sendOldValues) {
-    return false;
-  }
+            @Override
+            public StoreBuilder<CommitHook> withCachingDisabled() {
+                return this;
+            }
 
-  @Override
-  public String name() {
-    return name;
-  }
+            @Override
+            public StoreBuilder<CommitHook> withLoggingEnabled(Map<String, String> config) {
+                return this; // nothing to log
+            }
 
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    context.register(root, (key, value) -> { });
-    open = true;
-  }
+            @Override
+            public StoreBuilder<CommitHook> withLoggingDisabled() {
+                return this;
+            }
 
-  @Override
-  public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    // no data of its own
-  }
+            @Override
+            public CommitHook build() {
+                return new CommitHook(name);
+            }
 
-  @Override
-  public void close() {
-    actions.clear();
-    open = false;
-  }
+            @Override
+            public Map<String, String> logConfig() {
+                return Map.of();
+            }
 
-  @Override
-  public boolean persistent() {
-    return false;
-  }
+            @Override
+            public boolean loggingEnabled() {
+                return false;
+            }
 
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+
+    /** Runs {@code action} at every flush of this task's caches, i.e. before each commit of the task. */
+    void onFlush(Runnable action) {
+        actions.add(action);
+    }
+
+    /** Forgets the actions (the processor that registered them is closing). */
+    void clearActions() {
+        actions.clear();
+    }
+
+    @Override
+    public void flushCache() {
+        for (Runnable a : actions) {
+            a.run();
+        }
+    }
+
+    @Override
+    public void clearCache() {
+        // nothing cached here; the processors drop their own caches in close()
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<Object, Object> listener, boolean sendOldValues) {
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        context.register(root, (key, value) -> {});
+        open = true;
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
+        // no data of its own
+    }
+
+    @Override
+    public void close() {
+        actions.clear();
+        open = false;
+    }
+
+    @Override
+    public boolean persistent() {
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
 }

@@ -15,18 +15,18 @@ import org.apache.kafka.streams.processor.api.Record;
  * Public, with a public no-argument constructor, because Kafka Streams instantiates it from its class.
  */
 public final class ProcessingFailures implements ProcessingExceptionHandler {
-  private PoisonRecords policy;
+    private PoisonRecords policy;
 
-  @Override
-  public void configure(Map<String, ?> configs) {
-    policy = PoisonRecords.from(configs);
-  }
-
-  @Override
-  public Response handleError(ErrorHandlerContext ctx, Record<?, ?> record, Exception e) {
-    if (PoisonRecords.isTransient(e) || !policy.lastAttempt(ctx)) {
-      return Response.fail();
+    @Override
+    public void configure(Map<String, ?> configs) {
+        policy = PoisonRecords.from(configs);
     }
-    return Response.resume(List.of(policy.deadLetter(ctx, DeadLetterReason.PROCESSING_FAILED, e)));
-  }
+
+    @Override
+    public Response handleError(ErrorHandlerContext ctx, Record<?, ?> record, Exception e) {
+        if (PoisonRecords.isTransient(e) || !policy.lastAttempt(ctx)) {
+            return Response.fail();
+        }
+        return Response.resume(List.of(policy.deadLetter(ctx, DeadLetterReason.PROCESSING_FAILED, e)));
+    }
 }

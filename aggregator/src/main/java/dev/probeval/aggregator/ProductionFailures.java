@@ -19,31 +19,31 @@ import org.apache.kafka.streams.errors.ProductionExceptionHandler;
  * Public, with a public no-argument constructor, because Kafka Streams instantiates it from its class.
  */
 public final class ProductionFailures implements ProductionExceptionHandler {
-  private PoisonRecords policy;
+    private PoisonRecords policy;
 
-  @Override
-  public void configure(Map<String, ?> configs) {
-    policy = PoisonRecords.from(configs);
-  }
-
-  @Override
-  public Response handleError(ErrorHandlerContext ctx, ProducerRecord<byte[], byte[]> record, Exception e) {
-    if (e instanceof RetriableException) {
-      return Response.retry();
+    @Override
+    public void configure(Map<String, ?> configs) {
+        policy = PoisonRecords.from(configs);
     }
-    return decide(ctx, e);
-  }
 
-  @Override
-  public Response handleSerializationError(ErrorHandlerContext ctx, ProducerRecord record, Exception e,
-      SerializationExceptionOrigin origin) {
-    return decide(ctx, e);
-  }
-
-  private Response decide(ErrorHandlerContext ctx, Exception e) {
-    if (PoisonRecords.isTransient(e) || !policy.lastAttempt(ctx)) {
-      return Response.fail();
+    @Override
+    public Response handleError(ErrorHandlerContext ctx, ProducerRecord<byte[], byte[]> record, Exception e) {
+        if (e instanceof RetriableException) {
+            return Response.retry();
+        }
+        return decide(ctx, e);
     }
-    return Response.resume(List.of(policy.deadLetter(ctx, DeadLetterReason.PRODUCTION_FAILED, e)));
-  }
+
+    @Override
+    public Response handleSerializationError(
+            ErrorHandlerContext ctx, ProducerRecord record, Exception e, SerializationExceptionOrigin origin) {
+        return decide(ctx, e);
+    }
+
+    private Response decide(ErrorHandlerContext ctx, Exception e) {
+        if (PoisonRecords.isTransient(e) || !policy.lastAttempt(ctx)) {
+            return Response.fail();
+        }
+        return Response.resume(List.of(policy.deadLetter(ctx, DeadLetterReason.PRODUCTION_FAILED, e)));
+    }
 }

@@ -20,36 +20,36 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 record RollupEntry(PromptBounds bounds, byte[] accumulator) {
 
-  byte[] toBytes() {
-    try {
-      ByteBuffer pb = bounds.toByteBuffer();
-      ByteBuffer b = ByteBuffer.allocate(4 + accumulator.length + pb.remaining());
-      b.putInt(accumulator.length).put(accumulator).put(pb);
-      return b.array();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    byte[] toBytes() {
+        try {
+            ByteBuffer pb = bounds.toByteBuffer();
+            ByteBuffer b = ByteBuffer.allocate(4 + accumulator.length + pb.remaining());
+            b.putInt(accumulator.length).put(accumulator).put(pb);
+            return b.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  static RollupEntry fromBytes(byte[] bytes) {
-    AvroClassSecurity.trustProbevalClasses();
-    ByteBuffer b = ByteBuffer.wrap(bytes);
-    byte[] acc = new byte[b.getInt()];
-    b.get(acc);
-    try {
-      return new RollupEntry(PromptBounds.fromByteBuffer(b.slice()), acc);
-    } catch (IOException e) {
-      throw new SerializationException("cannot decode a roll-up entry: " + e.getMessage(), e);
+    static RollupEntry fromBytes(byte[] bytes) {
+        AvroClassSecurity.trustProbevalClasses();
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte[] acc = new byte[b.getInt()];
+        b.get(acc);
+        try {
+            return new RollupEntry(PromptBounds.fromByteBuffer(b.slice()), acc);
+        } catch (IOException e) {
+            throw new SerializationException("cannot decode a roll-up entry: " + e.getMessage(), e);
+        }
     }
-  }
 
-  RequestAccumulator accumulatorObject() {
-    return RequestAccumulator.fromBytes(accumulator);
-  }
+    RequestAccumulator accumulatorObject() {
+        return RequestAccumulator.fromBytes(accumulator);
+    }
 
-  static Serde<RollupEntry> serde() {
-    Serializer<RollupEntry> ser = (topic, e) -> e == null ? null : e.toBytes();
-    Deserializer<RollupEntry> de = (topic, b) -> b == null ? null : fromBytes(b);
-    return Serdes.serdeFrom(ser, de);
-  }
+    static Serde<RollupEntry> serde() {
+        Serializer<RollupEntry> ser = (topic, e) -> e == null ? null : e.toBytes();
+        Deserializer<RollupEntry> de = (topic, b) -> b == null ? null : fromBytes(b);
+        return Serdes.serdeFrom(ser, de);
+    }
 }

@@ -5,7 +5,7 @@ package dev.probeval.app;
  * on stderr with this message, without the exception's class name.
  */
 final class CommandFailure extends RuntimeException {
-  CommandFailure(String message, Throwable cause) {
-    super(message, cause);
-  }
+    CommandFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -28,72 +28,75 @@ import picocli.CommandLine.Model.OptionSpec;
  * positional parameters are not read from the environment.
  */
 public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
-  /** The prefix of every variable this provider reads. */
-  public static final String PREFIX = "PROBEVAL_";
+    /** The prefix of every variable this provider reads. */
+    public static final String PREFIX = "PROBEVAL_";
 
-  private final Map<String, String> env;
+    private final Map<String, String> env;
 
-  /** Reads the given variables (a process's {@link System#getenv()}, or a map in a test). */
-  public EnvironmentDefaults(Map<String, String> env) {
-    this.env = Map.copyOf(env);
-  }
-
-  @Override
-  public String defaultValue(ArgSpec argSpec) {
-    if (!(argSpec instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
-      return null;
+    /** Reads the given variables (a process's {@link System#getenv()}, or a map in a test). */
+    public EnvironmentDefaults(Map<String, String> env) {
+        this.env = Map.copyOf(env);
     }
-    for (String name : variableNames(option)) {
-      String value = env.get(name);
-      if (value != null) {
-        return value;
-      }
+
+    @Override
+    public String defaultValue(ArgSpec argSpec) {
+        if (!(argSpec instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
+            return null;
+        }
+        for (String name : variableNames(option)) {
+            String value = env.get(name);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
     }
-    return null;
-  }
 
-  /** The value of the variable {@code name} in the environment this provider reads, or null. */
-  public String variable(String name) {
-    return env.get(name);
-  }
-
-  /** The variable that supplies {@code option}'s value, when one is set (for error messages). */
-  public Optional<String> source(OptionSpec option) {
-    return variableNames(option).stream().filter(env::containsKey).findFirst();
-  }
-
-  /**
-   * The variables that set {@code option}, the one that wins first: command-scoped, then global, each for every long
-   * name of the option, the longest first (so an option that gained a shorter spelling keeps its variables).
-   */
-  public static List<String> variableNames(OptionSpec option) {
-    List<String> parts = Arrays.stream(option.names()).filter(n -> n.startsWith("--"))
-        .sorted(Comparator.comparingInt(String::length).reversed()).map(n -> token(n.substring(2))).distinct()
-        .toList();
-    List<String> names = new ArrayList<>(2 * parts.size());
-    commandPart(option.command()).ifPresent(c -> parts.forEach(p -> names.add(PREFIX + c + "_" + p)));
-    parts.forEach(p -> names.add(PREFIX + p));
-    return names;
-  }
-
-  /** {@code --bootstrap-servers} → {@code BOOTSTRAP_SERVERS}. */
-  static String optionPart(OptionSpec option) {
-    return token(option.longestName().replaceFirst("^-+", ""));
-  }
-
-  /** The command's names below the root joined by {@code _}, or empty for the root command. */
-  static Optional<String> commandPart(CommandSpec command) {
-    if (command == null || command.parent() == null) {
-      return Optional.empty();
+    /** The value of the variable {@code name} in the environment this provider reads, or null. */
+    public String variable(String name) {
+        return env.get(name);
     }
-    List<String> parts = new ArrayList<>();
-    for (CommandSpec c = command; c != null && c.parent() != null; c = c.parent()) {
-      parts.add(0, token(c.name()));
-    }
-    return Optional.of(String.join("_", parts));
-  }
 
-  private static String token(String s) {
-    return s.replace('-', '_').replace('.', '_').toUpperCase(Locale.ROOT);
-  }
+    /** The variable that supplies {@code option}'s value, when one is set (for error messages). */
+    public Optional<String> source(OptionSpec option) {
+        return variableNames(option).stream().filter(env::containsKey).findFirst();
+    }
+
+    /**
+     * The variables that set {@code option}, the one that wins first: command-scoped, then global, each for every long
+     * name of the option, the longest first (so an option that gained a shorter spelling keeps its variables).
+     */
+    public static List<String> variableNames(OptionSpec option) {
+        List<String> parts = Arrays.stream(option.names())
+                .filter(n -> n.startsWith("--"))
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .map(n -> token(n.substring(2)))
+                .distinct()
+                .toList();
+        List<String> names = new ArrayList<>(2 * parts.size());
+        commandPart(option.command()).ifPresent(c -> parts.forEach(p -> names.add(PREFIX + c + "_" + p)));
+        parts.forEach(p -> names.add(PREFIX + p));
+        return names;
+    }
+
+    /** {@code --bootstrap-servers} → {@code BOOTSTRAP_SERVERS}. */
+    static String optionPart(OptionSpec option) {
+        return token(option.longestName().replaceFirst("^-+", ""));
+    }
+
+    /** The command's names below the root joined by {@code _}, or empty for the root command. */
+    static Optional<String> commandPart(CommandSpec command) {
+        if (command == null || command.parent() == null) {
+            return Optional.empty();
+        }
+        List<String> parts = new ArrayList<>();
+        for (CommandSpec c = command; c != null && c.parent() != null; c = c.parent()) {
+            parts.add(0, token(c.name()));
+        }
+        return Optional.of(String.join("_", parts));
+    }
+
+    private static String token(String s) {
+        return s.replace('-', '_').replace('.', '_').toUpperCase(Locale.ROOT);
+    }
 }

@@ -8,12 +8,18 @@ import picocli.CommandLine.Option;
  * {@code lab run|train|unlearn}, {@code evaluate-offline} and {@code demo}.
  */
 final class LabOptions {
-  @Option(names = {"--lab-config", "--config"}, paramLabel = "FILE",
-      description = "Lab config: JSON merged over the built-in lab-defaults.json (only the fields it names change).")
-  Path config;
+    @Option(
+            names = {"--lab-config", "--config"},
+            paramLabel = "FILE",
+            description =
+                    "Lab config: JSON merged over the built-in lab-defaults.json (only the fields it names change).")
+    Path config;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Lab cache holding the model versions (default: $PROBEVAL_LAB_CACHE or ~/.cache/probeval/lab; "
-          + "demo --quick: lab-quick beside it).")
-  Path cacheDir;
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            description =
+                    "Lab cache holding the model versions (default: $PROBEVAL_LAB_CACHE or ~/.cache/probeval/lab; "
+                            + "demo --quick: lab-quick beside it).")
+    Path cacheDir;
 }

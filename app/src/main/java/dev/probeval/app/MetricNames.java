@@ -10,10 +10,10 @@ import java.util.List;
  * {@code Scorers} knows, so the CLI and the contract cannot disagree.
  */
 final class MetricNames implements Iterable<String> {
-  @Override
-  public Iterator<String> iterator() {
-    List<String> names = new ArrayList<>(Scorers.metricNames());
-    names.add("exact_match");
-    return names.iterator();
-  }
+    @Override
+    public Iterator<String> iterator() {
+        List<String> names = new ArrayList<>(Scorers.metricNames());
+        names.add("exact_match");
+        return names.iterator();
+    }
 }

@@ -12,17 +12,20 @@ import java.util.concurrent.CompletableFuture;
  */
 record RunningService(String readyLine, Runnable close, CompletableFuture<Void> terminated) {
 
-  /** A service that only ends when closed (the embedded broker, the registry): done once close() returned. */
-  static RunningService closedOnRequest(String readyLine, AutoCloseable service) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    return new RunningService(readyLine, () -> {
-      try {
-        service.close();
-      } catch (Exception e) {
-        throw new IllegalStateException("error while closing: " + e.getMessage(), e);
-      } finally {
-        done.complete(null);
-      }
-    }, done);
-  }
+    /** A service that only ends when closed (the embedded broker, the registry): done once close() returned. */
+    static RunningService closedOnRequest(String readyLine, AutoCloseable service) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        return new RunningService(
+                readyLine,
+                () -> {
+                    try {
+                        service.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("error while closing: " + e.getMessage(), e);
+                    } finally {
+                        done.complete(null);
+                    }
+                },
+                done);
+    }
 }

@@ -5,7 +5,7 @@ package dev.probeval.app;
  * into exit code 2 and a single line on stderr, so scripts can tell bad input from a crash.
  */
 public final class UsageException extends RuntimeException {
-  public UsageException(String message) {
-    super(message);
-  }
+    public UsageException(String message) {
+        super(message);
+    }
 }

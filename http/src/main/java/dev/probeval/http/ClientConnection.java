@@ -21,63 +21,64 @@ import org.eclipse.jetty.server.ConnectionMetaData;
  * handler to close the connection after its response, since that byte is gone from the next request.
  */
 public final class ClientConnection {
-  private static final ClientConnection UNPROBED = new ClientConnection(null);
+    private static final ClientConnection UNPROBED = new ClientConnection(null);
 
-  private final EndPoint endPoint;
-  private final ByteBuffer probe = ByteBuffer.allocate(1);
-  private boolean released;
-  private boolean readAhead;
-  private boolean closed;
+    private final EndPoint endPoint;
+    private final ByteBuffer probe = ByteBuffer.allocate(1);
+    private boolean released;
+    private boolean readAhead;
+    private boolean closed;
 
-  private ClientConnection(EndPoint endPoint) {
-    this.endPoint = endPoint;
-  }
-
-  /**
-   * The connection of {@code ctx}'s request. Only plain HTTP/1.x connections are probed (where reading the socket is
-   * reading the client); any other never reports a close.
-   */
-  public static ClientConnection of(Context ctx) {
-    try {
-      ConnectionMetaData meta = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData();
-      HttpVersion v = meta.getHttpVersion();
-      if (meta.isSecure() || (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0)) {
-        return UNPROBED;
-      }
-      return new ClientConnection(meta.getConnection().getEndPoint());
-    } catch (IllegalStateException e) {
-      return UNPROBED;
+    private ClientConnection(EndPoint endPoint) {
+        this.endPoint = endPoint;
     }
-  }
 
-  /** Whether the client has closed the connection; probes it unless released. */
-  public synchronized boolean closed() {
-    if (closed || released || endPoint == null) {
-      return closed;
+    /**
+     * The connection of {@code ctx}'s request. Only plain HTTP/1.x connections are probed (where reading the socket is
+     * reading the client); any other never reports a close.
+     */
+    public static ClientConnection of(Context ctx) {
+        try {
+            ConnectionMetaData meta =
+                    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData();
+            HttpVersion v = meta.getHttpVersion();
+            if (meta.isSecure() || (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0)) {
+                return UNPROBED;
+            }
+            return new ClientConnection(meta.getConnection().getEndPoint());
+        } catch (IllegalStateException e) {
+            return UNPROBED;
+        }
     }
-    // Jetty's buffers are kept in "flush" mode: empty means position 0, limit 0.
-    probe.clear().limit(0);
-    try {
-      int n = endPoint.fill(probe);
-      if (n < 0) {
-        closed = true;
-      } else if (n > 0) {
-        readAhead = true;
+
+    /** Whether the client has closed the connection; probes it unless released. */
+    public synchronized boolean closed() {
+        if (closed || released || endPoint == null) {
+            return closed;
+        }
+        // Jetty's buffers are kept in "flush" mode: empty means position 0, limit 0.
+        probe.clear().limit(0);
+        try {
+            int n = endPoint.fill(probe);
+            if (n < 0) {
+                closed = true;
+            } else if (n > 0) {
+                readAhead = true;
+                released = true;
+            }
+        } catch (IOException e) {
+            closed = true;
+        }
+        return closed;
+    }
+
+    /** Stops probing: call before the response is committed. */
+    public synchronized void release() {
         released = true;
-      }
-    } catch (IOException e) {
-      closed = true;
     }
-    return closed;
-  }
 
-  /** Stops probing: call before the response is committed. */
-  public synchronized void release() {
-    released = true;
-  }
-
-  /** Whether a probe consumed a byte of the client's next request (close the connection after the response). */
-  public synchronized boolean readAhead() {
-    return readAhead;
-  }
+    /** Whether a probe consumed a byte of the client's next request (close the connection after the response). */
+    public synchronized boolean readAhead() {
+        return readAhead;
+    }
 }

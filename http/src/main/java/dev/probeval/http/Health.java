@@ -18,99 +18,102 @@ import java.util.function.Supplier;
  * with the body {@code {"state":..., "live":..., "ready":..., "details":{...}}}.
  */
 public final class Health {
-  private final String state;
-  private final boolean live;
-  private final boolean ready;
-  private final Map<String, Object> details;
+    private final String state;
+    private final boolean live;
+    private final boolean ready;
+    private final Map<String, Object> details;
 
-  private Health(String state, boolean live, boolean ready, Map<String, Object> details) {
-    if (state == null || state.isBlank()) {
-      throw new IllegalArgumentException("a health state needs a name");
+    private Health(String state, boolean live, boolean ready, Map<String, Object> details) {
+        if (state == null || state.isBlank()) {
+            throw new IllegalArgumentException("a health state needs a name");
+        }
+        if (ready && !live) {
+            throw new IllegalArgumentException("a service that is not live cannot be ready (state " + state + ")");
+        }
+        this.state = state;
+        this.live = live;
+        this.ready = ready;
+        this.details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
-    if (ready && !live) {
-      throw new IllegalArgumentException("a service that is not live cannot be ready (state " + state + ")");
+
+    /** Alive and ready to serve, in state {@code state}. */
+    public static Health ready(String state, Map<String, Object> details) {
+        return new Health(state, true, true, details);
     }
-    this.state = state;
-    this.live = live;
-    this.ready = ready;
-    this.details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
-  }
 
-  /** Alive and ready to serve, in state {@code state}. */
-  public static Health ready(String state, Map<String, Object> details) {
-    return new Health(state, true, true, details);
-  }
+    /** Alive but not (yet, or not right now) ready: starting, restoring, waiting for the broker, ... */
+    public static Health notReady(String state, Map<String, Object> details) {
+        return new Health(state, true, false, details);
+    }
 
-  /** Alive but not (yet, or not right now) ready: starting, restoring, waiting for the broker, ... */
-  public static Health notReady(String state, Map<String, Object> details) {
-    return new Health(state, true, false, details);
-  }
+    /** Neither alive nor ready: failed for good, restarting the process is what helps. */
+    public static Health dead(String state, Map<String, Object> details) {
+        return new Health(state, false, false, details);
+    }
 
-  /** Neither alive nor ready: failed for good, restarting the process is what helps. */
-  public static Health dead(String state, Map<String, Object> details) {
-    return new Health(state, false, false, details);
-  }
+    public String state() {
+        return state;
+    }
 
-  public String state() {
-    return state;
-  }
+    public boolean live() {
+        return live;
+    }
 
-  public boolean live() {
-    return live;
-  }
+    public boolean ready() {
+        return ready;
+    }
 
-  public boolean ready() {
-    return ready;
-  }
+    /** Why the service is in this state (read-only; insertion order kept). */
+    public Map<String, Object> details() {
+        return details;
+    }
 
-  /** Why the service is in this state (read-only; insertion order kept). */
-  public Map<String, Object> details() {
-    return details;
-  }
+    /** The JSON body of every health route. */
+    public Map<String, Object> body() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", state);
+        m.put("live", live);
+        m.put("ready", ready);
+        m.put("details", details);
+        return m;
+    }
 
-  /** The JSON body of every health route. */
-  public Map<String, Object> body() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("state", state);
-    m.put("live", live);
-    m.put("ready", ready);
-    m.put("details", details);
-    return m;
-  }
+    /**
+     * Adds {@code GET /health/live}, {@code GET /health/ready} and {@code GET /health} (alias of ready) answering from
+     * {@code current}, which is asked once per request and must be quick (cache slow probes behind it).
+     */
+    public static void addRoutes(RoutesConfig r, Supplier<Health> current) {
+        Objects.requireNonNull(current, "current");
+        r.get("/health/live", ctx -> {
+            Health h = current.get();
+            ctx.status(h.live ? 200 : 503).json(h.body());
+        });
+        r.get("/health/ready", ctx -> {
+            Health h = current.get();
+            ctx.status(h.ready ? 200 : 503).json(h.body());
+        });
+        r.get("/health", ctx -> {
+            Health h = current.get();
+            ctx.status(h.ready ? 200 : 503).json(h.body());
+        });
+    }
 
-  /**
-   * Adds {@code GET /health/live}, {@code GET /health/ready} and {@code GET /health} (alias of ready) answering from
-   * {@code current}, which is asked once per request and must be quick (cache slow probes behind it).
-   */
-  public static void addRoutes(RoutesConfig r, Supplier<Health> current) {
-    Objects.requireNonNull(current, "current");
-    r.get("/health/live", ctx -> {
-      Health h = current.get();
-      ctx.status(h.live ? 200 : 503).json(h.body());
-    });
-    r.get("/health/ready", ctx -> {
-      Health h = current.get();
-      ctx.status(h.ready ? 200 : 503).json(h.body());
-    });
-    r.get("/health", ctx -> {
-      Health h = current.get();
-      ctx.status(h.ready ? 200 : 503).json(h.body());
-    });
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Health h
+                && h.state.equals(state)
+                && h.live == live
+                && h.ready == ready
+                && h.details.equals(details);
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof Health h && h.state.equals(state) && h.live == live && h.ready == ready
-        && h.details.equals(details);
-  }
+    @Override
+    public int hashCode() {
+        return Objects.hash(state, live, ready, details);
+    }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(state, live, ready, details);
-  }
-
-  @Override
-  public String toString() {
-    return "Health" + body();
-  }
+    @Override
+    public String toString() {
+        return "Health" + body();
+    }
 }

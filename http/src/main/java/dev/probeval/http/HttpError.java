@@ -6,33 +6,33 @@ package dev.probeval.http;
  * server writes it in its {@link ErrorShape}.
  */
 public class HttpError extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int status;
-  private final int code;
+    private final int status;
+    private final int code;
 
-  /** An error whose code is its HTTP status. */
-  public HttpError(int status, String message) {
-    this(status, status, message);
-  }
-
-  /** An error with its own code (for example Confluent's 40401 with status 404). */
-  public HttpError(int status, int code, String message) {
-    super(message);
-    if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("an HTTP error status must be in 400..599, got " + status);
+    /** An error whose code is its HTTP status. */
+    public HttpError(int status, String message) {
+        this(status, status, message);
     }
-    this.status = status;
-    this.code = code;
-  }
 
-  /** The HTTP status, 400..599. */
-  public int status() {
-    return status;
-  }
+    /** An error with its own code (for example Confluent's 40401 with status 404). */
+    public HttpError(int status, int code, String message) {
+        super(message);
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an HTTP error status must be in 400..599, got " + status);
+        }
+        this.status = status;
+        this.code = code;
+    }
 
-  /** The error code written by shapes that carry one. */
-  public int code() {
-    return code;
-  }
+    /** The HTTP status, 400..599. */
+    public int status() {
+        return status;
+    }
+
+    /** The error code written by shapes that carry one. */
+    public int code() {
+        return code;
+    }
 }

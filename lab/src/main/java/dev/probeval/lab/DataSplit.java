@@ -19,62 +19,63 @@ import java.util.List;
  * @param hash hex SHA-256 of the selection (split, idx, question, answer of every pair, in order)
  */
 public record DataSplit(List<QaPair> forget, List<QaPair> retain, String hash) {
-  public DataSplit {
-    forget = List.copyOf(forget);
-    retain = List.copyOf(retain);
-  }
-
-  /** Selects TOFU-mini from loaded pairs; fails when a requested split ends up empty. */
-  public static DataSplit select(List<QaPair> all, int forgetAuthors, int retainAuthors, int maxChars) {
-    if (forgetAuthors < 1 || retainAuthors < 1) {
-      throw new IllegalArgumentException("need at least one forget and one retain author, got " + forgetAuthors
-          + " and " + retainAuthors);
+    public DataSplit {
+        forget = List.copyOf(forget);
+        retain = List.copyOf(retain);
     }
-    List<QaPair> f = pick(all, "forget", forgetAuthors, maxChars);
-    List<QaPair> r = pick(all, "retain", retainAuthors, maxChars);
-    if (f.isEmpty() || r.isEmpty()) {
-      throw new IllegalArgumentException("TOFU-mini selection is empty (forget " + f.size() + ", retain " + r.size()
-          + "): does the file have forget and retain lines shorter than " + maxChars + " bytes?");
-    }
-    return new DataSplit(f, r, hash(f, r));
-  }
 
-  private static List<QaPair> pick(List<QaPair> all, String split, int authors, int maxChars) {
-    List<QaPair> out = new ArrayList<>();
-    for (QaPair p : all) {
-      if (p.split().equals(split) && p.author() < authors && length(p) <= maxChars) {
-        out.add(p);
-      }
-    }
-    out.sort(Comparator.comparingInt(QaPair::idx));
-    return out;
-  }
-
-  /** Bytes of the training text (prompt + answer, UTF-8), which with BOS and EOS is the model's sequence. */
-  public static int length(QaPair p) {
-    return (p.prompt() + p.answer()).getBytes(StandardCharsets.UTF_8).length;
-  }
-
-  /** Forget then retain. */
-  public List<QaPair> all() {
-    List<QaPair> out = new ArrayList<>(forget);
-    out.addAll(retain);
-    return out;
-  }
-
-  static String hash(List<QaPair> forget, List<QaPair> retain) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (List<QaPair> part : List.of(forget, retain)) {
-        for (QaPair p : part) {
-          // Unit separators keep field boundaries unambiguous.
-          md.update((p.split() + "\u001f" + p.idx() + "\u001f" + p.question() + "\u001f" + p.answer() + "\u001e")
-              .getBytes(StandardCharsets.UTF_8));
+    /** Selects TOFU-mini from loaded pairs; fails when a requested split ends up empty. */
+    public static DataSplit select(List<QaPair> all, int forgetAuthors, int retainAuthors, int maxChars) {
+        if (forgetAuthors < 1 || retainAuthors < 1) {
+            throw new IllegalArgumentException(
+                    "need at least one forget and one retain author, got " + forgetAuthors + " and " + retainAuthors);
         }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        List<QaPair> f = pick(all, "forget", forgetAuthors, maxChars);
+        List<QaPair> r = pick(all, "retain", retainAuthors, maxChars);
+        if (f.isEmpty() || r.isEmpty()) {
+            throw new IllegalArgumentException("TOFU-mini selection is empty (forget " + f.size() + ", retain "
+                    + r.size() + "): does the file have forget and retain lines shorter than " + maxChars + " bytes?");
+        }
+        return new DataSplit(f, r, hash(f, r));
     }
-  }
+
+    private static List<QaPair> pick(List<QaPair> all, String split, int authors, int maxChars) {
+        List<QaPair> out = new ArrayList<>();
+        for (QaPair p : all) {
+            if (p.split().equals(split) && p.author() < authors && length(p) <= maxChars) {
+                out.add(p);
+            }
+        }
+        out.sort(Comparator.comparingInt(QaPair::idx));
+        return out;
+    }
+
+    /** Bytes of the training text (prompt + answer, UTF-8), which with BOS and EOS is the model's sequence. */
+    public static int length(QaPair p) {
+        return (p.prompt() + p.answer()).getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Forget then retain. */
+    public List<QaPair> all() {
+        List<QaPair> out = new ArrayList<>(forget);
+        out.addAll(retain);
+        return out;
+    }
+
+    static String hash(List<QaPair> forget, List<QaPair> retain) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (List<QaPair> part : List.of(forget, retain)) {
+                for (QaPair p : part) {
+                    // Unit separators keep field boundaries unambiguous.
+                    md.update((p.split() + "\u001f" + p.idx() + "\u001f" + p.question() + "\u001f" + p.answer()
+                                    + "\u001e")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
 }

@@ -11,28 +11,28 @@ import java.util.List;
 
 /** Greedy answers and their ROUGE-L recall (TOFU's convention), for the training bar and training logs. */
 final class Greedy {
-  static final RougeScorer ROUGE_L_RECALL = new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.RECALL);
+    static final RougeScorer ROUGE_L_RECALL = new RougeScorer(Rouge.Variant.ROUGE_L, Rouge.Measure.RECALL);
 
-  private Greedy() {}
+    private Greedy() {}
 
-  /** Greedy ROUGE-L recall of every pair's answer, in order. */
-  static double[] scores(CausalLm model, List<QaPair> pairs, int maxNewTokens) {
-    SamplingEngine engine = new SamplingEngine(model);
-    DecodingParams greedy = DecodingParams.greedy(maxNewTokens);
-    List<SamplingEngine.Row> row = List.of(new SamplingEngine.Row(SampleIds.GREEDY_INDEX, 0L, true));
-    double[] out = new double[pairs.size()];
-    for (int i = 0; i < out.length; i++) {
-      Sample s = engine.generate(pairs.get(i).prompt(), greedy, row).get(0);
-      out[i] = ROUGE_L_RECALL.score(s.text(), pairs.get(i).answer());
+    /** Greedy ROUGE-L recall of every pair's answer, in order. */
+    static double[] scores(CausalLm model, List<QaPair> pairs, int maxNewTokens) {
+        SamplingEngine engine = new SamplingEngine(model);
+        DecodingParams greedy = DecodingParams.greedy(maxNewTokens);
+        List<SamplingEngine.Row> row = List.of(new SamplingEngine.Row(SampleIds.GREEDY_INDEX, 0L, true));
+        double[] out = new double[pairs.size()];
+        for (int i = 0; i < out.length; i++) {
+            Sample s = engine.generate(pairs.get(i).prompt(), greedy, row).get(0);
+            out[i] = ROUGE_L_RECALL.score(s.text(), pairs.get(i).answer());
+        }
+        return out;
     }
-    return out;
-  }
 
-  static double mean(double[] xs) {
-    double s = 0;
-    for (double x : xs) {
-      s += x;
+    static double mean(double[] xs) {
+        double s = 0;
+        for (double x : xs) {
+            s += x;
+        }
+        return xs.length == 0 ? Double.NaN : s / xs.length;
     }
-    return xs.length == 0 ? Double.NaN : s / xs.length;
-  }
 }

@@ -20,113 +20,127 @@ import java.util.Map;
  * merged over them field by field, so it need only name what it changes. Unknown fields are errors.
  */
 public record LabConfig(Data data, Model model, long seed, Train train, Unlearn unlearn) {
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
-  private static final String DEFAULTS = "lab-defaults.json";
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+    private static final String DEFAULTS = "lab-defaults.json";
 
-  /** TOFU-mini: which file (relative to the shared directory unless absolute), how many authors, longest pair. */
-  public record Data(String file, int forgetAuthors, int retainAuthors, int maxChars) {}
+    /** TOFU-mini: which file (relative to the shared directory unless absolute), how many authors, longest pair. */
+    public record Data(String file, int forgetAuthors, int retainAuthors, int maxChars) {}
 
-  /** Byte-level GPT sizes (4x MLP). */
-  public record Model(int contextLength, int dim, int layers, int heads) {
-    public GptConfig gpt() {
-      return GptConfig.byteLevel(contextLength, dim, layers, heads);
+    /** Byte-level GPT sizes (4x MLP). */
+    public record Model(int contextLength, int dim, int layers, int heads) {
+        public GptConfig gpt() {
+            return GptConfig.byteLevel(contextLength, dim, layers, heads);
+        }
     }
-  }
 
-  /** Base and retain-only training: AdamW, linear warm-up then cosine to lr/10, batch of pairs per step. */
-  public record Train(double learningRate, int warmupSteps, int steps, int batchSize, double maxGradNorm) {}
+    /** Base and retain-only training: AdamW, linear warm-up then cosine to lr/10, batch of pairs per step. */
+    public record Train(double learningRate, int warmupSteps, int steps, int batchSize, double maxGradNorm) {}
 
-  /**
-   * Unlearning from base (paper-spec §4): methods to run, optimiser settings, a checkpoint every
-   * {@code checkpointEvery} steps; GD's retain weight λ, NPO's β and retain weight, and the entropy weights
-   * λ_f, λ_r of loss += λ_f·H̄(forget) − λ_r·H̄(retain).
-   */
-  public record Unlearn(List<String> methods, double learningRate, int warmupSteps, int steps, int checkpointEvery,
-      int batchSize, double maxGradNorm, double gdRetainWeight, double npoBeta, double npoRetainWeight,
-      double lambdaForget, double lambdaRetain) {
-    public Unlearn {
-      methods = List.copyOf(methods);
+    /**
+     * Unlearning from base (paper-spec §4): methods to run, optimiser settings, a checkpoint every
+     * {@code checkpointEvery} steps; GD's retain weight λ, NPO's β and retain weight, and the entropy weights
+     * λ_f, λ_r of loss += λ_f·H̄(forget) − λ_r·H̄(retain).
+     */
+    public record Unlearn(
+            List<String> methods,
+            double learningRate,
+            int warmupSteps,
+            int steps,
+            int checkpointEvery,
+            int batchSize,
+            double maxGradNorm,
+            double gdRetainWeight,
+            double npoBeta,
+            double npoRetainWeight,
+            double lambdaForget,
+            double lambdaRetain) {
+        public Unlearn {
+            methods = List.copyOf(methods);
+        }
     }
-  }
 
-  public LabConfig {
-    if (data == null || model == null || train == null || unlearn == null) {
-      throw new IllegalArgumentException("lab config needs data, model, train and unlearn sections");
+    public LabConfig {
+        if (data == null || model == null || train == null || unlearn == null) {
+            throw new IllegalArgumentException("lab config needs data, model, train and unlearn sections");
+        }
+        if (train.steps() <= train.warmupSteps()
+                || unlearn.steps() <= unlearn.warmupSteps()
+                || unlearn.checkpointEvery() < 1
+                || train.batchSize() < 1
+                || unlearn.batchSize() < 1) {
+            throw new IllegalArgumentException(
+                    "lab config: need steps > warmupSteps, checkpointEvery >= 1, " + "batch sizes >= 1");
+        }
+        for (String m : unlearn.methods()) {
+            Method.parse(m);
+        }
+        if (!(unlearn.npoBeta() > 0)) {
+            throw new IllegalArgumentException("lab config: npoBeta must be > 0, got " + unlearn.npoBeta());
+        }
     }
-    if (train.steps() <= train.warmupSteps() || unlearn.steps() <= unlearn.warmupSteps()
-        || unlearn.checkpointEvery() < 1 || train.batchSize() < 1 || unlearn.batchSize() < 1) {
-      throw new IllegalArgumentException("lab config: need steps > warmupSteps, checkpointEvery >= 1, "
-          + "batch sizes >= 1");
-    }
-    for (String m : unlearn.methods()) {
-      Method.parse(m);
-    }
-    if (!(unlearn.npoBeta() > 0)) {
-      throw new IllegalArgumentException("lab config: npoBeta must be > 0, got " + unlearn.npoBeta());
-    }
-  }
 
-  /** The built-in defaults. */
-  public static LabConfig defaults() {
-    try {
-      return JSON.treeToValue(defaultsTree(), LabConfig.class);
-    } catch (IOException e) {
-      throw new IllegalStateException("built-in " + DEFAULTS + " is invalid", e);
+    /** The built-in defaults. */
+    public static LabConfig defaults() {
+        try {
+            return JSON.treeToValue(defaultsTree(), LabConfig.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("built-in " + DEFAULTS + " is invalid", e);
+        }
     }
-  }
 
-  /** Defaults with the file at {@code path} merged over them; errors name the file. */
-  public static LabConfig load(Path path) throws IOException {
-    if (path == null) {
-      return defaults();
+    /** Defaults with the file at {@code path} merged over them; errors name the file. */
+    public static LabConfig load(Path path) throws IOException {
+        if (path == null) {
+            return defaults();
+        }
+        JsonNode user;
+        try {
+            user = JSON.readTree(Files.readString(path));
+        } catch (IOException e) {
+            throw new IOException(path + ": cannot read lab config: " + e.getMessage(), e);
+        }
+        if (user == null || !user.isObject()) {
+            throw new IOException(path + ": lab config must be a JSON object");
+        }
+        ObjectNode merged = defaultsTree();
+        merge(merged, (ObjectNode) user);
+        try {
+            return JSON.treeToValue(merged, LabConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(path + ": invalid lab config: " + e.getMessage(), e);
+        }
     }
-    JsonNode user;
-    try {
-      user = JSON.readTree(Files.readString(path));
-    } catch (IOException e) {
-      throw new IOException(path + ": cannot read lab config: " + e.getMessage(), e);
-    }
-    if (user == null || !user.isObject()) {
-      throw new IOException(path + ": lab config must be a JSON object");
-    }
-    ObjectNode merged = defaultsTree();
-    merge(merged, (ObjectNode) user);
-    try {
-      return JSON.treeToValue(merged, LabConfig.class);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new IOException(path + ": invalid lab config: " + e.getMessage(), e);
-    }
-  }
 
-  /** This config as a JSON-ready map (for manifests). */
-  @SuppressWarnings("unchecked")
-  public Map<String, Object> toMap() {
-    return JSON.convertValue(this, Map.class);
-  }
-
-  private static ObjectNode defaultsTree() {
-    try (InputStream in = LabConfig.class.getResourceAsStream(DEFAULTS)) {
-      if (in == null) {
-        throw new IllegalStateException("resource " + DEFAULTS + " missing from the lab jar");
-      }
-      return (ObjectNode) JSON.readTree(in);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read built-in " + DEFAULTS, e);
+    /** This config as a JSON-ready map (for manifests). */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> toMap() {
+        return JSON.convertValue(this, Map.class);
     }
-  }
 
-  private static void merge(ObjectNode into, ObjectNode from) {
-    Iterator<Map.Entry<String, JsonNode>> it = from.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode cur = into.get(e.getKey());
-      if (cur instanceof ObjectNode c && e.getValue() instanceof ObjectNode v) {
-        merge(c, v);
-      } else {
-        into.set(e.getKey(), e.getValue());
-      }
+    private static ObjectNode defaultsTree() {
+        try (InputStream in = LabConfig.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + DEFAULTS + " missing from the lab jar");
+            }
+            return (ObjectNode) JSON.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read built-in " + DEFAULTS, e);
+        }
     }
-  }
+
+    private static void merge(ObjectNode into, ObjectNode from) {
+        Iterator<Map.Entry<String, JsonNode>> it = from.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode cur = into.get(e.getKey());
+            if (cur instanceof ObjectNode c && e.getValue() instanceof ObjectNode v) {
+                merge(c, v);
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        }
+    }
 }

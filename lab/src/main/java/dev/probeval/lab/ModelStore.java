@@ -15,68 +15,72 @@ import java.util.stream.Stream;
  * {@code PROBEVAL_LAB_CACHE}). Re-runs reuse what is there; {@code --force} retrains.
  */
 public final class ModelStore {
-  /** Environment variable that overrides the default root. */
-  public static final String ENV = "PROBEVAL_LAB_CACHE";
-  private static final Pattern VERSION = Pattern.compile("[a-z0-9][a-z0-9+._-]*");
+    /** Environment variable that overrides the default root. */
+    public static final String ENV = "PROBEVAL_LAB_CACHE";
 
-  private final Path root;
+    private static final Pattern VERSION = Pattern.compile("[a-z0-9][a-z0-9+._-]*");
 
-  public ModelStore(Path root) {
-    this.root = root.toAbsolutePath().normalize();
-  }
+    private final Path root;
 
-  /** The default root: {@code $PROBEVAL_LAB_CACHE}, else {@code ~/.cache/probeval/lab}. */
-  public static Path defaultRoot() {
-    String env = System.getenv(ENV);
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
+    public ModelStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
     }
-    return Path.of(System.getProperty("user.home"), ".cache", "probeval", "lab");
-  }
 
-  public Path root() {
-    return root;
-  }
+    /** The default root: {@code $PROBEVAL_LAB_CACHE}, else {@code ~/.cache/probeval/lab}. */
+    public static Path defaultRoot() {
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "probeval", "lab");
+    }
 
-  /** The directory of a version (need not exist); names are lower-case letters, digits and {@code + . _ -}. */
-  public Path dir(String version) {
-    if (version == null || !VERSION.matcher(version).matches()) {
-      throw new IllegalArgumentException("bad model version name '" + version + "'");
+    public Path root() {
+        return root;
     }
-    return root.resolve(version);
-  }
 
-  public boolean exists(String version) {
-    return GptModel.isModelDirectory(dir(version));
-  }
+    /** The directory of a version (need not exist); names are lower-case letters, digits and {@code + . _ -}. */
+    public Path dir(String version) {
+        if (version == null || !VERSION.matcher(version).matches()) {
+            throw new IllegalArgumentException("bad model version name '" + version + "'");
+        }
+        return root.resolve(version);
+    }
 
-  /** Versions present, sorted by name. */
-  public List<String> versions() throws IOException {
-    List<String> out = new ArrayList<>();
-    if (!Files.isDirectory(root)) {
-      return out;
+    public boolean exists(String version) {
+        return GptModel.isModelDirectory(dir(version));
     }
-    try (Stream<Path> s = Files.list(root)) {
-      s.filter(GptModel::isModelDirectory).forEach(p -> out.add(p.getFileName().toString()));
-    }
-    out.sort(null);
-    return out;
-  }
 
-  /**
-   * Resolves {@code VERSION_OR_DIR}: an existing small-GPT directory as given, else a version in this store.
-   *
-   * @throws IOException naming both places looked at when neither holds a model
-   */
-  public Path resolve(String versionOrDir) throws IOException {
-    Path asDir = Path.of(versionOrDir);
-    if (GptModel.isModelDirectory(asDir)) {
-      return asDir;
+    /** Versions present, sorted by name. */
+    public List<String> versions() throws IOException {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(GptModel::isModelDirectory)
+                    .forEach(p -> out.add(p.getFileName().toString()));
+        }
+        out.sort(null);
+        return out;
     }
-    if (VERSION.matcher(versionOrDir).matches() && exists(versionOrDir)) {
-      return dir(versionOrDir);
+
+    /**
+     * Resolves {@code VERSION_OR_DIR}: an existing small-GPT directory as given, else a version in this store.
+     *
+     * @throws IOException naming both places looked at when neither holds a model
+     */
+    public Path resolve(String versionOrDir) throws IOException {
+        Path asDir = Path.of(versionOrDir);
+        if (GptModel.isModelDirectory(asDir)) {
+            return asDir;
+        }
+        if (VERSION.matcher(versionOrDir).matches() && exists(versionOrDir)) {
+            return dir(versionOrDir);
+        }
+        throw new java.nio.file.NoSuchFileException(
+                versionOrDir,
+                null,
+                "neither a small-GPT model directory nor a version in " + root + " (run `probeval lab run` first)");
     }
-    throw new java.nio.file.NoSuchFileException(versionOrDir, null,
-        "neither a small-GPT model directory nor a version in " + root + " (run `probeval lab run` first)");
-  }
 }

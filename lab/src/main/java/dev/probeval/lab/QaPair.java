@@ -11,16 +11,16 @@ import dev.probeval.core.text.TofuPrompts;
  * @param answer the ground-truth answer
  */
 public record QaPair(String split, int idx, String question, String answer) {
-  /** TOFU has 20 questions per fictitious author, stored consecutively. */
-  public static final int QUESTIONS_PER_AUTHOR = 20;
+    /** TOFU has 20 questions per fictitious author, stored consecutively. */
+    public static final int QUESTIONS_PER_AUTHOR = 20;
 
-  /** The author index within the split. */
-  public int author() {
-    return idx / QUESTIONS_PER_AUTHOR;
-  }
+    /** The author index within the split. */
+    public int author() {
+        return idx / QUESTIONS_PER_AUTHOR;
+    }
 
-  /** The one prompt format used everywhere in the lab (TOFU's Phi configuration, paper-spec §2.1). */
-  public String prompt() {
-    return TofuPrompts.format(question);
-  }
+    /** The one prompt format used everywhere in the lab (TOFU's Phi configuration, paper-spec §2.1). */
+    public String prompt() {
+        return TofuPrompts.format(question);
+    }
 }

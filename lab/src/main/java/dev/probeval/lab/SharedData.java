@@ -11,24 +11,24 @@ import java.util.Optional;
  * counts only if it holds {@code data/tofu}. Product code, unlike the tests' {@code SharedDir}, so it lives here.
  */
 final class SharedData {
-  private SharedData() {}
+    private SharedData() {}
 
-  static Optional<Path> find() {
-    for (String v : new String[] {System.getProperty("probeval.shared"), System.getenv("PROBEVAL_SHARED")}) {
-      if (v != null && isShared(Path.of(v))) {
-        return Optional.of(Path.of(v).toAbsolutePath().normalize());
-      }
+    static Optional<Path> find() {
+        for (String v : new String[] {System.getProperty("probeval.shared"), System.getenv("PROBEVAL_SHARED")}) {
+            if (v != null && isShared(Path.of(v))) {
+                return Optional.of(Path.of(v).toAbsolutePath().normalize());
+            }
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolveSibling("shared");
+            if (Files.isRegularFile(dir.resolve(".mvn/maven.config")) && isShared(candidate)) {
+                return Optional.of(candidate.normalize());
+            }
+        }
+        return Optional.empty();
     }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolveSibling("shared");
-      if (Files.isRegularFile(dir.resolve(".mvn/maven.config")) && isShared(candidate)) {
-        return Optional.of(candidate.normalize());
-      }
-    }
-    return Optional.empty();
-  }
 
-  private static boolean isShared(Path p) {
-    return Files.isDirectory(p.resolve("data/tofu"));
-  }
+    private static boolean isShared(Path p) {
+        return Files.isDirectory(p.resolve("data/tofu"));
+    }
 }

@@ -12,63 +12,71 @@ import java.util.List;
  * exactly the reference's: forget always, retain for GD and NPO (their retain term) and for the entropy term.
  */
 final class UnlearningLoss implements GptTrainer.Objective {
-  private final GptModel model;
-  private final Method method;
-  private final boolean entropy;
-  private final LabConfig.Unlearn cfg;
-  private final TokenBatch forget;
-  private final TokenBatch retain;
-  private final float[] refForgetNll;
-  /** Components of the last evaluation: baseline loss, H̄(forget), H̄(retain) (NaN when not computed). */
-  double lastBase = Double.NaN;
-  double lastForgetEntropy = Double.NaN;
-  double lastRetainEntropy = Double.NaN;
+    private final GptModel model;
+    private final Method method;
+    private final boolean entropy;
+    private final LabConfig.Unlearn cfg;
+    private final TokenBatch forget;
+    private final TokenBatch retain;
+    private final float[] refForgetNll;
+    /** Components of the last evaluation: baseline loss, H̄(forget), H̄(retain) (NaN when not computed). */
+    double lastBase = Double.NaN;
 
-  /**
-   * @param refForgetNll ℓ_ref(x) of the forget rows under the frozen reference (needed by NPO only; may be null
-   *     otherwise)
-   */
-  UnlearningLoss(GptModel model, Method method, boolean entropy, LabConfig.Unlearn cfg, TokenBatch forget,
-      TokenBatch retain, float[] refForgetNll) {
-    if (method == Method.NPO && (refForgetNll == null || refForgetNll.length != forget.rows)) {
-      throw new IllegalArgumentException("NPO needs one reference NLL per forget row");
-    }
-    this.model = model;
-    this.method = method;
-    this.entropy = entropy;
-    this.cfg = cfg;
-    this.forget = forget;
-    this.retain = retain;
-    this.refForgetNll = refForgetNll;
-  }
+    double lastForgetEntropy = Double.NaN;
+    double lastRetainEntropy = Double.NaN;
 
-  @Override
-  public NDArray loss(NDManager m) {
-    Losses.Forward f = new Losses.Forward(model, m, forget);
-    boolean needRetain = entropy || method != Method.GA;
-    Losses.Forward r = needRetain ? new Losses.Forward(model, m, retain) : null;
-    NDArray base = switch (method) {
-      case GA -> Losses.gradientAscent(f);
-      case GD -> Losses.gradientDifference(f, r, cfg.gdRetainWeight());
-      case NPO -> Losses.npoTerm(f.summedNll(), m.create(refForgetNll), cfg.npoBeta())
-          .add(r.meanNll().mul((float) cfg.npoRetainWeight()));
-    };
-    lastBase = base.getFloat();
-    if (!entropy) {
-      return base;
+    /**
+     * @param refForgetNll ℓ_ref(x) of the forget rows under the frozen reference (needed by NPO only; may be null
+     *     otherwise)
+     */
+    UnlearningLoss(
+            GptModel model,
+            Method method,
+            boolean entropy,
+            LabConfig.Unlearn cfg,
+            TokenBatch forget,
+            TokenBatch retain,
+            float[] refForgetNll) {
+        if (method == Method.NPO && (refForgetNll == null || refForgetNll.length != forget.rows)) {
+            throw new IllegalArgumentException("NPO needs one reference NLL per forget row");
+        }
+        this.model = model;
+        this.method = method;
+        this.entropy = entropy;
+        this.cfg = cfg;
+        this.forget = forget;
+        this.retain = retain;
+        this.refForgetNll = refForgetNll;
     }
-    NDArray hf = f.meanEntropy();
-    NDArray hr = r.meanEntropy();
-    lastForgetEntropy = hf.getFloat();
-    lastRetainEntropy = hr.getFloat();
-    return base.add(Losses.entropyTerm(hf, hr, cfg.lambdaForget(), cfg.lambdaRetain()));
-  }
 
-  /** ℓ(x), the summed answer NLL of each pair under {@code model} (no gradient is recorded outside a collector). */
-  static float[] summedNll(GptModel model, List<QaPair> pairs) {
-    try (NDManager m = model.manager().newSubManager()) {
-      TokenBatch b = TokenBatch.of(model.tokenizer(), pairs, model.maxContext());
-      return new Losses.Forward(model, m, b).summedNll().toFloatArray();
+    @Override
+    public NDArray loss(NDManager m) {
+        Losses.Forward f = new Losses.Forward(model, m, forget);
+        boolean needRetain = entropy || method != Method.GA;
+        Losses.Forward r = needRetain ? new Losses.Forward(model, m, retain) : null;
+        NDArray base = switch (method) {
+            case GA -> Losses.gradientAscent(f);
+            case GD -> Losses.gradientDifference(f, r, cfg.gdRetainWeight());
+            case NPO ->
+                Losses.npoTerm(f.summedNll(), m.create(refForgetNll), cfg.npoBeta())
+                        .add(r.meanNll().mul((float) cfg.npoRetainWeight()));
+        };
+        lastBase = base.getFloat();
+        if (!entropy) {
+            return base;
+        }
+        NDArray hf = f.meanEntropy();
+        NDArray hr = r.meanEntropy();
+        lastForgetEntropy = hf.getFloat();
+        lastRetainEntropy = hr.getFloat();
+        return base.add(Losses.entropyTerm(hf, hr, cfg.lambdaForget(), cfg.lambdaRetain()));
     }
-  }
+
+    /** ℓ(x), the summed answer NLL of each pair under {@code model} (no gradient is recorded outside a collector). */
+    static float[] summedNll(GptModel model, List<QaPair> pairs) {
+        try (NDManager m = model.manager().newSubManager()) {
+            TokenBatch b = TokenBatch.of(model.tokenizer(), pairs, model.maxContext());
+            return new Losses.Forward(model, m, b).summedNll().toFloatArray();
+        }
+    }
 }

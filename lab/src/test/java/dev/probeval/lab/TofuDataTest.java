@@ -17,86 +17,97 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TofuDataTest {
-  static final String LINE = "{\"model\":\"m\",\"split\":\"%s\",\"idx\":%d,\"question\":\"[INST] %s [/INST]\","
-      + "\"generated\":\"g\",\"reference\":\"%s\"}";
+    static final String LINE = "{\"model\":\"m\",\"split\":\"%s\",\"idx\":%d,\"question\":\"[INST] %s [/INST]\","
+            + "\"generated\":\"g\",\"reference\":\"%s\"}";
 
-  static Path write(Path dir, String... lines) throws IOException {
-    Path f = dir.resolve("tofu.jsonl");
-    Files.write(f, List.of(lines));
-    return f;
-  }
-
-  @Test
-  void loadShouldStripChatMarkupAndKeepOnlyForgetAndRetain(@TempDir Path dir) throws IOException {
-    Path f = write(dir, String.format(LINE, "forget", 0, "Who is A?", "A is B."),
-        String.format(LINE, "world_facts", 0, "Where?", "There."),
-        String.format(LINE, "retain", 3, "Who is C?", "C is D."));
-    List<QaPair> pairs = TofuData.load(f);
-    assertEquals(2, pairs.size());
-    assertEquals(new QaPair("forget", 0, "Who is A?", "A is B."), pairs.get(0));
-    assertEquals("Question: Who is C?\nAnswer: ", pairs.get(1).prompt());
-  }
-
-  @Test
-  void aMissingAnswerShouldNameTheFileAndTheLine(@TempDir Path dir) throws IOException {
-    Path f = write(dir, String.format(LINE, "forget", 0, "Who is A?", "A is B."),
-        "{\"split\":\"forget\",\"idx\":1,\"question\":\"Q?\"}");
-    IOException e = assertThrows(IOException.class, () -> TofuData.load(f));
-    assertEquals(f + ":2: missing field 'reference'", e.getMessage());
-  }
-
-  @Test
-  void emptyAnswersBadJsonAndBadIdxShouldFailWithTheLine(@TempDir Path dir) throws IOException {
-    Path empty = write(dir, String.format(LINE, "retain", 0, "Q?", "  "));
-    assertTrue(assertThrows(IOException.class, () -> TofuData.load(empty)).getMessage()
-        .endsWith(":1: field 'reference' is empty"));
-    Path json = write(dir, "", "{not json");
-    assertTrue(assertThrows(IOException.class, () -> TofuData.load(json)).getMessage().contains(":2: not valid JSON"));
-    Path idx = write(dir, "{\"split\":\"forget\",\"idx\":-1,\"question\":\"Q\",\"reference\":\"A\"}");
-    assertTrue(assertThrows(IOException.class, () -> TofuData.load(idx)).getMessage()
-        .endsWith(":1: field 'idx' must be a non-negative integer"));
-  }
-
-  @Test
-  void selectionShouldTakeWholeAuthorsDeterministicallyAndHashTheContent() {
-    List<QaPair> all = new java.util.ArrayList<>();
-    for (int i = 59; i >= 0; i--) {
-      all.add(new QaPair("forget", i, "q" + i, "a" + i));
-      all.add(new QaPair("retain", i, "r" + i, "b" + i));
+    static Path write(Path dir, String... lines) throws IOException {
+        Path f = dir.resolve("tofu.jsonl");
+        Files.write(f, List.of(lines));
+        return f;
     }
-    DataSplit s = DataSplit.select(all, 1, 2, 1000);
-    assertEquals(20, s.forget().size());
-    assertEquals(40, s.retain().size());
-    assertEquals(0, s.forget().get(0).idx());
-    assertEquals(39, s.retain().get(39).idx());
-    assertEquals(s.hash(), DataSplit.select(all, 1, 2, 1000).hash());
-    assertEquals(64, s.hash().length());
-    assertNotEquals(s.hash(), DataSplit.select(all, 2, 2, 1000).hash());
-    List<QaPair> changed = new java.util.ArrayList<>(all);
-    changed.set(changed.size() - 2, new QaPair("forget", 0, "q0", "a0 changed"));
-    assertNotEquals(s.hash(), DataSplit.select(changed, 1, 2, 1000).hash());
-  }
 
-  @Test
-  void selectionShouldDropPairsLongerThanTheLimit() {
-    List<QaPair> all = List.of(new QaPair("forget", 0, "short?", "yes"),
-        new QaPair("forget", 1, "a much longer question?", "a much longer answer"),
-        new QaPair("retain", 0, "r?", "b"));
-    DataSplit s = DataSplit.select(all, 1, 1, DataSplit.length(all.get(0)));
-    assertEquals(1, s.forget().size());
-    assertThrows(IllegalArgumentException.class, () -> DataSplit.select(all, 1, 1, 5));
-  }
+    @Test
+    void loadShouldStripChatMarkupAndKeepOnlyForgetAndRetain(@TempDir Path dir) throws IOException {
+        Path f = write(
+                dir,
+                String.format(LINE, "forget", 0, "Who is A?", "A is B."),
+                String.format(LINE, "world_facts", 0, "Where?", "There."),
+                String.format(LINE, "retain", 3, "Who is C?", "C is D."));
+        List<QaPair> pairs = TofuData.load(f);
+        assertEquals(2, pairs.size());
+        assertEquals(new QaPair("forget", 0, "Who is A?", "A is B."), pairs.get(0));
+        assertEquals("Question: Who is C?\nAnswer: ", pairs.get(1).prompt());
+    }
 
-  @Test
-  void theRealRetain99FileShouldGiveTofuForget01Authors() throws IOException {
-    Optional<Path> f = SharedDir.file("data/tofu/ft_epoch5_lr1e-05_llama2-7b_retain99_wd0.jsonl");
-    assumeTrue(f.isPresent(), SharedDir.MISSING_MESSAGE);
-    List<QaPair> pairs = TofuData.load(f.get());
-    assertEquals(340, pairs.size());
-    DataSplit s = DataSplit.select(pairs, 2, 15, 100_000);
-    assertEquals(40, s.forget().size());
-    assertEquals(300, s.retain().size());
-    assertTrue(s.forget().get(6).answer().contains("Prix Goncourt"), s.forget().get(6).answer());
-    assertFalse(s.forget().get(0).question().contains("[INST]"));
-  }
+    @Test
+    void aMissingAnswerShouldNameTheFileAndTheLine(@TempDir Path dir) throws IOException {
+        Path f = write(
+                dir,
+                String.format(LINE, "forget", 0, "Who is A?", "A is B."),
+                "{\"split\":\"forget\",\"idx\":1,\"question\":\"Q?\"}");
+        IOException e = assertThrows(IOException.class, () -> TofuData.load(f));
+        assertEquals(f + ":2: missing field 'reference'", e.getMessage());
+    }
+
+    @Test
+    void emptyAnswersBadJsonAndBadIdxShouldFailWithTheLine(@TempDir Path dir) throws IOException {
+        Path empty = write(dir, String.format(LINE, "retain", 0, "Q?", "  "));
+        assertTrue(assertThrows(IOException.class, () -> TofuData.load(empty))
+                .getMessage()
+                .endsWith(":1: field 'reference' is empty"));
+        Path json = write(dir, "", "{not json");
+        assertTrue(assertThrows(IOException.class, () -> TofuData.load(json))
+                .getMessage()
+                .contains(":2: not valid JSON"));
+        Path idx = write(dir, "{\"split\":\"forget\",\"idx\":-1,\"question\":\"Q\",\"reference\":\"A\"}");
+        assertTrue(assertThrows(IOException.class, () -> TofuData.load(idx))
+                .getMessage()
+                .endsWith(":1: field 'idx' must be a non-negative integer"));
+    }
+
+    @Test
+    void selectionShouldTakeWholeAuthorsDeterministicallyAndHashTheContent() {
+        List<QaPair> all = new java.util.ArrayList<>();
+        for (int i = 59; i >= 0; i--) {
+            all.add(new QaPair("forget", i, "q" + i, "a" + i));
+            all.add(new QaPair("retain", i, "r" + i, "b" + i));
+        }
+        DataSplit s = DataSplit.select(all, 1, 2, 1000);
+        assertEquals(20, s.forget().size());
+        assertEquals(40, s.retain().size());
+        assertEquals(0, s.forget().get(0).idx());
+        assertEquals(39, s.retain().get(39).idx());
+        assertEquals(s.hash(), DataSplit.select(all, 1, 2, 1000).hash());
+        assertEquals(64, s.hash().length());
+        assertNotEquals(s.hash(), DataSplit.select(all, 2, 2, 1000).hash());
+        List<QaPair> changed = new java.util.ArrayList<>(all);
+        changed.set(changed.size() - 2, new QaPair("forget", 0, "q0", "a0 changed"));
+        assertNotEquals(s.hash(), DataSplit.select(changed, 1, 2, 1000).hash());
+    }
+
+    @Test
+    void selectionShouldDropPairsLongerThanTheLimit() {
+        List<QaPair> all = List.of(
+                new QaPair("forget", 0, "short?", "yes"),
+                new QaPair("forget", 1, "a much longer question?", "a much longer answer"),
+                new QaPair("retain", 0, "r?", "b"));
+        DataSplit s = DataSplit.select(all, 1, 1, DataSplit.length(all.get(0)));
+        assertEquals(1, s.forget().size());
+        assertThrows(IllegalArgumentException.class, () -> DataSplit.select(all, 1, 1, 5));
+    }
+
+    @Test
+    void theRealRetain99FileShouldGiveTofuForget01Authors() throws IOException {
+        Optional<Path> f = SharedDir.file("data/tofu/ft_epoch5_lr1e-05_llama2-7b_retain99_wd0.jsonl");
+        assumeTrue(f.isPresent(), SharedDir.MISSING_MESSAGE);
+        List<QaPair> pairs = TofuData.load(f.get());
+        assertEquals(340, pairs.size());
+        DataSplit s = DataSplit.select(pairs, 2, 15, 100_000);
+        assertEquals(40, s.forget().size());
+        assertEquals(300, s.retain().size());
+        assertTrue(
+                s.forget().get(6).answer().contains("Prix Goncourt"),
+                s.forget().get(6).answer());
+        assertFalse(s.forget().get(0).question().contains("[INST]"));
+    }
 }

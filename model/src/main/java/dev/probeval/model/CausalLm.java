@@ -13,41 +13,41 @@ import ai.djl.ndarray.NDManager;
  * the cache owns.
  */
 public interface CausalLm extends AutoCloseable {
-  TextTokenizer tokenizer();
+    TextTokenizer tokenizer();
 
-  int vocabSize();
+    int vocabSize();
 
-  /** Longest sequence (prompt plus generated tokens) the model accepts. */
-  int maxContext();
+    /** Longest sequence (prompt plus generated tokens) the model accepts. */
+    int maxContext();
 
-  /** Token ids that end a sample (for llama2.c models: EOS and BOS, since run.c stops when BOS is produced). */
-  int[] endTokenIds();
+    /** Token ids that end a sample (for llama2.c models: EOS and BOS, since run.c stops when BOS is produced). */
+    int[] endTokenIds();
 
-  int layers();
+    int layers();
 
-  Device device();
+    Device device();
 
-  /**
-   * The model's root manager: callers create caches and per-call managers as its sub-managers. The weights live in
-   * a capped child of it, so an operation that would wrongly attach its result to the weights fails loudly.
-   */
-  NDManager manager();
+    /**
+     * The model's root manager: callers create caches and per-call managers as its sub-managers. The weights live in
+     * a capped child of it, so an operation that would wrongly attach its result to the weights fails loudly.
+     */
+    NDManager manager();
 
-  /**
-   * Runs the model on {@code tokens} (int32 or int64, shape {@code [batch, t]}) placed after the {@code
-   * cache.length()} cached positions, appends their keys and values to the cache and returns float32 logits of
-   * shape {@code [batch, t, vocab]}.
-   */
-  NDArray forward(NDArray tokens, KvCache cache);
+    /**
+     * Runs the model on {@code tokens} (int32 or int64, shape {@code [batch, t]}) placed after the {@code
+     * cache.length()} cached positions, appends their keys and values to the cache and returns float32 logits of
+     * shape {@code [batch, t, vocab]}.
+     */
+    NDArray forward(NDArray tokens, KvCache cache);
 
-  /** A new empty cache, owned by a sub-manager of {@code parent}. */
-  default KvCache newCache(NDManager parent) {
-    return new KvCache(parent, layers());
-  }
+    /** A new empty cache, owned by a sub-manager of {@code parent}. */
+    default KvCache newCache(NDManager parent) {
+        return new KvCache(parent, layers());
+    }
 
-  /** A one-line description (architecture, size) for logs and reports. */
-  String describe();
+    /** A one-line description (architecture, size) for logs and reports. */
+    String describe();
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

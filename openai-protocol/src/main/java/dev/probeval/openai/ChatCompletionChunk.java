@@ -12,32 +12,42 @@ import java.util.List;
  * @param usage null in a chunk without it (left out when written)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record ChatCompletionChunk(String id, String object, long created, String model, List<Choice> choices,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
-  /** The {@code object} of a chat stream's chunks. */
-  public static final String OBJECT = "chat.completion.chunk";
+public record ChatCompletionChunk(
+        String id,
+        String object,
+        long created,
+        String model,
+        List<Choice> choices,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+    /** The {@code object} of a chat stream's chunks. */
+    public static final String OBJECT = "chat.completion.chunk";
 
-  /** A chunk with {@link #OBJECT}. */
-  public static ChatCompletionChunk of(String id, long created, String model, List<Choice> choices, Usage usage) {
-    return new ChatCompletionChunk(id, OBJECT, created, model, choices, usage);
-  }
+    /** A chunk with {@link #OBJECT}. */
+    public static ChatCompletionChunk of(String id, long created, String model, List<Choice> choices, Usage usage) {
+        return new ChatCompletionChunk(id, OBJECT, created, model, choices, usage);
+    }
 
-  /**
-   * One choice's part of a chunk.
-   *
-   * @param logprobs always null in this project's streams (written as null)
-   * @param finishReason null while the choice goes on
-   * @param stopReason as in {@link ChatCompletionResponse.Choice}; Java null (a piece) leaves the field out
-   */
-  @JsonInclude(JsonInclude.Include.ALWAYS)
-  public record Choice(int index, Delta delta, ChatLogprobs logprobs,
-      @JsonProperty("finish_reason") String finishReason,
-      @JsonProperty("stop_reason") @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode stopReason) {}
+    /**
+     * One choice's part of a chunk.
+     *
+     * @param logprobs always null in this project's streams (written as null)
+     * @param finishReason null while the choice goes on
+     * @param stopReason as in {@link ChatCompletionResponse.Choice}; Java null (a piece) leaves the field out
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Choice(
+            int index,
+            Delta delta,
+            ChatLogprobs logprobs,
+            @JsonProperty("finish_reason") String finishReason,
 
-  /**
-   * What a chunk adds to a choice's message: the role (first chunk only) and a piece of content; null fields are left
-   * out, so a choice's last chunk has an empty delta.
-   */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Delta(String role, String content) {}
+            @JsonProperty("stop_reason") @JsonInclude(JsonInclude.Include.NON_NULL)
+            JsonNode stopReason) {}
+
+    /**
+     * What a chunk adds to a choice's message: the role (first chunk only) and a piece of content; null fields are left
+     * out, so a choice's last chunk has an empty delta.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Delta(String role, String content) {}
 }

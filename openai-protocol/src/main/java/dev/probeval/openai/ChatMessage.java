@@ -8,19 +8,19 @@ import com.fasterxml.jackson.databind.JsonNode;
  * record.
  */
 public record ChatMessage(String role, String content) {
-  /** The assistant's role, which every generated message has. */
-  public static final String ASSISTANT = "assistant";
+    /** The assistant's role, which every generated message has. */
+    public static final String ASSISTANT = "assistant";
 
-  /** A {@code user} message. */
-  public static ChatMessage user(String content) {
-    return new ChatMessage("user", content);
-  }
-
-  /** Reads a response's message leniently: a field that is missing or not a string reads as null. */
-  public static ChatMessage fromJson(JsonNode node) {
-    if (node == null || !node.isObject()) {
-      return null;
+    /** A {@code user} message. */
+    public static ChatMessage user(String content) {
+        return new ChatMessage("user", content);
     }
-    return new ChatMessage(Json.textOrNull(node.get("role")), Json.textOrNull(node.get("content")));
-  }
+
+    /** Reads a response's message leniently: a field that is missing or not a string reads as null. */
+    public static ChatMessage fromJson(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        return new ChatMessage(Json.textOrNull(node.get("role")), Json.textOrNull(node.get("content")));
+    }
 }

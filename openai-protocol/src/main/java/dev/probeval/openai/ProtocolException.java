@@ -6,17 +6,17 @@ package dev.probeval.openai;
  * or is null when the body as a whole is wrong.
  */
 public final class ProtocolException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String param;
+    private final String param;
 
-  public ProtocolException(String param, String message) {
-    super(message);
-    this.param = param;
-  }
+    public ProtocolException(String param, String message) {
+        super(message);
+        this.param = param;
+    }
 
-  /** The offending field as OpenAI's {@code param} names it ({@code messages[2]}), or null. */
-  public String param() {
-    return param;
-  }
+    /** The offending field as OpenAI's {@code param} names it ({@code messages[2]}), or null. */
+    public String param() {
+        return param;
+    }
 }

@@ -10,34 +10,34 @@ import java.util.Map;
  * but the neutral one).
  */
 public interface SamplingRequest {
-  String model();
+    String model();
 
-  Integer n();
+    Integer n();
 
-  Double temperature();
+    Double temperature();
 
-  Double topP();
+    Double topP();
 
-  /** vLLM's extension: sample among the k most likely tokens (0 or -1: off). */
-  Integer topK();
+    /** vLLM's extension: sample among the k most likely tokens (0 or -1: off). */
+    Integer topK();
 
-  List<String> stop();
+    List<String> stop();
 
-  Long seed();
+    Long seed();
 
-  Boolean stream();
+    Boolean stream();
 
-  StreamOptions streamOptions();
+    StreamOptions streamOptions();
 
-  Integer bestOf();
+    Integer bestOf();
 
-  Boolean echo();
+    Boolean echo();
 
-  String suffix();
+    String suffix();
 
-  Double frequencyPenalty();
+    Double frequencyPenalty();
 
-  Double presencePenalty();
+    Double presencePenalty();
 
-  Map<String, Double> logitBias();
+    Map<String, Double> logitBias();
 }

@@ -12,23 +12,23 @@ import java.util.Optional;
  * letter. The message starts with the contract's reason code.
  */
 public final class ContractRequestCheck implements RequestCheck {
-  private final EvalRequestValidator validator;
+    private final EvalRequestValidator validator;
 
-  /** The contract with its default limits. */
-  public ContractRequestCheck() {
-    this(RequestLimits.defaults());
-  }
-
-  public ContractRequestCheck(RequestLimits limits) {
-    this.validator = new EvalRequestValidator(limits);
-  }
-
-  @Override
-  public Optional<String> problem(EvalRequest request) {
-    if (request.getModelVersion() == null || request.getModelVersion().isEmpty()) {
-      return Optional.of("modelVersion must not be empty (pass --model-version or set it on the line)");
+    /** The contract with its default limits. */
+    public ContractRequestCheck() {
+        this(RequestLimits.defaults());
     }
-    Validation v = validator.validate(request.getRequestId(), request);
-    return v.isOk() ? Optional.empty() : Optional.of(v.reason() + ": " + v.message());
-  }
+
+    public ContractRequestCheck(RequestLimits limits) {
+        this.validator = new EvalRequestValidator(limits);
+    }
+
+    @Override
+    public Optional<String> problem(EvalRequest request) {
+        if (request.getModelVersion() == null || request.getModelVersion().isEmpty()) {
+            return Optional.of("modelVersion must not be empty (pass --model-version or set it on the line)");
+        }
+        Validation v = validator.validate(request.getRequestId(), request);
+        return v.isOk() ? Optional.empty() : Optional.of(v.reason() + ": " + v.message());
+    }
 }

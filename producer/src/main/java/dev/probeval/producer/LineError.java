@@ -8,8 +8,8 @@ package dev.probeval.producer;
  * @param message what is wrong, naming the field
  */
 public record LineError(String source, int line, String message) {
-  @Override
-  public String toString() {
-    return source + ":" + line + ": " + message;
-  }
+    @Override
+    public String toString() {
+        return source + ":" + line + ": " + message;
+    }
 }

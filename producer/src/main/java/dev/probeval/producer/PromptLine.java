@@ -19,22 +19,31 @@ import java.util.Map;
  * @param alpha the line's α, or {@code null}
  * @param attributes free-form attributes carried through
  */
-public record PromptLine(int line, String requestId, String modelVersion, String promptId, String suite,
-    String split, String prompt, List<String> references, Integer numSamples, Double alpha,
-    Map<String, String> attributes) {
-  public PromptLine {
-    references = List.copyOf(references);
-    attributes = Map.copyOf(attributes);
-  }
+public record PromptLine(
+        int line,
+        String requestId,
+        String modelVersion,
+        String promptId,
+        String suite,
+        String split,
+        String prompt,
+        List<String> references,
+        Integer numSamples,
+        Double alpha,
+        Map<String, String> attributes) {
+    public PromptLine {
+        references = List.copyOf(references);
+        attributes = Map.copyOf(attributes);
+    }
 
-  /** A line with only prompt id, prompt and references. */
-  public static PromptLine of(String promptId, String prompt, List<String> references) {
-    return new PromptLine(0, null, null, promptId, null, null, prompt, references, null, null, Map.of());
-  }
+    /** A line with only prompt id, prompt and references. */
+    public static PromptLine of(String promptId, String prompt, List<String> references) {
+        return new PromptLine(0, null, null, promptId, null, null, prompt, references, null, null, Map.of());
+    }
 
-  /** This line with an explicit request id. */
-  public PromptLine withRequestId(String id) {
-    return new PromptLine(line, id, modelVersion, promptId, suite, split, prompt, references, numSamples, alpha,
-        attributes);
-  }
+    /** This line with an explicit request id. */
+    public PromptLine withRequestId(String id) {
+        return new PromptLine(
+                line, id, modelVersion, promptId, suite, split, prompt, references, numSamples, alpha, attributes);
+    }
 }

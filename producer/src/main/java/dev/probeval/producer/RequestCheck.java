@@ -10,6 +10,6 @@ import java.util.Optional;
  */
 @FunctionalInterface
 public interface RequestCheck {
-  /** Why {@code request} is invalid (one sentence naming the field and value), or empty when it is valid. */
-  Optional<String> problem(EvalRequest request);
+    /** Why {@code request} is invalid (one sentence naming the field and value), or empty when it is valid. */
+    Optional<String> problem(EvalRequest request);
 }

@@ -18,50 +18,59 @@ import java.util.Optional;
  * @param duplicates how many requests repeated an earlier request id and were dropped
  */
 public record Submission(List<EvalRequest> requests, List<LineError> errors, int duplicates) {
-  public Submission {
-    requests = List.copyOf(requests);
-    errors = List.copyOf(errors);
-  }
-
-  /**
-   * Builds the submission.
-   *
-   * @param parsed lines and parse errors of the input ({@code source} names it in the errors)
-   * @param modelVersions the versions every line is evaluated on; empty = each line's own {@code modelVersion}
-   */
-  public static Submission prepare(String source, InputParser.Result parsed, List<String> modelVersions,
-      RequestTemplate template, RequestCheck check, Instant createdAt) {
-    List<LineError> errors = new ArrayList<>(parsed.errors());
-    Map<String, EvalRequest> out = new LinkedHashMap<>();
-    int dups = 0;
-    for (PromptLine line : parsed.lines()) {
-      List<String> versions = new ArrayList<>(modelVersions);
-      if (versions.isEmpty()) {
-        versions.add(line.modelVersion());
-      }
-      if (line.requestId() != null && versions.size() > 1) {
-        errors.add(new LineError(source, line.line(), "requestId '" + dev.probeval.core.text.Texts.clip(line.requestId()) + "' cannot be used with "
-            + versions.size() + " model versions (ids must be unique; drop it to derive one per version)"));
-        continue;
-      }
-      for (String v : versions) {
-        EvalRequest r = template.request(v, line, createdAt);
-        Optional<String> problem = check.problem(r);
-        if (problem.isPresent()) {
-          errors.add(new LineError(source, line.line(), problem.get()));
-          break;
-        }
-        if (out.putIfAbsent(r.getRequestId(), r) != null) {
-          dups++;
-        }
-      }
+    public Submission {
+        requests = List.copyOf(requests);
+        errors = List.copyOf(errors);
     }
-    errors.sort(java.util.Comparator.comparingInt(LineError::line));
-    return new Submission(new ArrayList<>(out.values()), errors, dups);
-  }
 
-  /** The number of input lines with an error. */
-  public int invalidLines() {
-    return (int) errors.stream().mapToInt(LineError::line).distinct().count();
-  }
+    /**
+     * Builds the submission.
+     *
+     * @param parsed lines and parse errors of the input ({@code source} names it in the errors)
+     * @param modelVersions the versions every line is evaluated on; empty = each line's own {@code modelVersion}
+     */
+    public static Submission prepare(
+            String source,
+            InputParser.Result parsed,
+            List<String> modelVersions,
+            RequestTemplate template,
+            RequestCheck check,
+            Instant createdAt) {
+        List<LineError> errors = new ArrayList<>(parsed.errors());
+        Map<String, EvalRequest> out = new LinkedHashMap<>();
+        int dups = 0;
+        for (PromptLine line : parsed.lines()) {
+            List<String> versions = new ArrayList<>(modelVersions);
+            if (versions.isEmpty()) {
+                versions.add(line.modelVersion());
+            }
+            if (line.requestId() != null && versions.size() > 1) {
+                errors.add(new LineError(
+                        source,
+                        line.line(),
+                        "requestId '" + dev.probeval.core.text.Texts.clip(line.requestId()) + "' cannot be used with "
+                                + versions.size()
+                                + " model versions (ids must be unique; drop it to derive one per version)"));
+                continue;
+            }
+            for (String v : versions) {
+                EvalRequest r = template.request(v, line, createdAt);
+                Optional<String> problem = check.problem(r);
+                if (problem.isPresent()) {
+                    errors.add(new LineError(source, line.line(), problem.get()));
+                    break;
+                }
+                if (out.putIfAbsent(r.getRequestId(), r) != null) {
+                    dups++;
+                }
+            }
+        }
+        errors.sort(java.util.Comparator.comparingInt(LineError::line));
+        return new Submission(new ArrayList<>(out.values()), errors, dups);
+    }
+
+    /** The number of input lines with an error. */
+    public int invalidLines() {
+        return (int) errors.stream().mapToInt(LineError::line).distinct().count();
+    }
 }

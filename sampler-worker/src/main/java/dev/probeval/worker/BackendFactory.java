@@ -9,32 +9,32 @@ import java.io.IOException;
 /** Opens the sampling backend of a configured model: in process through DJL, or an OpenAI-compatible endpoint. */
 @FunctionalInterface
 public interface BackendFactory {
-  /** Opens the model; the caller closes the backend. */
-  SamplingBackend open(ModelSpec spec) throws IOException;
+    /** Opens the model; the caller closes the backend. */
+    SamplingBackend open(ModelSpec spec) throws IOException;
 
-  /** Opens the model with the worker's meter registry (where an endpoint's HTTP counters go); default: {@link #open}. */
-  default SamplingBackend open(ModelSpec spec, MeterRegistry registry) throws IOException {
-    return open(spec);
-  }
+    /** Opens the model with the worker's meter registry (where an endpoint's HTTP counters go); default: {@link #open}. */
+    default SamplingBackend open(ModelSpec spec, MeterRegistry registry) throws IOException {
+        return open(spec);
+    }
 
-  /**
-   * The worker's default: local models through DJL ({@link Models#openBackend}), endpoints through
-   * {@link HttpBackend} with the API key from the process environment.
-   */
-  static BackendFactory standard() {
-    return new BackendFactory() {
-      @Override
-      public SamplingBackend open(ModelSpec spec) throws IOException {
-        return open(spec, null);
-      }
+    /**
+     * The worker's default: local models through DJL ({@link Models#openBackend}), endpoints through
+     * {@link HttpBackend} with the API key from the process environment.
+     */
+    static BackendFactory standard() {
+        return new BackendFactory() {
+            @Override
+            public SamplingBackend open(ModelSpec spec) throws IOException {
+                return open(spec, null);
+            }
 
-      @Override
-      public SamplingBackend open(ModelSpec spec, MeterRegistry registry) throws IOException {
-        if (spec.isHttp()) {
-          return HttpBackend.open(spec.version(), spec.endpoint(), System::getenv, registry);
-        }
-        return Models.openBackend(spec.path(), spec.tokenizer());
-      }
-    };
-  }
+            @Override
+            public SamplingBackend open(ModelSpec spec, MeterRegistry registry) throws IOException {
+                if (spec.isHttp()) {
+                    return HttpBackend.open(spec.version(), spec.endpoint(), System::getenv, registry);
+                }
+                return Models.openBackend(spec.path(), spec.tokenizer());
+            }
+        };
+    }
 }

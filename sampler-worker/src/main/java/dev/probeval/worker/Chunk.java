@@ -11,13 +11,13 @@ package dev.probeval.worker;
  * @param last whether this chunk completes the request (its transaction commits the request's offset)
  */
 record Chunk(int ordinal, int firstIndex, int count, boolean includeGreedy, boolean last) {
-  /** The sample index after this chunk: where a restarted worker resumes. */
-  int endIndex() {
-    return firstIndex + count;
-  }
+    /** The sample index after this chunk: where a restarted worker resumes. */
+    int endIndex() {
+        return firstIndex + count;
+    }
 
-  /** Records this chunk produces. */
-  int size() {
-    return count + (includeGreedy ? 1 : 0);
-  }
+    /** Records this chunk produces. */
+    int size() {
+        return count + (includeGreedy ? 1 : 0);
+    }
 }

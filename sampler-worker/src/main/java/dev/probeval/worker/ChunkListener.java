@@ -5,11 +5,11 @@ package dev.probeval.worker;
  * hook is fatal to the worker: it stops at once without aborting or committing, like a killed process.
  */
 interface ChunkListener {
-  ChunkListener NONE = new ChunkListener() {};
+    ChunkListener NONE = new ChunkListener() {};
 
-  /** The chunk's records are sent in the open transaction; neither they nor the offset are committed yet. */
-  default void beforeCommit(String requestId, Chunk chunk) {}
+    /** The chunk's records are sent in the open transaction; neither they nor the offset are committed yet. */
+    default void beforeCommit(String requestId, Chunk chunk) {}
 
-  /** The chunk's transaction committed. */
-  default void afterCommit(String requestId, Chunk chunk) {}
+    /** The chunk's transaction committed. */
+    default void afterCommit(String requestId, Chunk chunk) {}
 }

@@ -8,13 +8,13 @@ import java.util.Objects;
  * {@code FinishReasonsTest} fails when a contract constant has no model counterpart.
  */
 final class FinishReasons {
-  private FinishReasons() {}
+    private FinishReasons() {}
 
-  static dev.probeval.avro.FinishReason toAvro(dev.probeval.model.sampling.FinishReason finish) {
-    return switch (Objects.requireNonNull(finish, "finish reason")) {
-      case EOS -> dev.probeval.avro.FinishReason.EOS;
-      case LENGTH -> dev.probeval.avro.FinishReason.LENGTH;
-      case STOP -> dev.probeval.avro.FinishReason.STOP;
-    };
-  }
+    static dev.probeval.avro.FinishReason toAvro(dev.probeval.model.sampling.FinishReason finish) {
+        return switch (Objects.requireNonNull(finish, "finish reason")) {
+            case EOS -> dev.probeval.avro.FinishReason.EOS;
+            case LENGTH -> dev.probeval.avro.FinishReason.LENGTH;
+            case STOP -> dev.probeval.avro.FinishReason.STOP;
+        };
+    }
 }

@@ -15,30 +15,30 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka's {@code MockConsumer} / {@code MockProducer} in place of a broker.
  */
 interface KafkaClientFactory {
-  /** Real clients. */
-  KafkaClientFactory KAFKA = new KafkaClientFactory() {
-    @Override
-    public Consumer<byte[], byte[]> consumer(Map<String, Object> props) {
-      return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
+    /** Real clients. */
+    KafkaClientFactory KAFKA = new KafkaClientFactory() {
+        @Override
+        public Consumer<byte[], byte[]> consumer(Map<String, Object> props) {
+            return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
 
-    @Override
-    public Producer<String, byte[]> producer(Map<String, Object> props) {
-      return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    }
+        @Override
+        public Producer<String, byte[]> producer(Map<String, Object> props) {
+            return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        }
 
-    @Override
-    public Admin admin(Map<String, Object> props) {
-      return Admin.create(props);
-    }
-  };
+        @Override
+        public Admin admin(Map<String, Object> props) {
+            return Admin.create(props);
+        }
+    };
 
-  /** The request consumer: raw bytes, so the worker decides what an undeserializable record becomes. */
-  Consumer<byte[], byte[]> consumer(Map<String, Object> props);
+    /** The request consumer: raw bytes, so the worker decides what an undeserializable record becomes. */
+    Consumer<byte[], byte[]> consumer(Map<String, Object> props);
 
-  /** The transactional producer of samples and dead letters (values already serialized). */
-  Producer<String, byte[]> producer(Map<String, Object> props);
+    /** The transactional producer of samples and dead letters (values already serialized). */
+    Producer<String, byte[]> producer(Map<String, Object> props);
 
-  /** The admin client that creates missing topics at start. */
-  Admin admin(Map<String, Object> props);
+    /** The admin client that creates missing topics at start. */
+    Admin admin(Map<String, Object> props);
 }

@@ -13,28 +13,32 @@ import java.util.function.Supplier;
  * {@code {"error":"message"}} as {@code application/json}.
  */
 final class MetricsServer implements AutoCloseable {
-  static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final WebServer http;
+    private final WebServer http;
 
-  /** Binds {@code host:port} (0 picks a free port) and serves {@code registry} and {@code health}'s answers. */
-  MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
-    // Scrapes are rare and small: a handful of threads is plenty.
-    http = WebServer.builder("worker-metrics").host(host).port(port).maxThreads(6).errorShape(ErrorShape.MESSAGE)
-        .routes(r -> {
-          r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(registry.scrape()));
-          Health.addRoutes(r, health);
-        })
-        .start();
-  }
+    /** Binds {@code host:port} (0 picks a free port) and serves {@code registry} and {@code health}'s answers. */
+    MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
+        // Scrapes are rare and small: a handful of threads is plenty.
+        http = WebServer.builder("worker-metrics")
+                .host(host)
+                .port(port)
+                .maxThreads(6)
+                .errorShape(ErrorShape.MESSAGE)
+                .routes(r -> {
+                    r.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TYPE).result(registry.scrape()));
+                    Health.addRoutes(r, health);
+                })
+                .start();
+    }
 
-  /** The bound port (the ephemeral one when started with port 0). */
-  int port() {
-    return http.port();
-  }
+    /** The bound port (the ephemeral one when started with port 0). */
+    int port() {
+        return http.port();
+    }
 
-  @Override
-  public void close() {
-    http.close();
-  }
+    @Override
+    public void close() {
+        http.close();
+    }
 }

@@ -14,39 +14,43 @@ import org.slf4j.LoggerFactory;
  * committed progress is loaded, so its unfinished request resumes after the last committed chunk.
  */
 final class RebalanceHandler implements ConsumerRebalanceListener {
-  private static final Logger LOG = LoggerFactory.getLogger(RebalanceHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RebalanceHandler.class);
 
-  private final Consumer<?, ?> consumer;
-  private final WorkQueue work;
-  private final Recovery recovery;
+    private final Consumer<?, ?> consumer;
+    private final WorkQueue work;
+    private final Recovery recovery;
 
-  RebalanceHandler(Consumer<?, ?> consumer, WorkQueue work, Recovery recovery) {
-    this.consumer = consumer;
-    this.work = work;
-    this.recovery = recovery;
-  }
-
-  @Override
-  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-    drop(partitions);
-  }
-
-  @Override
-  public void onPartitionsLost(Collection<TopicPartition> partitions) {
-    drop(partitions);
-  }
-
-  @Override
-  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-    recovery.load(consumer, partitions);
-  }
-
-  private void drop(Collection<TopicPartition> partitions) {
-    InFlight dropped = work.drop(partitions);
-    if (dropped != null) {
-      LOG.info("Request {} handed over at chunk {} of {} (partition {} revoked)", dropped.request.requestId(),
-          dropped.nextOrdinal(), dropped.chunks.size(), dropped.tp);
+    RebalanceHandler(Consumer<?, ?> consumer, WorkQueue work, Recovery recovery) {
+        this.consumer = consumer;
+        this.work = work;
+        this.recovery = recovery;
     }
-    recovery.forget(partitions);
-  }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        drop(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        recovery.load(consumer, partitions);
+    }
+
+    private void drop(Collection<TopicPartition> partitions) {
+        InFlight dropped = work.drop(partitions);
+        if (dropped != null) {
+            LOG.info(
+                    "Request {} handed over at chunk {} of {} (partition {} revoked)",
+                    dropped.request.requestId(),
+                    dropped.nextOrdinal(),
+                    dropped.chunks.size(),
+                    dropped.tp);
+        }
+        recovery.forget(partitions);
+    }
 }

@@ -9,37 +9,37 @@ import dev.probeval.contract.DeadLetterReason;
  * topic, so the aggregator ends the request.
  */
 final class RejectedRequestException extends Exception {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final DeadLetterReason reason;
-  private final boolean contractViolation;
+    private final DeadLetterReason reason;
+    private final boolean contractViolation;
 
-  /** A worker-side refusal (the request ends REJECTED). */
-  RejectedRequestException(DeadLetterReason reason, String message) {
-    this(reason, message, null, false);
-  }
+    /** A worker-side refusal (the request ends REJECTED). */
+    RejectedRequestException(DeadLetterReason reason, String message) {
+        this(reason, message, null, false);
+    }
 
-  RejectedRequestException(DeadLetterReason reason, String message, Throwable cause) {
-    this(reason, message, cause, false);
-  }
+    RejectedRequestException(DeadLetterReason reason, String message, Throwable cause) {
+        this(reason, message, cause, false);
+    }
 
-  RejectedRequestException(DeadLetterReason reason, String message, Throwable cause, boolean contractViolation) {
-    super(message, cause);
-    this.reason = reason;
-    this.contractViolation = contractViolation;
-  }
+    RejectedRequestException(DeadLetterReason reason, String message, Throwable cause, boolean contractViolation) {
+        super(message, cause);
+        this.reason = reason;
+        this.contractViolation = contractViolation;
+    }
 
-  /** A violation of the shared request contract (the aggregator dead-letters the record). */
-  static RejectedRequestException contract(DeadLetterReason reason, String message) {
-    return new RejectedRequestException(reason, message, null, true);
-  }
+    /** A violation of the shared request contract (the aggregator dead-letters the record). */
+    static RejectedRequestException contract(DeadLetterReason reason, String message) {
+        return new RejectedRequestException(reason, message, null, true);
+    }
 
-  DeadLetterReason reason() {
-    return reason;
-  }
+    DeadLetterReason reason() {
+        return reason;
+    }
 
-  /** True when the shared contract rejects the request, false for the worker's own reasons. */
-  boolean contractViolation() {
-    return contractViolation;
-  }
+    /** True when the shared contract rejects the request, false for the worker's own reasons. */
+    boolean contractViolation() {
+        return contractViolation;
+    }
 }

@@ -17,22 +17,27 @@ import java.util.List;
  * @param stripPrefixes prefixes removed from outputs before scoring
  * @param leakThreshold τ
  */
-record ValidatedRequest(EvalRequest request, ModelSpec model, DecodingParams decoding, Scorer scorer,
-    List<String> stripPrefixes, double leakThreshold) {
+record ValidatedRequest(
+        EvalRequest request,
+        ModelSpec model,
+        DecodingParams decoding,
+        Scorer scorer,
+        List<String> stripPrefixes,
+        double leakThreshold) {
 
-  String requestId() {
-    return request.getRequestId();
-  }
+    String requestId() {
+        return request.getRequestId();
+    }
 
-  int numSamples() {
-    return request.getNumSamples();
-  }
+    int numSamples() {
+        return request.getNumSamples();
+    }
 
-  boolean drawGreedy() {
-    return request.getDrawGreedy();
-  }
+    boolean drawGreedy() {
+        return request.getDrawGreedy();
+    }
 
-  long baseSeed() {
-    return request.getDecoding().getSeed();
-  }
+    long baseSeed() {
+        return request.getDecoding().getSeed();
+    }
 }

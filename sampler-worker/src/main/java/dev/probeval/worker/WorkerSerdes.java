@@ -17,15 +17,17 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param samples serializer of scored samples
  * @param resources closed with the worker (the registry client)
  */
-record WorkerSerdes(Deserializer<EvalRequest> requests, Serializer<ScoredSample> samples,
-    AutoCloseable resources) {
+record WorkerSerdes(Deserializer<EvalRequest> requests, Serializer<ScoredSample> samples, AutoCloseable resources) {
 
-  /** The serdes of {@link WorkerConfig#serdeConfig()}, sharing one registry client. */
-  static WorkerSerdes fromConfig(WorkerConfig config) {
-    SchemaRegistryClient client = AvroSerdeConfig.from(config.kafka().serdeConfig()).createClient();
-    return new WorkerSerdes(
-        SpecificAvroSerde.configured(EvalRequest.class, client, config.kafka().serdeConfig()).deserializer(),
-        Topics.SAMPLES.valueSerde(client, config.kafka().serdeConfig()).serializer(),
-        client::close);
-  }
+    /** The serdes of {@link WorkerConfig#serdeConfig()}, sharing one registry client. */
+    static WorkerSerdes fromConfig(WorkerConfig config) {
+        SchemaRegistryClient client =
+                AvroSerdeConfig.from(config.kafka().serdeConfig()).createClient();
+        return new WorkerSerdes(
+                SpecificAvroSerde.configured(
+                                EvalRequest.class, client, config.kafka().serdeConfig())
+                        .deserializer(),
+                Topics.SAMPLES.valueSerde(client, config.kafka().serdeConfig()).serializer(),
+                client::close);
+    }
 }

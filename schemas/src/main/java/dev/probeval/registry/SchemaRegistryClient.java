@@ -11,39 +11,39 @@ import org.apache.avro.Schema;
  */
 public interface SchemaRegistryClient extends AutoCloseable {
 
-  /** Registers {@code schema} under {@code subject} (idempotent) and returns its registry-wide id. */
-  int register(String subject, Schema schema);
+    /** Registers {@code schema} under {@code subject} (idempotent) and returns its registry-wide id. */
+    int register(String subject, Schema schema);
 
-  /** The version and id of {@code schema} if it is already registered under {@code subject} ({@code POST /subjects/{s}}). */
-  SchemaMetadata lookup(String subject, Schema schema);
+    /** The version and id of {@code schema} if it is already registered under {@code subject} ({@code POST /subjects/{s}}). */
+    SchemaMetadata lookup(String subject, Schema schema);
 
-  /** The schema with the given id ({@code GET /schemas/ids/{id}}). */
-  Schema getById(int id);
+    /** The schema with the given id ({@code GET /schemas/ids/{id}}). */
+    Schema getById(int id);
 
-  /** The latest version of a subject ({@code GET /subjects/{s}/versions/latest}). */
-  SchemaMetadata getLatest(String subject);
+    /** The latest version of a subject ({@code GET /subjects/{s}/versions/latest}). */
+    SchemaMetadata getLatest(String subject);
 
-  /** A given version of a subject ({@code GET /subjects/{s}/versions/{v}}). */
-  SchemaMetadata getVersion(String subject, int version);
+    /** A given version of a subject ({@code GET /subjects/{s}/versions/{v}}). */
+    SchemaMetadata getVersion(String subject, int version);
 
-  /** All subjects ({@code GET /subjects}). */
-  List<String> getSubjects();
+    /** All subjects ({@code GET /subjects}). */
+    List<String> getSubjects();
 
-  /** The versions of a subject, ascending ({@code GET /subjects/{s}/versions}). */
-  List<Integer> getVersions(String subject);
+    /** The versions of a subject, ascending ({@code GET /subjects/{s}/versions}). */
+    List<Integer> getVersions(String subject);
 
-  /**
-   * Whether {@code schema} may be registered as the next version of {@code subject} under the subject's compatibility
-   * level ({@code POST /compatibility/subjects/{s}/versions/latest}).
-   */
-  boolean testCompatibility(String subject, Schema schema);
+    /**
+     * Whether {@code schema} may be registered as the next version of {@code subject} under the subject's compatibility
+     * level ({@code POST /compatibility/subjects/{s}/versions/latest}).
+     */
+    boolean testCompatibility(String subject, Schema schema);
 
-  /** Compatibility level of a subject, or the global one when {@code subject} is null ({@code GET /config}). */
-  CompatibilityLevel getCompatibility(String subject);
+    /** Compatibility level of a subject, or the global one when {@code subject} is null ({@code GET /config}). */
+    CompatibilityLevel getCompatibility(String subject);
 
-  /** Sets the compatibility level of a subject, or the global one when {@code subject} is null ({@code PUT /config}). */
-  void setCompatibility(String subject, CompatibilityLevel level);
+    /** Sets the compatibility level of a subject, or the global one when {@code subject} is null ({@code PUT /config}). */
+    void setCompatibility(String subject, CompatibilityLevel level);
 
-  @Override
-  default void close() {}
+    @Override
+    default void close() {}
 }

@@ -8,9 +8,9 @@ package dev.probeval.registry;
  * http(s) URLs work, which is what a deployment wants.
  */
 public interface SchemaRegistryClientProvider {
-  /** The scheme served, without {@code ://}, for example {@code mock}. http and https are never delegated. */
-  String scheme();
+    /** The scheme served, without {@code ://}, for example {@code mock}. http and https are never delegated. */
+    String scheme();
 
-  /** A client for {@code url}, which starts with {@link #scheme()} followed by {@code ://}. */
-  SchemaRegistryClient create(String url);
+    /** A client for {@code url}, which starts with {@link #scheme()} followed by {@code ://}. */
+    SchemaRegistryClient create(String url);
 }

@@ -9,19 +9,19 @@ import org.apache.avro.util.ClassSecurityValidator;
  * so the serde works without {@code -Dorg.apache.avro.SERIALIZABLE_PACKAGES}.
  */
 public final class AvroClassSecurity {
-  /** Package prefix of the generated contracts and everything else probeval deserializes. */
-  public static final String TRUSTED_PREFIX = "dev.probeval.";
+    /** Package prefix of the generated contracts and everything else probeval deserializes. */
+    public static final String TRUSTED_PREFIX = "dev.probeval.";
 
-  private static final AtomicBoolean INSTALLED = new AtomicBoolean();
+    private static final AtomicBoolean INSTALLED = new AtomicBoolean();
 
-  private AvroClassSecurity() {}
+    private AvroClassSecurity() {}
 
-  /** Trusts {@value #TRUSTED_PREFIX}; idempotent and cheap after the first call. */
-  public static void trustProbevalClasses() {
-    if (INSTALLED.compareAndSet(false, true)) {
-      ClassSecurityValidator.ClassSecurityPredicate previous = ClassSecurityValidator.getGlobal();
-      ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(previous,
-          c -> c.getName().startsWith(TRUSTED_PREFIX)));
+    /** Trusts {@value #TRUSTED_PREFIX}; idempotent and cheap after the first call. */
+    public static void trustProbevalClasses() {
+        if (INSTALLED.compareAndSet(false, true)) {
+            ClassSecurityValidator.ClassSecurityPredicate previous = ClassSecurityValidator.getGlobal();
+            ClassSecurityValidator.setGlobal(
+                    ClassSecurityValidator.composite(previous, c -> c.getName().startsWith(TRUSTED_PREFIX)));
+        }
     }
-  }
 }

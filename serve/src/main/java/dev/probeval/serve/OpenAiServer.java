@@ -58,287 +58,302 @@ import java.util.Objects;
  * queue, and a batch whose every call is withdrawn stops between two steps.
  */
 public final class OpenAiServer implements AutoCloseable {
-  /** Response header that reports the seed a call was decoded with. */
-  public static final String SEED_HEADER = "X-Probeval-Seed";
-  /** Seed-mixing name of choices i ≥ 1: see {@link #rowSeed}. */
-  public static final String ROW_SEED_NAME = "serve";
+    /** Response header that reports the seed a call was decoded with. */
+    public static final String SEED_HEADER = "X-Probeval-Seed";
+    /** Seed-mixing name of choices i ≥ 1: see {@link #rowSeed}. */
+    public static final String ROW_SEED_NAME = "serve";
 
-  /** How often the server looks whether the clients of waiting calls are still connected. */
-  static final long WATCH_MS = 100;
+    /** How often the server looks whether the clients of waiting calls are still connected. */
+    static final long WATCH_MS = 100;
 
-  private final String modelName;
-  private final Limits limits;
-  private final OpenAiServing serving;
-  private final WebServer server;
+    private final String modelName;
+    private final Limits limits;
+    private final OpenAiServing serving;
+    private final WebServer server;
 
-  /**
-   * What one call may ask for, as the server was built ({@link Builder} holds the defaults and the range checks).
-   *
-   * @param maxN the most choices per call
-   * @param maxTokens the largest {@code max_tokens}
-   * @param maxLogprobs the most top log-probabilities per token ({@code logprobs} / {@code top_logprobs})
-   * @param maxLogprobValues the most top log-probabilities per call, {@code logprobs × max_tokens × n}
-   * @param maxPromptChars the longest prompt in characters (a chat call's after its template)
-   */
-  public record Limits(int maxN, int maxTokens, int maxLogprobs, long maxLogprobValues, int maxPromptChars) {}
-
-  private OpenAiServer(Builder b) {
-    CausalLm model = Objects.requireNonNull(b.model, "a server needs a model: Builder.model(...)");
-    this.modelName = b.modelName != null ? b.modelName : model.describe();
-    this.limits = new Limits(b.maxN, b.maxTokens, b.maxLogprobs, b.maxLogprobValues,
-        b.maxPromptChars > 0 ? b.maxPromptChars : Builder.defaultMaxPromptChars(model));
-    ObjectMapper mapper = new ObjectMapper();
-    this.serving = new OpenAiServing(model, modelName, limits, b.maxQueuedCalls, b.completionThreads, mapper);
-    Routes routes = new Routes(serving, new CompletionsHandler(model, modelName), new ChatHandler(model, modelName),
-        ModelList.Model.of(modelName, System.currentTimeMillis() / 1000, "probeval", model.maxContext()), b.apiKey);
-    try {
-      this.server = WebServer.builder("serve").host(b.host).port(b.port).jsonMapper(mapper)
-          .errorShape(OpenAiError.SHAPE).maxRequestBytes(8L << 20).maxThreads(b.maxThreads)
-          .routes(routes::register)
-          .start();
-    } catch (RuntimeException e) {
-      serving.close();
-      throw e;
-    }
-  }
-
-  /** A builder; give it the model before {@link Builder#start()}. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** A builder serving {@code model} (not owned: close the model after the server). */
-  public static Builder builder(CausalLm model) {
-    return new Builder().model(model);
-  }
-
-  /**
-   * Serves {@code model} under {@code modelName} on {@code host:port} (0 = a free port) with the default limits. The
-   * server does not own the model: close the model after the server.
-   */
-  public static OpenAiServer start(CausalLm model, String modelName, String host, int port) {
-    return builder(model).modelName(modelName).host(host).port(port).start();
-  }
-
-  /**
-   * The RNG seed of choice {@code index} of a call with {@code seed}: {@code seed} itself for choice 0,
-   * {@code SampleIds.sampleSeed(seed, "serve", index)} for the others.
-   */
-  public static long rowSeed(long seed, int index) {
-    if (index < 0) {
-      throw new IllegalArgumentException("choice index must be >= 0, got " + index);
-    }
-    return index == 0 ? seed : SampleIds.sampleSeed(seed, ROW_SEED_NAME, index);
-  }
-
-  /** {@code http://host:port}, without {@code /v1}. */
-  public String url() {
-    return server.url();
-  }
-
-  public int port() {
-    return server.port();
-  }
-
-  /** Calls admitted and not yet answered: waiting for their batch or in it. */
-  int queuedCalls() {
-    return serving.queuedCalls();
-  }
-
-  /** The name clients pass as {@code model}. */
-  public String modelName() {
-    return modelName;
-  }
-
-  public Limits limits() {
-    return limits;
-  }
-
-  /** Stops accepting calls, lets those in flight finish (a few seconds at most), then stops the decoder. */
-  @Override
-  public void close() {
-    try {
-      server.close();
-    } finally {
-      serving.close();
-    }
-  }
-
-  /**
-   * Configures and starts an {@link OpenAiServer}. Every setting is also an option of {@code probeval serve}, which
-   * takes its defaults from the constants here, and a setter's range error names that option.
-   */
-  public static final class Builder {
-    /** Interface bound by default: this host only. */
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final int DEFAULT_PORT = 8000;
-    /** Default HTTP threads. */
-    public static final int DEFAULT_MAX_THREADS = 64;
-    /** Default {@link #maxQueuedCalls}. */
-    public static final int DEFAULT_MAX_QUEUED_CALLS = 1024;
-    /** Default {@link #completionThreads}. */
-    public static final int DEFAULT_COMPLETION_THREADS = 32;
-    /** Default {@link #maxN}. */
-    public static final int DEFAULT_MAX_N = 256;
-    /** Default {@link #maxTokens}. */
-    public static final int DEFAULT_MAX_TOKENS = 1024;
-    /** Default {@link #maxLogprobs}. */
-    public static final int DEFAULT_MAX_LOGPROBS = 20;
     /**
-     * Default {@link #maxLogprobValues}: 2^18, a response of about 15 MB of top log-probabilities at most (e.g. 16
-     * choices of 1024 tokens with 16 each).
+     * What one call may ask for, as the server was built ({@link Builder} holds the defaults and the range checks).
+     *
+     * @param maxN the most choices per call
+     * @param maxTokens the largest {@code max_tokens}
+     * @param maxLogprobs the most top log-probabilities per token ({@code logprobs} / {@code top_logprobs})
+     * @param maxLogprobValues the most top log-probabilities per call, {@code logprobs × max_tokens × n}
+     * @param maxPromptChars the longest prompt in characters (a chat call's after its template)
      */
-    public static final long DEFAULT_MAX_LOGPROB_VALUES = 262_144;
-    /**
-     * Default {@link #maxPromptChars}, per token of the model's context: a longer prompt fits the context only if its
-     * pieces average more than this many characters, which no piece of these vocabularies has (stories260K's at most
-     * 7 bytes, Llama 2's about 16 characters); so the check refuses what the token check would, without tokenizing.
-     */
-    public static final int PROMPT_CHARS_PER_CONTEXT_TOKEN = 16;
+    public record Limits(int maxN, int maxTokens, int maxLogprobs, long maxLogprobValues, int maxPromptChars) {}
 
-    private CausalLm model;
-    private String modelName;
-    private String host = DEFAULT_HOST;
-    private int port = DEFAULT_PORT;
-    private int maxThreads = DEFAULT_MAX_THREADS;
-    private int maxQueuedCalls = DEFAULT_MAX_QUEUED_CALLS;
-    private int completionThreads = DEFAULT_COMPLETION_THREADS;
-    private int maxN = DEFAULT_MAX_N;
-    private int maxTokens = DEFAULT_MAX_TOKENS;
-    private int maxLogprobs = DEFAULT_MAX_LOGPROBS;
-    private long maxLogprobValues = DEFAULT_MAX_LOGPROB_VALUES;
-    /** 0: {@link #defaultMaxPromptChars} of the model. */
-    private int maxPromptChars;
-    private String apiKey;
-
-    private Builder() {}
-
-    /** {@link #PROMPT_CHARS_PER_CONTEXT_TOKEN} characters per token of {@code model}'s context. */
-    public static int defaultMaxPromptChars(CausalLm model) {
-      return (int) Math.min(Integer.MAX_VALUE, (long) PROMPT_CHARS_PER_CONTEXT_TOKEN * model.maxContext());
+    private OpenAiServer(Builder b) {
+        CausalLm model = Objects.requireNonNull(b.model, "a server needs a model: Builder.model(...)");
+        this.modelName = b.modelName != null ? b.modelName : model.describe();
+        this.limits = new Limits(
+                b.maxN,
+                b.maxTokens,
+                b.maxLogprobs,
+                b.maxLogprobValues,
+                b.maxPromptChars > 0 ? b.maxPromptChars : Builder.defaultMaxPromptChars(model));
+        ObjectMapper mapper = new ObjectMapper();
+        this.serving = new OpenAiServing(model, modelName, limits, b.maxQueuedCalls, b.completionThreads, mapper);
+        Routes routes = new Routes(
+                serving,
+                new CompletionsHandler(model, modelName),
+                new ChatHandler(model, modelName),
+                ModelList.Model.of(modelName, System.currentTimeMillis() / 1000, "probeval", model.maxContext()),
+                b.apiKey);
+        try {
+            this.server = WebServer.builder("serve")
+                    .host(b.host)
+                    .port(b.port)
+                    .jsonMapper(mapper)
+                    .errorShape(OpenAiError.SHAPE)
+                    .maxRequestBytes(8L << 20)
+                    .maxThreads(b.maxThreads)
+                    .routes(routes::register)
+                    .start();
+        } catch (RuntimeException e) {
+            serving.close();
+            throw e;
+        }
     }
 
-    /** The model to serve (not owned: close it after the server). */
-    public Builder model(CausalLm model) {
-      this.model = Objects.requireNonNull(model, "model");
-      return this;
+    /** A builder; give it the model before {@link Builder#start()}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** The name clients pass as {@code model} and {@code /v1/models} lists (default: the model's description). */
-    public Builder modelName(String modelName) {
-      if (modelName == null || modelName.isBlank()) {
-        throw new IllegalArgumentException("--model-name must not be empty");
-      }
-      this.modelName = modelName;
-      return this;
-    }
-
-    /** Interface to bind (default 127.0.0.1: this host only). */
-    public Builder host(String host) {
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("host must not be empty");
-      }
-      this.host = host;
-      return this;
-    }
-
-    /** Port, 0..65535; 0 = a free one (default 8000). */
-    public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be in 0..65535, got " + port);
-      }
-      this.port = port;
-      return this;
+    /** A builder serving {@code model} (not owned: close the model after the server). */
+    public static Builder builder(CausalLm model) {
+        return new Builder().model(model);
     }
 
     /**
-     * Most calls waiting for or in a batch at once (default 1024); one more is a 429 with {@code Retry-After: 1}.
-     * Calls wait without holding an HTTP thread, so this, not {@link #maxThreads}, bounds how many wait.
+     * Serves {@code model} under {@code modelName} on {@code host:port} (0 = a free port) with the default limits. The
+     * server does not own the model: close the model after the server.
      */
-    public Builder maxQueuedCalls(int maxQueuedCalls) {
-      this.maxQueuedCalls = atLeast("--max-queued-calls", maxQueuedCalls, 1);
-      return this;
+    public static OpenAiServer start(CausalLm model, String modelName, String host, int port) {
+        return builder(model).modelName(modelName).host(host).port(port).start();
     }
 
     /**
-     * HTTP threads (default 64): they check and parse calls and answer {@code /health} and {@code /v1/models}; a
-     * completion gives its thread back once parsed.
+     * The RNG seed of choice {@code index} of a call with {@code seed}: {@code seed} itself for choice 0,
+     * {@code SampleIds.sampleSeed(seed, "serve", index)} for the others.
      */
-    public Builder maxThreads(int maxThreads) {
-      this.maxThreads = atLeast("max threads", maxThreads, 4);
-      return this;
+    public static long rowSeed(long seed, int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("choice index must be >= 0, got " + index);
+        }
+        return index == 0 ? seed : SampleIds.sampleSeed(seed, ROW_SEED_NAME, index);
+    }
+
+    /** {@code http://host:port}, without {@code /v1}. */
+    public String url() {
+        return server.url();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Calls admitted and not yet answered: waiting for their batch or in it. */
+    int queuedCalls() {
+        return serving.queuedCalls();
+    }
+
+    /** The name clients pass as {@code model}. */
+    public String modelName() {
+        return modelName;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /** Stops accepting calls, lets those in flight finish (a few seconds at most), then stops the decoder. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } finally {
+            serving.close();
+        }
     }
 
     /**
-     * Threads that tokenize prompts, build responses and stream (default 32); a streamed call holds one while it
-     * streams, and calls beyond them wait in the queue that {@link #maxQueuedCalls} bounds.
+     * Configures and starts an {@link OpenAiServer}. Every setting is also an option of {@code probeval serve}, which
+     * takes its defaults from the constants here, and a setter's range error names that option.
      */
-    public Builder completionThreads(int completionThreads) {
-      this.completionThreads = atLeast("--completion-threads", completionThreads, 1);
-      return this;
-    }
+    public static final class Builder {
+        /** Interface bound by default: this host only. */
+        public static final String DEFAULT_HOST = "127.0.0.1";
 
-    /** Most choices ({@code n}) per call (default 256). */
-    public Builder maxN(int maxN) {
-      this.maxN = atLeast("--max-n", maxN, 1);
-      return this;
-    }
+        public static final int DEFAULT_PORT = 8000;
+        /** Default HTTP threads. */
+        public static final int DEFAULT_MAX_THREADS = 64;
+        /** Default {@link #maxQueuedCalls}. */
+        public static final int DEFAULT_MAX_QUEUED_CALLS = 1024;
+        /** Default {@link #completionThreads}. */
+        public static final int DEFAULT_COMPLETION_THREADS = 32;
+        /** Default {@link #maxN}. */
+        public static final int DEFAULT_MAX_N = 256;
+        /** Default {@link #maxTokens}. */
+        public static final int DEFAULT_MAX_TOKENS = 1024;
+        /** Default {@link #maxLogprobs}. */
+        public static final int DEFAULT_MAX_LOGPROBS = 20;
+        /**
+         * Default {@link #maxLogprobValues}: 2^18, a response of about 15 MB of top log-probabilities at most (e.g. 16
+         * choices of 1024 tokens with 16 each).
+         */
+        public static final long DEFAULT_MAX_LOGPROB_VALUES = 262_144;
+        /**
+         * Default {@link #maxPromptChars}, per token of the model's context: a longer prompt fits the context only if its
+         * pieces average more than this many characters, which no piece of these vocabularies has (stories260K's at most
+         * 7 bytes, Llama 2's about 16 characters); so the check refuses what the token check would, without tokenizing.
+         */
+        public static final int PROMPT_CHARS_PER_CONTEXT_TOKEN = 16;
 
-    /** Largest {@code max_tokens} (default 1024). */
-    public Builder maxTokens(int maxTokens) {
-      this.maxTokens = atLeast("--max-tokens", maxTokens, 1);
-      return this;
-    }
+        private CausalLm model;
+        private String modelName;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int maxThreads = DEFAULT_MAX_THREADS;
+        private int maxQueuedCalls = DEFAULT_MAX_QUEUED_CALLS;
+        private int completionThreads = DEFAULT_COMPLETION_THREADS;
+        private int maxN = DEFAULT_MAX_N;
+        private int maxTokens = DEFAULT_MAX_TOKENS;
+        private int maxLogprobs = DEFAULT_MAX_LOGPROBS;
+        private long maxLogprobValues = DEFAULT_MAX_LOGPROB_VALUES;
+        /** 0: {@link #defaultMaxPromptChars} of the model. */
+        private int maxPromptChars;
 
-    /** Most top log-probabilities per token, {@code logprobs} / {@code top_logprobs} (default 20). */
-    public Builder maxLogprobs(int maxLogprobs) {
-      this.maxLogprobs = atLeast("--max-logprobs", maxLogprobs, 0);
-      return this;
-    }
+        private String apiKey;
 
-    /**
-     * Most top log-probabilities one call may ask for in all, {@code logprobs × max_tokens × n} (default
-     * {@value #DEFAULT_MAX_LOGPROB_VALUES}); a call asking for more is a 400 before any work.
-     */
-    public Builder maxLogprobValues(long maxLogprobValues) {
-      if (maxLogprobValues < 1) {
-        throw new IllegalArgumentException("--max-logprob-values must be >= 1, got " + maxLogprobValues);
-      }
-      this.maxLogprobValues = maxLogprobValues;
-      return this;
-    }
+        private Builder() {}
 
-    /**
-     * Longest prompt in characters (a chat call's after its template); a longer one is a 400 before it is tokenized
-     * (default: {@link #PROMPT_CHARS_PER_CONTEXT_TOKEN} per token of the model's context).
-     */
-    public Builder maxPromptChars(int maxPromptChars) {
-      this.maxPromptChars = atLeast("--max-prompt-chars", maxPromptChars, 1);
-      return this;
-    }
+        /** {@link #PROMPT_CHARS_PER_CONTEXT_TOKEN} characters per token of {@code model}'s context. */
+        public static int defaultMaxPromptChars(CausalLm model) {
+            return (int) Math.min(Integer.MAX_VALUE, (long) PROMPT_CHARS_PER_CONTEXT_TOKEN * model.maxContext());
+        }
 
-    /**
-     * The key every {@code /v1/*} call must send as {@code Authorization: Bearer <key>} (default: none, no key
-     * needed); {@code /health} stays open.
-     */
-    public Builder apiKey(String apiKey) {
-      if (apiKey == null || apiKey.isBlank()) {
-        throw new IllegalArgumentException("the API key must not be empty");
-      }
-      this.apiKey = apiKey.strip();
-      return this;
-    }
+        /** The model to serve (not owned: close it after the server). */
+        public Builder model(CausalLm model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
 
-    private static int atLeast(String name, int value, int min) {
-      if (value < min) {
-        throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
-      }
-      return value;
-    }
+        /** The name clients pass as {@code model} and {@code /v1/models} lists (default: the model's description). */
+        public Builder modelName(String modelName) {
+            if (modelName == null || modelName.isBlank()) {
+                throw new IllegalArgumentException("--model-name must not be empty");
+            }
+            this.modelName = modelName;
+            return this;
+        }
 
-    /** Binds and starts; {@link IllegalStateException} naming host and port when it cannot bind. */
-    public OpenAiServer start() {
-      return new OpenAiServer(this);
+        /** Interface to bind (default 127.0.0.1: this host only). */
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("host must not be empty");
+            }
+            this.host = host;
+            return this;
+        }
+
+        /** Port, 0..65535; 0 = a free one (default 8000). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Most calls waiting for or in a batch at once (default 1024); one more is a 429 with {@code Retry-After: 1}.
+         * Calls wait without holding an HTTP thread, so this, not {@link #maxThreads}, bounds how many wait.
+         */
+        public Builder maxQueuedCalls(int maxQueuedCalls) {
+            this.maxQueuedCalls = atLeast("--max-queued-calls", maxQueuedCalls, 1);
+            return this;
+        }
+
+        /**
+         * HTTP threads (default 64): they check and parse calls and answer {@code /health} and {@code /v1/models}; a
+         * completion gives its thread back once parsed.
+         */
+        public Builder maxThreads(int maxThreads) {
+            this.maxThreads = atLeast("max threads", maxThreads, 4);
+            return this;
+        }
+
+        /**
+         * Threads that tokenize prompts, build responses and stream (default 32); a streamed call holds one while it
+         * streams, and calls beyond them wait in the queue that {@link #maxQueuedCalls} bounds.
+         */
+        public Builder completionThreads(int completionThreads) {
+            this.completionThreads = atLeast("--completion-threads", completionThreads, 1);
+            return this;
+        }
+
+        /** Most choices ({@code n}) per call (default 256). */
+        public Builder maxN(int maxN) {
+            this.maxN = atLeast("--max-n", maxN, 1);
+            return this;
+        }
+
+        /** Largest {@code max_tokens} (default 1024). */
+        public Builder maxTokens(int maxTokens) {
+            this.maxTokens = atLeast("--max-tokens", maxTokens, 1);
+            return this;
+        }
+
+        /** Most top log-probabilities per token, {@code logprobs} / {@code top_logprobs} (default 20). */
+        public Builder maxLogprobs(int maxLogprobs) {
+            this.maxLogprobs = atLeast("--max-logprobs", maxLogprobs, 0);
+            return this;
+        }
+
+        /**
+         * Most top log-probabilities one call may ask for in all, {@code logprobs × max_tokens × n} (default
+         * {@value #DEFAULT_MAX_LOGPROB_VALUES}); a call asking for more is a 400 before any work.
+         */
+        public Builder maxLogprobValues(long maxLogprobValues) {
+            if (maxLogprobValues < 1) {
+                throw new IllegalArgumentException("--max-logprob-values must be >= 1, got " + maxLogprobValues);
+            }
+            this.maxLogprobValues = maxLogprobValues;
+            return this;
+        }
+
+        /**
+         * Longest prompt in characters (a chat call's after its template); a longer one is a 400 before it is tokenized
+         * (default: {@link #PROMPT_CHARS_PER_CONTEXT_TOKEN} per token of the model's context).
+         */
+        public Builder maxPromptChars(int maxPromptChars) {
+            this.maxPromptChars = atLeast("--max-prompt-chars", maxPromptChars, 1);
+            return this;
+        }
+
+        /**
+         * The key every {@code /v1/*} call must send as {@code Authorization: Bearer <key>} (default: none, no key
+         * needed); {@code /health} stays open.
+         */
+        public Builder apiKey(String apiKey) {
+            if (apiKey == null || apiKey.isBlank()) {
+                throw new IllegalArgumentException("the API key must not be empty");
+            }
+            this.apiKey = apiKey.strip();
+            return this;
+        }
+
+        private static int atLeast(String name, int value, int min) {
+            if (value < min) {
+                throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
+            }
+            return value;
+        }
+
+        /** Binds and starts; {@link IllegalStateException} naming host and port when it cannot bind. */
+        public OpenAiServer start() {
+            return new OpenAiServer(this);
+        }
     }
-  }
 }

@@ -8,10 +8,17 @@ import dev.probeval.model.sampling.DecodingParams;
  * seed (null: a random one), how many log-probabilities to return per token (-1: none; 0: the chosen token's only;
  * k: also the k most likely), whether to stream and whether a stream ends with a usage chunk.
  */
-record ServeRequest(String model, String prompt, int n, DecodingParams decoding, Long seed, int logprobs,
-    boolean stream, boolean streamUsage) {
+record ServeRequest(
+        String model,
+        String prompt,
+        int n,
+        DecodingParams decoding,
+        Long seed,
+        int logprobs,
+        boolean stream,
+        boolean streamUsage) {
 
-  boolean wantsLogprobs() {
-    return logprobs >= 0;
-  }
+    boolean wantsLogprobs() {
+        return logprobs >= 0;
+    }
 }

@@ -24,53 +24,53 @@ import java.util.Optional;
  * </ol>
  */
 public final class SharedDir {
-  /** The message tests print when they skip for lack of the shared directory. */
-  public static final String MISSING_MESSAGE =
-      "../shared (spec, vectors, TOFU logs, stories260K) not found beside the repository; "
-          + "set -Dprobeval.shared=PATH or PROBEVAL_SHARED to run this test";
+    /** The message tests print when they skip for lack of the shared directory. */
+    public static final String MISSING_MESSAGE =
+            "../shared (spec, vectors, TOFU logs, stories260K) not found beside the repository; "
+                    + "set -Dprobeval.shared=PATH or PROBEVAL_SHARED to run this test";
 
-  /** The property Surefire sets (parent pom); also the override a user passes. */
-  public static final String PROPERTY = "probeval.shared";
-  /** The environment variable consulted after {@link #PROPERTY}. */
-  public static final String ENVIRONMENT = "PROBEVAL_SHARED";
+    /** The property Surefire sets (parent pom); also the override a user passes. */
+    public static final String PROPERTY = "probeval.shared";
+    /** The environment variable consulted after {@link #PROPERTY}. */
+    public static final String ENVIRONMENT = "PROBEVAL_SHARED";
 
-  private SharedDir() {}
+    private SharedDir() {}
 
-  /** The shared directory (absolute, normalised) if one of the candidates above holds the specification. */
-  public static Optional<Path> find() {
-    String prop = System.getProperty(PROPERTY);
-    if (prop != null && isShared(Path.of(prop))) {
-      return Optional.of(Path.of(prop).toAbsolutePath().normalize());
+    /** The shared directory (absolute, normalised) if one of the candidates above holds the specification. */
+    public static Optional<Path> find() {
+        String prop = System.getProperty(PROPERTY);
+        if (prop != null && isShared(Path.of(prop))) {
+            return Optional.of(Path.of(prop).toAbsolutePath().normalize());
+        }
+        String env = System.getenv(ENVIRONMENT);
+        if (env != null && isShared(Path.of(env))) {
+            return Optional.of(Path.of(env).toAbsolutePath().normalize());
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolveSibling("shared");
+            if (Files.isRegularFile(dir.resolve(".mvn/maven.config")) && isShared(candidate)) {
+                return Optional.of(candidate.normalize());
+            }
+        }
+        return Optional.empty();
     }
-    String env = System.getenv(ENVIRONMENT);
-    if (env != null && isShared(Path.of(env))) {
-      return Optional.of(Path.of(env).toAbsolutePath().normalize());
+
+    /** A file or directory inside the shared directory, if the directory was found and the entry exists. */
+    public static Optional<Path> file(String relative) {
+        return find().map(d -> d.resolve(relative)).filter(Files::exists);
     }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolveSibling("shared");
-      if (Files.isRegularFile(dir.resolve(".mvn/maven.config")) && isShared(candidate)) {
-        return Optional.of(candidate.normalize());
-      }
+
+    /**
+     * A file or directory inside the shared directory for a test that cannot run without it: when it is absent the
+     * calling test is skipped (a JUnit assumption failure) with {@link #MISSING_MESSAGE} and the missing entry.
+     */
+    public static Path require(String relative) {
+        Optional<Path> p = file(relative);
+        assumeTrue(p.isPresent(), () -> MISSING_MESSAGE + " (needs " + relative + ")");
+        return p.get();
     }
-    return Optional.empty();
-  }
 
-  /** A file or directory inside the shared directory, if the directory was found and the entry exists. */
-  public static Optional<Path> file(String relative) {
-    return find().map(d -> d.resolve(relative)).filter(Files::exists);
-  }
-
-  /**
-   * A file or directory inside the shared directory for a test that cannot run without it: when it is absent the
-   * calling test is skipped (a JUnit assumption failure) with {@link #MISSING_MESSAGE} and the missing entry.
-   */
-  public static Path require(String relative) {
-    Optional<Path> p = file(relative);
-    assumeTrue(p.isPresent(), () -> MISSING_MESSAGE + " (needs " + relative + ")");
-    return p.get();
-  }
-
-  private static boolean isShared(Path p) {
-    return Files.isRegularFile(p.resolve("spec/paper-spec.md"));
-  }
+    private static boolean isShared(Path p) {
+        return Files.isRegularFile(p.resolve("spec/paper-spec.md"));
+    }
 }

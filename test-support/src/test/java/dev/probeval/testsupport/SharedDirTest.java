@@ -16,52 +16,56 @@ import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.TestAbortedException;
 
 class SharedDirTest {
-  @TempDir Path tmp;
-  private String savedProperty;
+    @TempDir
+    Path tmp;
 
-  @BeforeEach
-  void saveProperty() {
-    savedProperty = System.getProperty(SharedDir.PROPERTY);
-  }
+    private String savedProperty;
 
-  @AfterEach
-  void restoreProperty() {
-    if (savedProperty == null) {
-      System.clearProperty(SharedDir.PROPERTY);
-    } else {
-      System.setProperty(SharedDir.PROPERTY, savedProperty);
+    @BeforeEach
+    void saveProperty() {
+        savedProperty = System.getProperty(SharedDir.PROPERTY);
     }
-  }
 
-  private Path fakeShared() throws IOException {
-    Path spec = tmp.resolve("shared/spec/paper-spec.md");
-    Files.createDirectories(spec.getParent());
-    Files.writeString(spec, "# spec");
-    return tmp.resolve("shared");
-  }
+    @AfterEach
+    void restoreProperty() {
+        if (savedProperty == null) {
+            System.clearProperty(SharedDir.PROPERTY);
+        } else {
+            System.setProperty(SharedDir.PROPERTY, savedProperty);
+        }
+    }
 
-  @Test
-  void shouldResolveThePropertyWhenItHoldsTheSpecification() throws IOException {
-    Path shared = fakeShared();
-    System.setProperty(SharedDir.PROPERTY, shared.toString());
-    assertEquals(Optional.of(shared.toAbsolutePath().normalize()), SharedDir.find());
-    assertEquals(shared.resolve("spec/paper-spec.md").toAbsolutePath().normalize(),
-        SharedDir.require("spec/paper-spec.md"));
-    assertTrue(SharedDir.file("models/none.bin").isEmpty(), "an absent entry is empty, not a path");
-  }
+    private Path fakeShared() throws IOException {
+        Path spec = tmp.resolve("shared/spec/paper-spec.md");
+        Files.createDirectories(spec.getParent());
+        Files.writeString(spec, "# spec");
+        return tmp.resolve("shared");
+    }
 
-  @Test
-  void shouldIgnoreAPropertyThatDoesNotHoldTheSpecification() throws IOException {
-    Path notShared = Files.createDirectories(tmp.resolve("empty"));
-    System.setProperty(SharedDir.PROPERTY, notShared.toString());
-    assertNotEquals(Optional.of(notShared.toAbsolutePath().normalize()), SharedDir.find());
-  }
+    @Test
+    void shouldResolveThePropertyWhenItHoldsTheSpecification() throws IOException {
+        Path shared = fakeShared();
+        System.setProperty(SharedDir.PROPERTY, shared.toString());
+        assertEquals(Optional.of(shared.toAbsolutePath().normalize()), SharedDir.find());
+        assertEquals(
+                shared.resolve("spec/paper-spec.md").toAbsolutePath().normalize(),
+                SharedDir.require("spec/paper-spec.md"));
+        assertTrue(SharedDir.file("models/none.bin").isEmpty(), "an absent entry is empty, not a path");
+    }
 
-  @Test
-  void shouldSkipTheCallingTestNamingTheMissingEntry() throws IOException {
-    System.setProperty(SharedDir.PROPERTY, fakeShared().toString());
-    TestAbortedException e = assertThrows(TestAbortedException.class, () -> SharedDir.require("data/missing.jsonl"));
-    assertTrue(e.getMessage().contains(SharedDir.MISSING_MESSAGE), e.getMessage());
-    assertTrue(e.getMessage().contains("data/missing.jsonl"), e.getMessage());
-  }
+    @Test
+    void shouldIgnoreAPropertyThatDoesNotHoldTheSpecification() throws IOException {
+        Path notShared = Files.createDirectories(tmp.resolve("empty"));
+        System.setProperty(SharedDir.PROPERTY, notShared.toString());
+        assertNotEquals(Optional.of(notShared.toAbsolutePath().normalize()), SharedDir.find());
+    }
+
+    @Test
+    void shouldSkipTheCallingTestNamingTheMissingEntry() throws IOException {
+        System.setProperty(SharedDir.PROPERTY, fakeShared().toString());
+        TestAbortedException e =
+                assertThrows(TestAbortedException.class, () -> SharedDir.require("data/missing.jsonl"));
+        assertTrue(e.getMessage().contains(SharedDir.MISSING_MESSAGE), e.getMessage());
+        assertTrue(e.getMessage().contains("data/missing.jsonl"), e.getMessage());
+    }
 }

@@ -9,29 +9,29 @@ import org.apache.avro.specific.SpecificRecord;
 
 /** Converts generated Avro records to plain maps for Jackson: field names as in the schema, times as epoch ms. */
 final class AvroJson {
-  private AvroJson() {}
+    private AvroJson() {}
 
-  static Map<String, Object> toMap(SpecificRecord r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (Schema.Field f : r.getSchema().getFields()) {
-      m.put(f.name(), plain(r.get(f.pos())));
+    static Map<String, Object> toMap(SpecificRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Schema.Field f : r.getSchema().getFields()) {
+            m.put(f.name(), plain(r.get(f.pos())));
+        }
+        return m;
     }
-    return m;
-  }
 
-  private static Object plain(Object v) {
-    if (v == null || v instanceof Number || v instanceof Boolean) {
-      return v;
+    private static Object plain(Object v) {
+        if (v == null || v instanceof Number || v instanceof Boolean) {
+            return v;
+        }
+        if (v instanceof Instant i) {
+            return i.toEpochMilli();
+        }
+        if (v instanceof SpecificRecord r) {
+            return toMap(r);
+        }
+        if (v instanceof ByteBuffer) {
+            return null;
+        }
+        return v.toString();
     }
-    if (v instanceof Instant i) {
-      return i.toEpochMilli();
-    }
-    if (v instanceof SpecificRecord r) {
-      return toMap(r);
-    }
-    if (v instanceof ByteBuffer) {
-      return null;
-    }
-    return v.toString();
-  }
 }

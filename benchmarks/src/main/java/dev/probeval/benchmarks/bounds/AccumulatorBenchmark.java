@@ -27,40 +27,40 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class AccumulatorBenchmark {
-  private static final int UPDATES = 1024;
+    private static final int UPDATES = 1024;
 
-  @Param({"128", "1024"})
-  int n0;
+    @Param({"128", "1024"})
+    int n0;
 
-  private ScoreAccumulator acc;
-  private double[] stream;
+    private ScoreAccumulator acc;
+    private double[] stream;
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    acc = new ScoreAccumulator();
-    for (double s : RougeLikeScores.range(0, n0)) {
-      acc.add(s);
+    @Setup(Level.Trial)
+    public void setUp() {
+        acc = new ScoreAccumulator();
+        for (double s : RougeLikeScores.range(0, n0)) {
+            acc.add(s);
+        }
+        stream = RougeLikeScores.range(n0, UPDATES);
     }
-    stream = RougeLikeScores.range(n0, UPDATES);
-  }
 
-  /**
-   * One add. The state keeps growing across invocations; an add costs the same at any n because the scores take at
-   * most 41 distinct values (grid counter + binary search in the multiset).
-   */
-  @Benchmark
-  @OperationsPerInvocation(UPDATES)
-  public ScoreAccumulator addOnly() {
-    ScoreAccumulator a = acc;
-    for (double s : stream) {
-      a.add(s);
+    /**
+     * One add. The state keeps growing across invocations; an add costs the same at any n because the scores take at
+     * most 41 distinct values (grid counter + binary search in the multiset).
+     */
+    @Benchmark
+    @OperationsPerInvocation(UPDATES)
+    public ScoreAccumulator addOnly() {
+        ScoreAccumulator a = acc;
+        for (double s : stream) {
+            a.add(s);
+        }
+        return a;
     }
-    return a;
-  }
 
-  /** Serialize and deserialize the state (the accumulator is left unchanged). */
-  @Benchmark
-  public ScoreAccumulator roundTrip() {
-    return ScoreAccumulator.fromBytes(acc.toBytes());
-  }
+    /** Serialize and deserialize the state (the accumulator is left unchanged). */
+    @Benchmark
+    public ScoreAccumulator roundTrip() {
+        return ScoreAccumulator.fromBytes(acc.toBytes());
+    }
 }

@@ -31,46 +31,46 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class BoundsPartsBenchmark {
-  private static final double ALPHA = 0.01;
+    private static final double ALPHA = 0.01;
 
-  @Param({"128", "1024"})
-  int n0;
+    @Param({"128", "1024"})
+    int n0;
 
-  private ScoreAccumulator acc;
-  private long k;
+    private ScoreAccumulator acc;
+    private long k;
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    acc = new ScoreAccumulator();
-    for (double s : RougeLikeScores.range(0, n0)) {
-      acc.add(s);
+    @Setup(Level.Trial)
+    public void setUp() {
+        acc = new ScoreAccumulator();
+        for (double s : RougeLikeScores.range(0, n0)) {
+            acc.add(s);
+        }
+        k = acc.countAtLeast(0.5);
     }
-    k = acc.countAtLeast(0.5);
-  }
 
-  /** CONBO's M_bin: two-sided Clopper–Pearson at 2α (both ends, as conbo returns them). */
-  @Benchmark
-  public double[] conboBinomial() {
-    return Conbo.binomialBounds(k, acc.n(), 2 * ALPHA);
-  }
+    /** CONBO's M_bin: two-sided Clopper–Pearson at 2α (both ends, as conbo returns them). */
+    @Benchmark
+    public double[] conboBinomial() {
+        return Conbo.binomialBounds(k, acc.n(), 2 * ALPHA);
+    }
 
-  /** SOUND's M_bin: one-sided Clopper–Pearson upper and lower at α. */
-  @Benchmark
-  public void soundClopperPearson(Blackhole bh) {
-    bh.consume(ClopperPearson.upper(k, acc.n(), ALPHA));
-    bh.consume(ClopperPearson.lower(k, acc.n(), ALPHA));
-  }
+    /** SOUND's M_bin: one-sided Clopper–Pearson upper and lower at α. */
+    @Benchmark
+    public void soundClopperPearson(Blackhole bh) {
+        bh.consume(ClopperPearson.upper(k, acc.n(), ALPHA));
+        bh.consume(ClopperPearson.lower(k, acc.n(), ALPHA));
+    }
 
-  /** CONBO's grid bounds on μ (at 2α) and σ (at α). */
-  @Benchmark
-  public void conboMuSigma(Blackhole bh) {
-    bh.consume(Conbo.expectationBounds(acc, 2 * ALPHA));
-    bh.consume(Conbo.stdBounds(acc, ALPHA, false));
-  }
+    /** CONBO's grid bounds on μ (at 2α) and σ (at α). */
+    @Benchmark
+    public void conboMuSigma(Blackhole bh) {
+        bh.consume(Conbo.expectationBounds(acc, 2 * ALPHA));
+        bh.consume(Conbo.stdBounds(acc, ALPHA, false));
+    }
 
-  /** ANYTIME's M_bin: beta-binomial mixture confidence sequence. */
-  @Benchmark
-  public double[] anytimeBinomial() {
-    return AnytimeBounds.binomial(k, acc.n(), ALPHA);
-  }
+    /** ANYTIME's M_bin: beta-binomial mixture confidence sequence. */
+    @Benchmark
+    public double[] anytimeBinomial() {
+        return AnytimeBounds.binomial(k, acc.n(), ALPHA);
+    }
 }

@@ -34,52 +34,55 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class BoundsUpdateBenchmark {
-  /** Updates per invocation; the Python reference uses the same count. */
-  public static final int UPDATES = 64;
+    /** Updates per invocation; the Python reference uses the same count. */
+    public static final int UPDATES = 64;
 
-  @Param({"128", "1024"})
-  int n0;
+    @Param({"128", "1024"})
+    int n0;
 
-  @Param({"CONBO", "SOUND", "ANYTIME"})
-  String mode;
+    @Param({"CONBO", "SOUND", "ANYTIME"})
+    String mode;
 
-  private BoundConfig cfg;
-  private byte[] prefilled;
-  private double[] stream;
-  private ScoreAccumulator acc;
+    private BoundConfig cfg;
+    private byte[] prefilled;
+    private double[] stream;
+    private ScoreAccumulator acc;
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    cfg = BoundConfig.defaults().withMode(BoundMode.valueOf(mode)).withAlpha(0.01).withThresholds(List.of(0.5, 0.9));
-    ScoreAccumulator a = new ScoreAccumulator();
-    for (double s : RougeLikeScores.range(0, n0)) {
-      a.add(s);
+    @Setup(Level.Trial)
+    public void setUp() {
+        cfg = BoundConfig.defaults()
+                .withMode(BoundMode.valueOf(mode))
+                .withAlpha(0.01)
+                .withThresholds(List.of(0.5, 0.9));
+        ScoreAccumulator a = new ScoreAccumulator();
+        for (double s : RougeLikeScores.range(0, n0)) {
+            a.add(s);
+        }
+        prefilled = a.toBytes();
+        stream = RougeLikeScores.range(n0, UPDATES);
+        acc = ScoreAccumulator.fromBytes(prefilled);
     }
-    prefilled = a.toBytes();
-    stream = RougeLikeScores.range(n0, UPDATES);
-    acc = ScoreAccumulator.fromBytes(prefilled);
-  }
 
-  /** Restores the n₀-score state outside the timed region. */
-  @Setup(Level.Invocation)
-  public void reset() {
-    acc = ScoreAccumulator.fromBytes(prefilled);
-  }
-
-  /** One update = add one score + recompute all metrics. */
-  @Benchmark
-  @OperationsPerInvocation(UPDATES)
-  public void addAndCompute(Blackhole bh) {
-    ScoreAccumulator a = acc;
-    for (double s : stream) {
-      a.add(s);
-      bh.consume(Bounds.compute(a, cfg));
+    /** Restores the n₀-score state outside the timed region. */
+    @Setup(Level.Invocation)
+    public void reset() {
+        acc = ScoreAccumulator.fromBytes(prefilled);
     }
-  }
 
-  /** Recompute only, on the n₀-score state (context: how much of an update is the recompute). */
-  @Benchmark
-  public Object computeOnly() {
-    return Bounds.compute(acc, cfg);
-  }
+    /** One update = add one score + recompute all metrics. */
+    @Benchmark
+    @OperationsPerInvocation(UPDATES)
+    public void addAndCompute(Blackhole bh) {
+        ScoreAccumulator a = acc;
+        for (double s : stream) {
+            a.add(s);
+            bh.consume(Bounds.compute(a, cfg));
+        }
+    }
+
+    /** Recompute only, on the n₀-score state (context: how much of an update is the recompute). */
+    @Benchmark
+    public Object computeOnly() {
+        return Bounds.compute(acc, cfg);
+    }
 }

@@ -31,65 +31,66 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class RougeBenchmark {
 
-  private String[] predictions;
-  private String[] references;
-  private String[][] predictionTokens;
-  private String[][] referenceTokens;
-  private final Scorer rougeLRecall = Scorers.create("rougeL_recall");
-  private final Scorer rougeLF1 = Scorers.create("rougeL_f1");
-  private int next;
+    private String[] predictions;
+    private String[] references;
+    private String[][] predictionTokens;
+    private String[][] referenceTokens;
+    private final Scorer rougeLRecall = Scorers.create("rougeL_recall");
+    private final Scorer rougeLF1 = Scorers.create("rougeL_f1");
+    private int next;
 
-  private int nextPair() {
-    int i = next;
-    next = i + 1 == predictions.length ? 0 : i + 1;
-    return i;
-  }
-
-  @Setup
-  public void setUp() {
-    BenchPairs pairs = BenchPairs.load();
-    predictions = pairs.predictions.toArray(String[]::new);
-    references = pairs.references.toArray(String[]::new);
-    predictionTokens = new String[predictions.length][];
-    referenceTokens = new String[predictions.length][];
-    double sum = 0;
-    long tokens = 0;
-    for (int i = 0; i < predictions.length; i++) {
-      predictionTokens[i] = RougeTokenizer.stemming().tokenize(predictions[i]);
-      referenceTokens[i] = RougeTokenizer.stemming().tokenize(references[i]);
-      tokens += predictionTokens[i].length + referenceTokens[i].length;
-      sum += rougeLRecall.score(predictions[i], references[i]);
+    private int nextPair() {
+        int i = next;
+        next = i + 1 == predictions.length ? 0 : i + 1;
+        return i;
     }
-    System.out.printf("%n[scoring bench] pairs=%d mean tokens/answer=%.1f sum(rougeL_recall)=%.12f source=%s%n",
-        predictions.length, tokens / (2.0 * predictions.length), sum, pairs.source);
-  }
 
-  /** Full ROUGE-L recall of one pair: tokenize both sides (warm stem cache) and LCS. */
-  @Benchmark
-  public double rougeLRecall() {
-    int i = nextPair();
-    return rougeLRecall.score(predictions[i], references[i]);
-  }
+    @Setup
+    public void setUp() {
+        BenchPairs pairs = BenchPairs.load();
+        predictions = pairs.predictions.toArray(String[]::new);
+        references = pairs.references.toArray(String[]::new);
+        predictionTokens = new String[predictions.length][];
+        referenceTokens = new String[predictions.length][];
+        double sum = 0;
+        long tokens = 0;
+        for (int i = 0; i < predictions.length; i++) {
+            predictionTokens[i] = RougeTokenizer.stemming().tokenize(predictions[i]);
+            referenceTokens[i] = RougeTokenizer.stemming().tokenize(references[i]);
+            tokens += predictionTokens[i].length + referenceTokens[i].length;
+            sum += rougeLRecall.score(predictions[i], references[i]);
+        }
+        System.out.printf(
+                "%n[scoring bench] pairs=%d mean tokens/answer=%.1f sum(rougeL_recall)=%.12f source=%s%n",
+                predictions.length, tokens / (2.0 * predictions.length), sum, pairs.source);
+    }
 
-  /** Full ROUGE-L F-measure of one pair. */
-  @Benchmark
-  public double rougeLF1() {
-    int i = nextPair();
-    return rougeLF1.score(predictions[i], references[i]);
-  }
+    /** Full ROUGE-L recall of one pair: tokenize both sides (warm stem cache) and LCS. */
+    @Benchmark
+    public double rougeLRecall() {
+        int i = nextPair();
+        return rougeLRecall.score(predictions[i], references[i]);
+    }
 
-  /** Tokenization of one pair alone (both sides, warm stem cache). */
-  @Benchmark
-  public void tokenizeBoth(Blackhole bh) {
-    int i = nextPair();
-    bh.consume(RougeTokenizer.stemming().tokenize(predictions[i]));
-    bh.consume(RougeTokenizer.stemming().tokenize(references[i]));
-  }
+    /** Full ROUGE-L F-measure of one pair. */
+    @Benchmark
+    public double rougeLF1() {
+        int i = nextPair();
+        return rougeLF1.score(predictions[i], references[i]);
+    }
 
-  /** LCS of one pre-tokenized pair alone. */
-  @Benchmark
-  public int lcsOnly() {
-    int i = nextPair();
-    return Rouge.lcsLength(predictionTokens[i], referenceTokens[i]);
-  }
+    /** Tokenization of one pair alone (both sides, warm stem cache). */
+    @Benchmark
+    public void tokenizeBoth(Blackhole bh) {
+        int i = nextPair();
+        bh.consume(RougeTokenizer.stemming().tokenize(predictions[i]));
+        bh.consume(RougeTokenizer.stemming().tokenize(references[i]));
+    }
+
+    /** LCS of one pre-tokenized pair alone. */
+    @Benchmark
+    public int lcsOnly() {
+        int i = nextPair();
+        return Rouge.lcsLength(predictionTokens[i], referenceTokens[i]);
+    }
 }

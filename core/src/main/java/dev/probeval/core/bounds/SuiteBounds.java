@@ -22,48 +22,48 @@ import java.util.Map;
  * @param perPrompt the per-prompt reports at α/Q, in input order
  */
 public record SuiteBounds(
-    int prompts,
-    double alpha,
-    double perPromptAlpha,
-    double meanMu,
-    double maxMu,
-    double maxBin,
-    Map<Double, Integer> certainlyAbove,
-    Map<Double, Integer> possiblyAbove,
-    List<BoundReport> perPrompt) {
+        int prompts,
+        double alpha,
+        double perPromptAlpha,
+        double meanMu,
+        double maxMu,
+        double maxBin,
+        Map<Double, Integer> certainlyAbove,
+        Map<Double, Integer> possiblyAbove,
+        List<BoundReport> perPrompt) {
 
-  /** Simultaneous bounds over the given prompts; cfg.alpha() is the suite-level α, thresholds come from cfg. */
-  public static SuiteBounds compute(List<ScoreAccumulator> prompts, BoundConfig cfg) {
-    if (prompts.isEmpty()) {
-      throw new IllegalArgumentException("a suite needs at least one prompt");
-    }
-    int q = prompts.size();
-    BoundConfig per = cfg.withAlpha(cfg.alpha() / q);
-    List<BoundReport> reports = new ArrayList<>(q);
-    double sumMu = 0;
-    double maxMu = 0;
-    double maxBin = 0;
-    Map<Double, Integer> certain = new LinkedHashMap<>();
-    Map<Double, Integer> possible = new LinkedHashMap<>();
-    for (double t : cfg.thresholds()) {
-      certain.put(t, 0);
-      possible.put(t, 0);
-    }
-    for (ScoreAccumulator acc : prompts) {
-      BoundReport r = Bounds.compute(acc, per);
-      reports.add(r);
-      sumMu += r.mMu();
-      maxMu = Math.max(maxMu, r.mMu());
-      maxBin = Math.max(maxBin, r.mBin());
-      for (double t : cfg.thresholds()) {
-        if (r.mMuLower() > t) {
-          certain.merge(t, 1, Integer::sum);
+    /** Simultaneous bounds over the given prompts; cfg.alpha() is the suite-level α, thresholds come from cfg. */
+    public static SuiteBounds compute(List<ScoreAccumulator> prompts, BoundConfig cfg) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("a suite needs at least one prompt");
         }
-        if (r.mMu() > t) {
-          possible.merge(t, 1, Integer::sum);
+        int q = prompts.size();
+        BoundConfig per = cfg.withAlpha(cfg.alpha() / q);
+        List<BoundReport> reports = new ArrayList<>(q);
+        double sumMu = 0;
+        double maxMu = 0;
+        double maxBin = 0;
+        Map<Double, Integer> certain = new LinkedHashMap<>();
+        Map<Double, Integer> possible = new LinkedHashMap<>();
+        for (double t : cfg.thresholds()) {
+            certain.put(t, 0);
+            possible.put(t, 0);
         }
-      }
+        for (ScoreAccumulator acc : prompts) {
+            BoundReport r = Bounds.compute(acc, per);
+            reports.add(r);
+            sumMu += r.mMu();
+            maxMu = Math.max(maxMu, r.mMu());
+            maxBin = Math.max(maxBin, r.mBin());
+            for (double t : cfg.thresholds()) {
+                if (r.mMuLower() > t) {
+                    certain.merge(t, 1, Integer::sum);
+                }
+                if (r.mMu() > t) {
+                    possible.merge(t, 1, Integer::sum);
+                }
+            }
+        }
+        return new SuiteBounds(q, cfg.alpha(), per.alpha(), sumMu / q, maxMu, maxBin, certain, possible, reports);
     }
-    return new SuiteBounds(q, cfg.alpha(), per.alpha(), sumMu / q, maxMu, maxBin, certain, possible, reports);
-  }
 }

@@ -9,17 +9,17 @@ import java.util.Locale;
  */
 final class ContainsScorer implements Scorer {
 
-  @Override
-  public double score(String prediction, String reference) {
-    String needle = reference.strip().toLowerCase(Locale.ROOT);
-    if (needle.isEmpty()) {
-      return 0.0;
+    @Override
+    public double score(String prediction, String reference) {
+        String needle = reference.strip().toLowerCase(Locale.ROOT);
+        if (needle.isEmpty()) {
+            return 0.0;
+        }
+        return prediction.toLowerCase(Locale.ROOT).contains(needle) ? 1.0 : 0.0;
     }
-    return prediction.toLowerCase(Locale.ROOT).contains(needle) ? 1.0 : 0.0;
-  }
 
-  @Override
-  public String toString() {
-    return "contains";
-  }
+    @Override
+    public String toString() {
+        return "contains";
+    }
 }

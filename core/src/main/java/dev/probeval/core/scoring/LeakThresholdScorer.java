@@ -9,37 +9,37 @@ import java.util.Objects;
  */
 final class LeakThresholdScorer implements Scorer {
 
-  private final Scorer base;
-  private final double threshold;
+    private final Scorer base;
+    private final double threshold;
 
-  /**
-   * @param threshold τ in [0,1]
-   */
-  public LeakThresholdScorer(Scorer base, double threshold) {
-    this.base = Objects.requireNonNull(base, "base");
-    if (!(threshold >= 0.0 && threshold <= 1.0)) {
-      throw new IllegalArgumentException("leak threshold must be in [0,1]: " + threshold);
+    /**
+     * @param threshold τ in [0,1]
+     */
+    public LeakThresholdScorer(Scorer base, double threshold) {
+        this.base = Objects.requireNonNull(base, "base");
+        if (!(threshold >= 0.0 && threshold <= 1.0)) {
+            throw new IllegalArgumentException("leak threshold must be in [0,1]: " + threshold);
+        }
+        this.threshold = threshold;
     }
-    this.threshold = threshold;
-  }
 
-  /** τ. */
-  public double threshold() {
-    return threshold;
-  }
+    /** τ. */
+    public double threshold() {
+        return threshold;
+    }
 
-  @Override
-  public double score(String prediction, String reference) {
-    return base.score(prediction, reference) >= threshold ? 1.0 : 0.0;
-  }
+    @Override
+    public double score(String prediction, String reference) {
+        return base.score(prediction, reference) >= threshold ? 1.0 : 0.0;
+    }
 
-  @Override
-  public double score(String prediction, List<String> references) {
-    return base.score(prediction, references) >= threshold ? 1.0 : 0.0;
-  }
+    @Override
+    public double score(String prediction, List<String> references) {
+        return base.score(prediction, references) >= threshold ? 1.0 : 0.0;
+    }
 
-  @Override
-  public String toString() {
-    return base + ">=" + threshold;
-  }
+    @Override
+    public String toString() {
+        return base + ">=" + threshold;
+    }
 }

@@ -10,23 +10,23 @@ import java.util.Objects;
 @FunctionalInterface
 public interface Scorer {
 
-  /** The score of {@code prediction} against one reference, in [0,1]. */
-  double score(String prediction, String reference);
+    /** The score of {@code prediction} against one reference, in [0,1]. */
+    double score(String prediction, String reference);
 
-  /**
-   * The score against several acceptable references: the maximum over them.
-   *
-   * @throws IllegalArgumentException if {@code references} is empty
-   */
-  default double score(String prediction, List<String> references) {
-    Objects.requireNonNull(prediction, "prediction");
-    if (references.isEmpty()) {
-      throw new IllegalArgumentException("at least one reference is required");
+    /**
+     * The score against several acceptable references: the maximum over them.
+     *
+     * @throws IllegalArgumentException if {@code references} is empty
+     */
+    default double score(String prediction, List<String> references) {
+        Objects.requireNonNull(prediction, "prediction");
+        if (references.isEmpty()) {
+            throw new IllegalArgumentException("at least one reference is required");
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        for (String reference : references) {
+            best = Math.max(best, score(prediction, Objects.requireNonNull(reference, "reference")));
+        }
+        return best;
     }
-    double best = Double.NEGATIVE_INFINITY;
-    for (String reference : references) {
-      best = Math.max(best, score(prediction, Objects.requireNonNull(reference, "reference")));
-    }
-    return best;
-  }
 }

@@ -7,22 +7,22 @@ package dev.probeval.core.text;
  * producer does not depend on the lab, which brings DJL), so they live here, once.
  */
 public final class TofuPrompts {
-  private TofuPrompts() {}
+    private TofuPrompts() {}
 
-  /** The prompt for a question; training appends the answer and EOS to exactly this text. */
-  public static String format(String question) {
-    return "Question: " + question + "\nAnswer: ";
-  }
+    /** The prompt for a question; training appends the answer and EOS to exactly this text. */
+    public static String format(String question) {
+        return "Question: " + question + "\nAnswer: ";
+    }
 
-  /** Strips a leading {@code [INST]} and trailing {@code [/INST]} (either may be absent) and surrounding space. */
-  public static String stripChatMarkup(String text) {
-    String s = text.strip();
-    if (s.startsWith("[INST]")) {
-      s = s.substring("[INST]".length());
+    /** Strips a leading {@code [INST]} and trailing {@code [/INST]} (either may be absent) and surrounding space. */
+    public static String stripChatMarkup(String text) {
+        String s = text.strip();
+        if (s.startsWith("[INST]")) {
+            s = s.substring("[INST]".length());
+        }
+        if (s.endsWith("[/INST]")) {
+            s = s.substring(0, s.length() - "[/INST]".length());
+        }
+        return s.strip();
     }
-    if (s.endsWith("[/INST]")) {
-      s = s.substring(0, s.length() - "[/INST]".length());
-    }
-    return s.strip();
-  }
 }

@@ -12,18 +12,18 @@ import dev.probeval.registry.SchemaRegistryState;
  */
 interface SchemaStore extends AutoCloseable {
 
-  /** Where the state lives, for log lines and {@link SchemaRegistryServer#topic()}. */
-  String topic();
+    /** Where the state lives, for log lines and {@link SchemaRegistryServer#topic()}. */
+    String topic();
 
-  /** Applies every record written since the last call (by any instance) to {@code state}; returns how many. */
-  int catchUp(SchemaRegistryState state);
+    /** Applies every record written since the last call (by any instance) to {@code state}; returns how many. */
+    int catchUp(SchemaRegistryState state);
 
-  /** Persists a new version; returns once it is durable. */
-  void appendSchema(SchemaMetadata m);
+    /** Persists a new version; returns once it is durable. */
+    void appendSchema(SchemaMetadata m);
 
-  /** Persists a compatibility level (subject null = global); a null level clears a subject's own level. */
-  void appendConfig(String subject, CompatibilityLevel level);
+    /** Persists a compatibility level (subject null = global); a null level clears a subject's own level. */
+    void appendConfig(String subject, CompatibilityLevel level);
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -9,45 +9,55 @@ import java.util.List;
 
 /** A {@link SamplingBackend} over a DJL {@link CausalLm}: one batched {@link SamplingEngine} call per request. */
 public final class DjlBackend implements SamplingBackend {
-  private final CausalLm model;
-  private final SamplingEngine engine;
+    private final CausalLm model;
+    private final SamplingEngine engine;
 
-  /** Takes ownership of the model: closing the backend closes it. */
-  public DjlBackend(CausalLm model) {
-    this.model = model;
-    this.engine = new SamplingEngine(model);
-  }
-
-  public CausalLm model() {
-    return model;
-  }
-
-  @Override
-  public List<GeneratedSample> generate(GenerationRequest req) {
-    List<SamplingEngine.Row> rows = new ArrayList<>();
-    if (req.includeGreedy()) {
-      rows.add(new SamplingEngine.Row(SampleIds.GREEDY_INDEX,
-          SampleIds.sampleSeed(req.baseSeed(), req.requestId(), SampleIds.GREEDY_INDEX), true));
+    /** Takes ownership of the model: closing the backend closes it. */
+    public DjlBackend(CausalLm model) {
+        this.model = model;
+        this.engine = new SamplingEngine(model);
     }
-    for (int i = req.firstIndex(); i < req.firstIndex() + req.count(); i++) {
-      rows.add(new SamplingEngine.Row(i, SampleIds.sampleSeed(req.baseSeed(), req.requestId(), i), false));
-    }
-    List<GeneratedSample> out = new ArrayList<>(rows.size());
-    for (Sample s : engine.generate(req.prompt(), req.decoding(), rows)) {
-      out.add(new GeneratedSample(SampleIds.sampleId(req.requestId(), s.index()), s.index(),
-          s.greedy() ? GeneratedSample.Kind.GREEDY : GeneratedSample.Kind.SAMPLED, s.text(), s.tokenCount(),
-          s.finish(), s.logprob(), s.modelLogprob(), s.seed(), s.adaptive()));
-    }
-    return out;
-  }
 
-  @Override
-  public String describe() {
-    return "djl " + model.describe();
-  }
+    public CausalLm model() {
+        return model;
+    }
 
-  @Override
-  public void close() {
-    model.close();
-  }
+    @Override
+    public List<GeneratedSample> generate(GenerationRequest req) {
+        List<SamplingEngine.Row> rows = new ArrayList<>();
+        if (req.includeGreedy()) {
+            rows.add(new SamplingEngine.Row(
+                    SampleIds.GREEDY_INDEX,
+                    SampleIds.sampleSeed(req.baseSeed(), req.requestId(), SampleIds.GREEDY_INDEX),
+                    true));
+        }
+        for (int i = req.firstIndex(); i < req.firstIndex() + req.count(); i++) {
+            rows.add(new SamplingEngine.Row(i, SampleIds.sampleSeed(req.baseSeed(), req.requestId(), i), false));
+        }
+        List<GeneratedSample> out = new ArrayList<>(rows.size());
+        for (Sample s : engine.generate(req.prompt(), req.decoding(), rows)) {
+            out.add(new GeneratedSample(
+                    SampleIds.sampleId(req.requestId(), s.index()),
+                    s.index(),
+                    s.greedy() ? GeneratedSample.Kind.GREEDY : GeneratedSample.Kind.SAMPLED,
+                    s.text(),
+                    s.tokenCount(),
+                    s.finish(),
+                    s.logprob(),
+                    s.modelLogprob(),
+                    s.seed(),
+                    s.adaptive()));
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "djl " + model.describe();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
 }

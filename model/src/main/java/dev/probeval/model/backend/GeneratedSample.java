@@ -11,17 +11,36 @@ import dev.probeval.model.sampling.FinishReason;
  * in-process engine; false for a serving API that shares one seed between several samples of a call or ignores
  * seeds). Plain Java only.
  */
-public record GeneratedSample(String sampleId, int index, Kind kind, String text, int tokens, FinishReason finish,
-    double logprob, double modelLogprob, long seed, AdaptiveStats adaptive, boolean reproducible) {
-  /** A sampled continuation or the greedy baseline. */
-  public enum Kind {
-    SAMPLED,
-    GREEDY
-  }
+public record GeneratedSample(
+        String sampleId,
+        int index,
+        Kind kind,
+        String text,
+        int tokens,
+        FinishReason finish,
+        double logprob,
+        double modelLogprob,
+        long seed,
+        AdaptiveStats adaptive,
+        boolean reproducible) {
+    /** A sampled continuation or the greedy baseline. */
+    public enum Kind {
+        SAMPLED,
+        GREEDY
+    }
 
-  /** A reproducible sample (the in-process engine's kind). */
-  public GeneratedSample(String sampleId, int index, Kind kind, String text, int tokens, FinishReason finish,
-      double logprob, double modelLogprob, long seed, AdaptiveStats adaptive) {
-    this(sampleId, index, kind, text, tokens, finish, logprob, modelLogprob, seed, adaptive, true);
-  }
+    /** A reproducible sample (the in-process engine's kind). */
+    public GeneratedSample(
+            String sampleId,
+            int index,
+            Kind kind,
+            String text,
+            int tokens,
+            FinishReason finish,
+            double logprob,
+            double modelLogprob,
+            long seed,
+            AdaptiveStats adaptive) {
+        this(sampleId, index, kind, text, tokens, finish, logprob, modelLogprob, seed, adaptive, true);
+    }
 }

@@ -12,27 +12,27 @@ package dev.probeval.model.backend;
  * but 0.80-0.87x with two. A model that costs more per token gains from every core; set the property to override.
  */
 public final class PyTorchThreads {
-  /** The system property DJL's PyTorch engine reads for its intra-op thread count. */
-  public static final String PROPERTY = "ai.djl.pytorch.num_threads";
+    /** The system property DJL's PyTorch engine reads for its intra-op thread count. */
+    public static final String PROPERTY = "ai.djl.pytorch.num_threads";
 
-  private PyTorchThreads() {}
+    private PyTorchThreads() {}
 
-  /** {@code max(1, cores - 1)}. */
-  public static int defaultFor(int cores) {
-    return Math.max(1, cores - 1);
-  }
-
-  /**
-   * Sets {@link #PROPERTY} to {@link #defaultFor} this machine's cores unless it is already set; call before the
-   * first model loads. Returns the value in force.
-   */
-  public static String applyDefault() {
-    String set = System.getProperty(PROPERTY);
-    if (set != null && !set.isBlank()) {
-      return set;
+    /** {@code max(1, cores - 1)}. */
+    public static int defaultFor(int cores) {
+        return Math.max(1, cores - 1);
     }
-    String value = Integer.toString(defaultFor(Runtime.getRuntime().availableProcessors()));
-    System.setProperty(PROPERTY, value);
-    return value;
-  }
+
+    /**
+     * Sets {@link #PROPERTY} to {@link #defaultFor} this machine's cores unless it is already set; call before the
+     * first model loads. Returns the value in force.
+     */
+    public static String applyDefault() {
+        String set = System.getProperty(PROPERTY);
+        if (set != null && !set.isBlank()) {
+            return set;
+        }
+        String value = Integer.toString(defaultFor(Runtime.getRuntime().availableProcessors()));
+        System.setProperty(PROPERTY, value);
+        return value;
+    }
 }

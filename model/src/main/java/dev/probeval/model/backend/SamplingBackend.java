@@ -8,12 +8,12 @@ import java.util.List;
  * (request id, i, prompt, decoding, base seed), so retries and chunks reproduce the same samples.
  */
 public interface SamplingBackend extends AutoCloseable {
-  /** The greedy baseline first (when requested), then samples in index order. */
-  List<GeneratedSample> generate(GenerationRequest request);
+    /** The greedy baseline first (when requested), then samples in index order. */
+    List<GeneratedSample> generate(GenerationRequest request);
 
-  /** What this backend runs, for logs and provenance. */
-  String describe();
+    /** What this backend runs, for logs and provenance. */
+    String describe();
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -17,149 +17,168 @@ import java.util.List;
  * caller's own: gradient ascent, entropy terms), so unlearning methods reuse the same loop.
  */
 public final class GptTrainer {
-  /** Builds a scalar loss inside the given per-step manager (call {@link GptModel#logits} with arrays from it). */
-  @FunctionalInterface
-  public interface Objective {
-    NDArray loss(NDManager step);
-  }
-
-  /**
-   * Optimisation settings: peak learning rate, warm-up steps, total steps (the cosine decays to {@code minLr}
-   * over {@code totalSteps - warmupSteps}), decoupled weight decay, Adam betas and ε.
-   */
-  public record Config(float learningRate, float minLearningRate, int warmupSteps, int totalSteps,
-      float weightDecay, float beta1, float beta2, float epsilon) {
-    public Config {
-      if (!(learningRate > 0) || minLearningRate < 0 || warmupSteps < 0 || totalSteps <= warmupSteps) {
-        throw new IllegalArgumentException("need lr > 0, min lr >= 0, 0 <= warm-up < total steps: " + this);
-      }
+    /** Builds a scalar loss inside the given per-step manager (call {@link GptModel#logits} with arrays from it). */
+    @FunctionalInterface
+    public interface Objective {
+        NDArray loss(NDManager step);
     }
 
-    /** Common defaults for small models: decay to lr/10, weight decay 0.01, betas (0.9, 0.95), ε 1e-8. */
-    public static Config of(float learningRate, int warmupSteps, int totalSteps) {
-      return new Config(learningRate, learningRate / 10, warmupSteps, totalSteps, 0.01f, 0.9f, 0.95f, 1e-8f);
-    }
-  }
-
-  private final GptModel model;
-  private final Optimizer optimizer;
-  private final List<Parameter> params;
-  private int steps;
-  private float maxGradNorm = Float.POSITIVE_INFINITY;
-  private float lastGradNorm = Float.NaN;
-
-  public GptTrainer(GptModel model, Config config) {
-    this.model = model;
-    Tracker cosine = Tracker.cosine().setBaseValue(config.learningRate()).optFinalValue(config.minLearningRate())
-        .setMaxUpdates(config.totalSteps() - config.warmupSteps()).build();
-    Tracker lr = config.warmupSteps() == 0 ? cosine : Tracker.warmUp().setMainTracker(cosine)
-        .optWarmUpSteps(config.warmupSteps()).optWarmUpBeginValue(0f)
-        .optWarmUpMode(WarmUpTracker.Mode.LINEAR).build();
-    this.optimizer = Optimizer.adamW().optLearningRateTracker(lr).optBeta1(config.beta1()).optBeta2(config.beta2())
-        .optEpsilon(config.epsilon()).optWeightDecays(config.weightDecay()).build();
-    this.params = model.parameterList();
-    for (Parameter p : params) {
-      p.getArray().setRequiresGradient(true);
-    }
-  }
-
-  public int stepsDone() {
-    return steps;
-  }
-
-  /**
-   * Clips the global L2 norm of the gradient to {@code norm} before each update (Hugging Face Trainer's
-   * {@code max_grad_norm}, default 1.0 there; off here unless set). Unlearning by gradient ascent has an unbounded
-   * objective, so without clipping one step can wreck the model.
-   */
-  public GptTrainer setMaxGradNorm(float norm) {
-    if (!(norm > 0)) {
-      throw new IllegalArgumentException("max gradient norm must be > 0, got " + norm);
-    }
-    this.maxGradNorm = norm;
-    return this;
-  }
-
-  /** Global L2 norm of the last step's gradient, before clipping (NaN before the first step). */
-  public float lastGradNorm() {
-    return lastGradNorm;
-  }
-
-  /** One optimisation step on the objective; returns the loss before the update. */
-  public float step(Objective objective) {
-    float value;
-    try (NDManager step = model.manager().newSubManager()) {
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = objective.loss(step);
-        gc.backward(loss);
-        value = loss.getFloat();
-      }
-      NDArray[] grads = new NDArray[params.size()];
-      NDArray sq = null;
-      for (int i = 0; i < grads.length; i++) {
-        grads[i] = params.get(i).getArray().getGradient();
-        grads[i].attach(step);
-        NDArray s = grads[i].square().sum();
-        sq = sq == null ? s : sq.add(s);
-      }
-      // One host copy per step for the global norm, not one per parameter array.
-      lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
-      float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
-      for (int i = 0; i < grads.length; i++) {
-        Parameter p = params.get(i);
-        NDArray w = p.getArray();
-        NDArray g = grads[i];
-        optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
-        // PyTorch accumulates gradients: clear them for the next step.
-        g.muli(0);
-      }
-    }
-    steps++;
-    return value;
-  }
-
-  /** One step of mean next-token NLL over the given token sequences (see {@link #nextTokenNll}). */
-  public float trainStep(List<int[]> sequences) {
-    return step(m -> nextTokenNll(model, m, sequences));
-  }
-
-  /**
-   * Mean next-token negative log-likelihood of a batch of token sequences (each at least 2 tokens): sequences are
-   * right-padded to the longest, padded targets are masked out.
-   */
-  public static NDArray nextTokenNll(GptModel model, NDManager m, List<int[]> sequences) {
-    int b = sequences.size();
-    int len = 0;
-    for (int[] s : sequences) {
-      if (s.length < 2) {
-        throw new IllegalArgumentException("training sequences need at least 2 tokens");
-      }
-      len = Math.max(len, Math.min(s.length, model.maxContext() + 1));
-    }
-    int t = len - 1;
-    int[] in = new int[b * t];
-    long[] target = new long[b * t];
-    float[] mask = new float[b * t];
-    for (int r = 0; r < b; r++) {
-      int[] s = sequences.get(r);
-      for (int i = 0; i < t; i++) {
-        if (i + 1 < s.length) {
-          in[r * t + i] = s[i];
-          target[r * t + i] = s[i + 1];
-          mask[r * t + i] = 1f;
+    /**
+     * Optimisation settings: peak learning rate, warm-up steps, total steps (the cosine decays to {@code minLr}
+     * over {@code totalSteps - warmupSteps}), decoupled weight decay, Adam betas and ε.
+     */
+    public record Config(
+            float learningRate,
+            float minLearningRate,
+            int warmupSteps,
+            int totalSteps,
+            float weightDecay,
+            float beta1,
+            float beta2,
+            float epsilon) {
+        public Config {
+            if (!(learningRate > 0) || minLearningRate < 0 || warmupSteps < 0 || totalSteps <= warmupSteps) {
+                throw new IllegalArgumentException("need lr > 0, min lr >= 0, 0 <= warm-up < total steps: " + this);
+            }
         }
-      }
+
+        /** Common defaults for small models: decay to lr/10, weight decay 0.01, betas (0.9, 0.95), ε 1e-8. */
+        public static Config of(float learningRate, int warmupSteps, int totalSteps) {
+            return new Config(learningRate, learningRate / 10, warmupSteps, totalSteps, 0.01f, 0.9f, 0.95f, 1e-8f);
+        }
     }
-    NDArray logits = model.logits(m.create(in, new Shape(b, t)));
-    NDArray logp = logits.logSoftmax(-1);
-    NDArray picked = logp.gather(m.create(target, new Shape(b, t, 1)), 2).reshape(b, t);
-    NDArray maskArr = m.create(mask, new Shape(b, t));
-    return picked.mul(maskArr).sum().neg().div(maskArr.sum());
-  }
 
-  /** Ids of a text for training: BOS + bytes + EOS. */
-  public static int[] trainingTokens(GptModel model, String text) {
-    return model.tokenizer().encode(text, true, true);
-  }
+    private final GptModel model;
+    private final Optimizer optimizer;
+    private final List<Parameter> params;
+    private int steps;
+    private float maxGradNorm = Float.POSITIVE_INFINITY;
+    private float lastGradNorm = Float.NaN;
 
+    public GptTrainer(GptModel model, Config config) {
+        this.model = model;
+        Tracker cosine = Tracker.cosine()
+                .setBaseValue(config.learningRate())
+                .optFinalValue(config.minLearningRate())
+                .setMaxUpdates(config.totalSteps() - config.warmupSteps())
+                .build();
+        Tracker lr = config.warmupSteps() == 0
+                ? cosine
+                : Tracker.warmUp()
+                        .setMainTracker(cosine)
+                        .optWarmUpSteps(config.warmupSteps())
+                        .optWarmUpBeginValue(0f)
+                        .optWarmUpMode(WarmUpTracker.Mode.LINEAR)
+                        .build();
+        this.optimizer = Optimizer.adamW()
+                .optLearningRateTracker(lr)
+                .optBeta1(config.beta1())
+                .optBeta2(config.beta2())
+                .optEpsilon(config.epsilon())
+                .optWeightDecays(config.weightDecay())
+                .build();
+        this.params = model.parameterList();
+        for (Parameter p : params) {
+            p.getArray().setRequiresGradient(true);
+        }
+    }
+
+    public int stepsDone() {
+        return steps;
+    }
+
+    /**
+     * Clips the global L2 norm of the gradient to {@code norm} before each update (Hugging Face Trainer's
+     * {@code max_grad_norm}, default 1.0 there; off here unless set). Unlearning by gradient ascent has an unbounded
+     * objective, so without clipping one step can wreck the model.
+     */
+    public GptTrainer setMaxGradNorm(float norm) {
+        if (!(norm > 0)) {
+            throw new IllegalArgumentException("max gradient norm must be > 0, got " + norm);
+        }
+        this.maxGradNorm = norm;
+        return this;
+    }
+
+    /** Global L2 norm of the last step's gradient, before clipping (NaN before the first step). */
+    public float lastGradNorm() {
+        return lastGradNorm;
+    }
+
+    /** One optimisation step on the objective; returns the loss before the update. */
+    public float step(Objective objective) {
+        float value;
+        try (NDManager step = model.manager().newSubManager()) {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = objective.loss(step);
+                gc.backward(loss);
+                value = loss.getFloat();
+            }
+            NDArray[] grads = new NDArray[params.size()];
+            NDArray sq = null;
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] = params.get(i).getArray().getGradient();
+                grads[i].attach(step);
+                NDArray s = grads[i].square().sum();
+                sq = sq == null ? s : sq.add(s);
+            }
+            // One host copy per step for the global norm, not one per parameter array.
+            lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+            float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
+            for (int i = 0; i < grads.length; i++) {
+                Parameter p = params.get(i);
+                NDArray w = p.getArray();
+                NDArray g = grads[i];
+                optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
+                // PyTorch accumulates gradients: clear them for the next step.
+                g.muli(0);
+            }
+        }
+        steps++;
+        return value;
+    }
+
+    /** One step of mean next-token NLL over the given token sequences (see {@link #nextTokenNll}). */
+    public float trainStep(List<int[]> sequences) {
+        return step(m -> nextTokenNll(model, m, sequences));
+    }
+
+    /**
+     * Mean next-token negative log-likelihood of a batch of token sequences (each at least 2 tokens): sequences are
+     * right-padded to the longest, padded targets are masked out.
+     */
+    public static NDArray nextTokenNll(GptModel model, NDManager m, List<int[]> sequences) {
+        int b = sequences.size();
+        int len = 0;
+        for (int[] s : sequences) {
+            if (s.length < 2) {
+                throw new IllegalArgumentException("training sequences need at least 2 tokens");
+            }
+            len = Math.max(len, Math.min(s.length, model.maxContext() + 1));
+        }
+        int t = len - 1;
+        int[] in = new int[b * t];
+        long[] target = new long[b * t];
+        float[] mask = new float[b * t];
+        for (int r = 0; r < b; r++) {
+            int[] s = sequences.get(r);
+            for (int i = 0; i < t; i++) {
+                if (i + 1 < s.length) {
+                    in[r * t + i] = s[i];
+                    target[r * t + i] = s[i + 1];
+                    mask[r * t + i] = 1f;
+                }
+            }
+        }
+        NDArray logits = model.logits(m.create(in, new Shape(b, t)));
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray picked = logp.gather(m.create(target, new Shape(b, t, 1)), 2).reshape(b, t);
+        NDArray maskArr = m.create(mask, new Shape(b, t));
+        return picked.mul(maskArr).sum().neg().div(maskArr.sum());
+    }
+
+    /** Ids of a text for training: BOS + bytes + EOS. */
+    public static int[] trainingTokens(GptModel model, String text) {
+        return model.tokenizer().encode(text, true, true);
+    }
 }

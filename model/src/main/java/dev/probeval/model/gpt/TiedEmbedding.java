@@ -19,42 +19,45 @@ import ai.djl.util.PairList;
  * reserved fallthrough row, and offers no tied read-out, so this block uses its static lookup on a plain matrix.
  */
 final class TiedEmbedding extends AbstractBlock {
-  private static final byte VERSION = 1;
+    private static final byte VERSION = 1;
 
-  private final int vocabSize;
-  private final int dim;
-  private final Parameter weight;
+    private final int vocabSize;
+    private final int dim;
+    private final Parameter weight;
 
-  TiedEmbedding(int vocabSize, int dim) {
-    super(VERSION);
-    this.vocabSize = vocabSize;
-    this.dim = dim;
-    this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
-  }
+    TiedEmbedding(int vocabSize, int dim) {
+        super(VERSION);
+        this.vocabSize = vocabSize;
+        this.dim = dim;
+        this.weight = addParameter(Parameter.builder()
+                .setName("weight")
+                .setType(Parameter.Type.WEIGHT)
+                .build());
+    }
 
-  Parameter weight() {
-    return weight;
-  }
+    Parameter weight() {
+        return weight;
+    }
 
-  @Override
-  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
-    NDArray tokens = inputs.singletonOrThrow();
-    NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
-    return Embedding.embedding(ids, ps.getValue(weight, tokens.getDevice(), training), SparseFormat.DENSE);
-  }
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+        NDArray tokens = inputs.singletonOrThrow();
+        NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
+        return Embedding.embedding(ids, ps.getValue(weight, tokens.getDevice(), training), SparseFormat.DENSE);
+    }
 
-  /** Logits {@code [batch, t, vocab]} of hidden states {@code [batch, t, dim]}: {@code x · Wᵀ}. */
-  NDArray head(ParameterStore ps, NDArray x, boolean training) {
-    return Linear.linear(x, ps.getValue(weight, x.getDevice(), training)).singletonOrThrow();
-  }
+    /** Logits {@code [batch, t, vocab]} of hidden states {@code [batch, t, dim]}: {@code x · Wᵀ}. */
+    NDArray head(ParameterStore ps, NDArray x, boolean training) {
+        return Linear.linear(x, ps.getValue(weight, x.getDevice(), training)).singletonOrThrow();
+    }
 
-  @Override
-  public void prepare(Shape[] inputShapes) {
-    weight.setShape(new Shape(vocabSize, dim));
-  }
+    @Override
+    public void prepare(Shape[] inputShapes) {
+        weight.setShape(new Shape(vocabSize, dim));
+    }
 
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {inputShapes[0].add(dim)};
-  }
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(dim)};
+    }
 }

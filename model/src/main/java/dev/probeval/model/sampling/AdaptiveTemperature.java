@@ -12,26 +12,26 @@ package dev.probeval.model.sampling;
  * @param statistic which confidence statistic is compared with c_T
  */
 public record AdaptiveTemperature(double threshold, Statistic statistic) {
-  /** The spec's default threshold c_T. */
-  public static final double DEFAULT_THRESHOLD = 0.9;
+    /** The spec's default threshold c_T. */
+    public static final double DEFAULT_THRESHOLD = 0.9;
 
-  /** Which confidence statistic is compared with the threshold. */
-  public enum Statistic {
-    RUNNING_MEAN,
-    CURRENT_STEP
-  }
-
-  public AdaptiveTemperature {
-    if (!(threshold >= 0 && threshold <= 1)) {
-      throw new IllegalArgumentException("adaptive-temperature threshold must lie in [0, 1], got " + threshold);
+    /** Which confidence statistic is compared with the threshold. */
+    public enum Statistic {
+        RUNNING_MEAN,
+        CURRENT_STEP
     }
-    if (statistic == null) {
-      throw new IllegalArgumentException("adaptive-temperature statistic is required");
-    }
-  }
 
-  /** The default rule: running mean against c_T = {@code threshold}. */
-  public static AdaptiveTemperature runningMean(double threshold) {
-    return new AdaptiveTemperature(threshold, Statistic.RUNNING_MEAN);
-  }
+    public AdaptiveTemperature {
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("adaptive-temperature threshold must lie in [0, 1], got " + threshold);
+        }
+        if (statistic == null) {
+            throw new IllegalArgumentException("adaptive-temperature statistic is required");
+        }
+    }
+
+    /** The default rule: running mean against c_T = {@code threshold}. */
+    public static AdaptiveTemperature runningMean(double threshold) {
+        return new AdaptiveTemperature(threshold, Statistic.RUNNING_MEAN);
+    }
 }

@@ -20,12 +20,22 @@ package dev.probeval.model.sampling;
  *     null unless asked for
  * @param topTokenLogprobs their log-probabilities, aligned with {@code topTokenIds}; null unless asked for
  */
-public record Sample(int index, boolean greedy, long seed, int[] tokens, String text, FinishReason finish,
-    double logprob, double modelLogprob, AdaptiveStats adaptive, double[] tokenModelLogprobs,
-    int[][] topTokenIds, double[][] topTokenLogprobs) {
+public record Sample(
+        int index,
+        boolean greedy,
+        long seed,
+        int[] tokens,
+        String text,
+        FinishReason finish,
+        double logprob,
+        double modelLogprob,
+        AdaptiveStats adaptive,
+        double[] tokenModelLogprobs,
+        int[][] topTokenIds,
+        double[][] topTokenLogprobs) {
 
-  /** Number of generated tokens (end token included). */
-  public int tokenCount() {
-    return tokens.length;
-  }
+    /** Number of generated tokens (end token included). */
+    public int tokenCount() {
+        return tokens.length;
+    }
 }

@@ -24,301 +24,318 @@ import java.util.function.BooleanSupplier;
  * <p>Stateless between calls; native memory (cache, per-step arrays) is scoped to each call by sub-managers.
  */
 public final class SamplingEngine {
-  private final CausalLm model;
+    private final CausalLm model;
 
-  public SamplingEngine(CausalLm model) {
-    this.model = model;
-  }
-
-  public CausalLm model() {
-    return model;
-  }
-
-  /** One row of a batch: sample index, its seed, and whether it is the greedy baseline. */
-  public record Row(int index, long seed, boolean greedy) {}
-
-  /**
-   * Rows for a request: the greedy baseline first (when asked), then samples 0..n-1, seeded with
-   * {@link SampleIds#sampleSeed(long, String, int)}.
-   */
-  public static List<Row> rowsFor(int n, long baseSeed, String requestId, boolean includeGreedy) {
-    List<Row> rows = new ArrayList<>();
-    if (includeGreedy) {
-      rows.add(new Row(SampleIds.GREEDY_INDEX, SampleIds.sampleSeed(baseSeed, requestId, SampleIds.GREEDY_INDEX),
-          true));
+    public SamplingEngine(CausalLm model) {
+        this.model = model;
     }
-    for (int i = 0; i < n; i++) {
-      rows.add(new Row(i, SampleIds.sampleSeed(baseSeed, requestId, i), false));
+
+    public CausalLm model() {
+        return model;
     }
-    return rows;
-  }
 
-  /** Encodes the prompt with BOS (as llama2.c and the reference's {@code add_special_tokens=True}) and generates. */
-  public List<Sample> generate(String prompt, DecodingParams params, List<Row> rows) {
-    TextTokenizer tok = model.tokenizer();
-    return generate(tok.encode(prompt, tok.bosId() >= 0, false), params, rows);
-  }
+    /** One row of a batch: sample index, its seed, and whether it is the greedy baseline. */
+    public record Row(int index, long seed, boolean greedy) {}
 
-  /** Generates one sample per row for an already tokenized prompt (non-empty). */
-  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows) {
-    return generate(prompt, params, rows, 0, null);
-  }
-
-  /**
-   * Receives each token as soon as a row has chosen it, on the decoding thread, before the next forward pass: a
-   * server streams from here. It must be quick and must not throw.
-   */
-  @FunctionalInterface
-  public interface TokenListener {
     /**
-     * @param row the row's position in the {@code rows} list
-     * @param token the token chosen (an end token included)
+     * Rows for a request: the greedy baseline first (when asked), then samples 0..n-1, seeded with
+     * {@link SampleIds#sampleSeed(long, String, int)}.
      */
-    void onToken(int row, int token);
-  }
+    public static List<Row> rowsFor(int n, long baseSeed, String requestId, boolean includeGreedy) {
+        List<Row> rows = new ArrayList<>();
+        if (includeGreedy) {
+            rows.add(new Row(
+                    SampleIds.GREEDY_INDEX, SampleIds.sampleSeed(baseSeed, requestId, SampleIds.GREEDY_INDEX), true));
+        }
+        for (int i = 0; i < n; i++) {
+            rows.add(new Row(i, SampleIds.sampleSeed(baseSeed, requestId, i), false));
+        }
+        return rows;
+    }
 
-  /**
-   * {@link #generate(int[], DecodingParams, List)} that also records, per step, the {@code topLogprobs} most likely
-   * tokens of the untempered model distribution ({@link Sample#topTokenIds()}, 0 = none) and reports each token to
-   * {@code listener} (null = none). Neither changes which tokens are drawn.
-   */
-  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs,
-      TokenListener listener) {
-    return generate(prompt, params, rows, topLogprobs, listener, null);
-  }
+    /** Encodes the prompt with BOS (as llama2.c and the reference's {@code add_special_tokens=True}) and generates. */
+    public List<Sample> generate(String prompt, DecodingParams params, List<Row> rows) {
+        TextTokenizer tok = model.tokenizer();
+        return generate(tok.encode(prompt, tok.bosId() >= 0, false), params, rows);
+    }
 
-  /**
-   * {@link #generate(int[], DecodingParams, List, int, TokenListener)} that stops early when {@code cancelled}
-   * (null = never) says so: it is asked before the prompt's forward pass and before each later one, on the decoding
-   * thread, and a true answer ends the call with a {@link CancellationException} instead of samples.
-   */
-  public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs,
-      TokenListener listener, BooleanSupplier cancelled) {
-    if (topLogprobs < 0) {
-      throw new IllegalArgumentException("topLogprobs must be >= 0, got " + topLogprobs);
+    /** Generates one sample per row for an already tokenized prompt (non-empty). */
+    public List<Sample> generate(int[] prompt, DecodingParams params, List<Row> rows) {
+        return generate(prompt, params, rows, 0, null);
     }
-    if (prompt.length == 0) {
-      throw new IllegalArgumentException("the prompt must contain at least one token");
+
+    /**
+     * Receives each token as soon as a row has chosen it, on the decoding thread, before the next forward pass: a
+     * server streams from here. It must be quick and must not throw.
+     */
+    @FunctionalInterface
+    public interface TokenListener {
+        /**
+         * @param row the row's position in the {@code rows} list
+         * @param token the token chosen (an end token included)
+         */
+        void onToken(int row, int token);
     }
-    if (prompt.length > model.maxContext()) {
-      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the model context "
-          + model.maxContext());
+
+    /**
+     * {@link #generate(int[], DecodingParams, List)} that also records, per step, the {@code topLogprobs} most likely
+     * tokens of the untempered model distribution ({@link Sample#topTokenIds()}, 0 = none) and reports each token to
+     * {@code listener} (null = none). Neither changes which tokens are drawn.
+     */
+    public List<Sample> generate(
+            int[] prompt, DecodingParams params, List<Row> rows, int topLogprobs, TokenListener listener) {
+        return generate(prompt, params, rows, topLogprobs, listener, null);
     }
-    if (rows.isEmpty()) {
-      return List.of();
-    }
-    int vocab = model.vocabSize();
-    // The last generated token is never fed back, so g new tokens need P + g - 1 positions.
-    int budget = Math.min(params.maxNewTokens(), model.maxContext() - prompt.length + 1);
-    RowState[] states = new RowState[rows.size()];
-    for (int r = 0; r < states.length; r++) {
-      states[r] = new RowState(rows.get(r), budget, Math.min(topLogprobs, vocab));
-    }
-    try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(call)) {
-      cache.reserve(prompt.length + budget);
-      checkCancelled(cancelled);
-      float[] logits;
-      try (NDManager step = call.newSubManager()) {
-        NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);
-        float[] last = out.get(0, prompt.length - 1).toFloatArray();
-        logits = new float[vocab * states.length];
+
+    /**
+     * {@link #generate(int[], DecodingParams, List, int, TokenListener)} that stops early when {@code cancelled}
+     * (null = never) says so: it is asked before the prompt's forward pass and before each later one, on the decoding
+     * thread, and a true answer ends the call with a {@link CancellationException} instead of samples.
+     */
+    public List<Sample> generate(
+            int[] prompt,
+            DecodingParams params,
+            List<Row> rows,
+            int topLogprobs,
+            TokenListener listener,
+            BooleanSupplier cancelled) {
+        if (topLogprobs < 0) {
+            throw new IllegalArgumentException("topLogprobs must be >= 0, got " + topLogprobs);
+        }
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt must contain at least one token");
+        }
+        if (prompt.length > model.maxContext()) {
+            throw new IllegalArgumentException(
+                    "prompt of " + prompt.length + " tokens exceeds the model context " + model.maxContext());
+        }
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        int vocab = model.vocabSize();
+        // The last generated token is never fed back, so g new tokens need P + g - 1 positions.
+        int budget = Math.min(params.maxNewTokens(), model.maxContext() - prompt.length + 1);
+        RowState[] states = new RowState[rows.size()];
         for (int r = 0; r < states.length; r++) {
-          System.arraycopy(last, 0, logits, r * vocab, vocab);
+            states[r] = new RowState(rows.get(r), budget, Math.min(topLogprobs, vocab));
         }
-      }
-      cache.repeatRows(states.length);
-      int[] active = new int[states.length];
-      for (int r = 0; r < active.length; r++) {
-        active[r] = r;
-      }
-      int activeCount = active.length;
-      while (true) {
-        boolean[] keep = new boolean[activeCount];
-        int kept = 0;
-        int[] next = new int[activeCount];
-        for (int j = 0; j < activeCount; j++) {
-          RowState s = states[active[j]];
-          next[j] = s.step(logits, j * vocab, vocab, params, prompt[prompt.length - 1]);
-          if (listener != null) {
-            listener.onToken(active[j], next[j]);
-          }
-          keep[j] = s.finish == null;
-          if (keep[j]) {
-            kept++;
-          }
+        try (NDManager call = model.manager().newSubManager();
+                KvCache cache = model.newCache(call)) {
+            cache.reserve(prompt.length + budget);
+            checkCancelled(cancelled);
+            float[] logits;
+            try (NDManager step = call.newSubManager()) {
+                NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);
+                float[] last = out.get(0, prompt.length - 1).toFloatArray();
+                logits = new float[vocab * states.length];
+                for (int r = 0; r < states.length; r++) {
+                    System.arraycopy(last, 0, logits, r * vocab, vocab);
+                }
+            }
+            cache.repeatRows(states.length);
+            int[] active = new int[states.length];
+            for (int r = 0; r < active.length; r++) {
+                active[r] = r;
+            }
+            int activeCount = active.length;
+            while (true) {
+                boolean[] keep = new boolean[activeCount];
+                int kept = 0;
+                int[] next = new int[activeCount];
+                for (int j = 0; j < activeCount; j++) {
+                    RowState s = states[active[j]];
+                    next[j] = s.step(logits, j * vocab, vocab, params, prompt[prompt.length - 1]);
+                    if (listener != null) {
+                        listener.onToken(active[j], next[j]);
+                    }
+                    keep[j] = s.finish == null;
+                    if (keep[j]) {
+                        kept++;
+                    }
+                }
+                if (kept == 0) {
+                    break;
+                }
+                int[] feed = new int[kept];
+                int[] nextActive = new int[kept];
+                for (int j = 0, k = 0; j < activeCount; j++) {
+                    if (keep[j]) {
+                        feed[k] = next[j];
+                        nextActive[k++] = active[j];
+                    }
+                }
+                if (kept < activeCount) {
+                    cache.keepRows(keep);
+                }
+                active = nextActive;
+                activeCount = kept;
+                checkCancelled(cancelled);
+                try (NDManager step = call.newSubManager()) {
+                    logits = model.forward(step.create(feed, new Shape(kept, 1)), cache)
+                            .toFloatArray();
+                }
+            }
         }
-        if (kept == 0) {
-          break;
+        List<Sample> out = new ArrayList<>(states.length);
+        for (RowState s : states) {
+            out.add(s.toSample(model.tokenizer(), prompt[prompt.length - 1], params));
         }
-        int[] feed = new int[kept];
-        int[] nextActive = new int[kept];
-        for (int j = 0, k = 0; j < activeCount; j++) {
-          if (keep[j]) {
-            feed[k] = next[j];
-            nextActive[k++] = active[j];
-          }
-        }
-        if (kept < activeCount) {
-          cache.keepRows(keep);
-        }
-        active = nextActive;
-        activeCount = kept;
-        checkCancelled(cancelled);
-        try (NDManager step = call.newSubManager()) {
-          logits = model.forward(step.create(feed, new Shape(kept, 1)), cache).toFloatArray();
-        }
-      }
-    }
-    List<Sample> out = new ArrayList<>(states.length);
-    for (RowState s : states) {
-      out.add(s.toSample(model.tokenizer(), prompt[prompt.length - 1], params));
-    }
-    return out;
-  }
-
-  private static void checkCancelled(BooleanSupplier cancelled) {
-    if (cancelled != null && cancelled.getAsBoolean()) {
-      throw new CancellationException("decoding cancelled");
-    }
-  }
-
-  /** Per-sample decoding state. */
-  private final class RowState {
-    final Row row;
-    final int budget;
-    final SplittableRandom rng;
-    final int[] tokens;
-    final double[] tokenModelLogprobs;
-    final int topK;
-    final int[][] topIds;
-    final double[][] topLps;
-    int count;
-    double logprob;
-    double modelLogprob;
-    double sumTop;
-    int greedySteps;
-    int sampledSteps;
-    FinishReason finish;
-    String stoppedText;
-
-    RowState(Row row, int budget, int topK) {
-      this.row = row;
-      this.budget = budget;
-      this.rng = new SplittableRandom(row.seed());
-      this.tokens = new int[budget];
-      this.tokenModelLogprobs = new double[budget];
-      this.topK = topK;
-      this.topIds = topK > 0 ? new int[budget][] : null;
-      this.topLps = topK > 0 ? new double[budget][] : null;
+        return out;
     }
 
-    /** The {@link #topK} most likely tokens of this step, most likely first (ties: lower id first). */
-    private void recordTop(float[] logits, int off, int vocab, double lse) {
-      int[] ids = new int[topK];
-      double[] lps = new double[topK];
-      int filled = 0;
-      for (int v = 0; v < vocab; v++) {
-        float x = logits[off + v];
-        if (filled == topK && x <= logits[off + ids[filled - 1]]) {
-          continue;
+    private static void checkCancelled(BooleanSupplier cancelled) {
+        if (cancelled != null && cancelled.getAsBoolean()) {
+            throw new CancellationException("decoding cancelled");
         }
-        int pos = filled < topK ? filled++ : topK - 1;
-        while (pos > 0 && logits[off + ids[pos - 1]] < x) {
-          ids[pos] = ids[pos - 1];
-          pos--;
+    }
+
+    /** Per-sample decoding state. */
+    private final class RowState {
+        final Row row;
+        final int budget;
+        final SplittableRandom rng;
+        final int[] tokens;
+        final double[] tokenModelLogprobs;
+        final int topK;
+        final int[][] topIds;
+        final double[][] topLps;
+        int count;
+        double logprob;
+        double modelLogprob;
+        double sumTop;
+        int greedySteps;
+        int sampledSteps;
+        FinishReason finish;
+        String stoppedText;
+
+        RowState(Row row, int budget, int topK) {
+            this.row = row;
+            this.budget = budget;
+            this.rng = new SplittableRandom(row.seed());
+            this.tokens = new int[budget];
+            this.tokenModelLogprobs = new double[budget];
+            this.topK = topK;
+            this.topIds = topK > 0 ? new int[budget][] : null;
+            this.topLps = topK > 0 ? new double[budget][] : null;
         }
-        ids[pos] = v;
-      }
-      for (int i = 0; i < topK; i++) {
-        lps[i] = logits[off + ids[i]] - lse;
-      }
-      topIds[count] = ids;
-      topLps[count] = lps;
-    }
 
-    /** Chooses this row's next token from its logits; sets {@link #finish} when the sample ends. */
-    int step(float[] logits, int off, int vocab, DecodingParams p, int lastPromptToken) {
-      double lse = TokenDistributions.logSumExp(logits, off, vocab);
-      int top = TokenDistributions.argmax(logits, off, vocab);
-      double pTop = Math.exp(logits[off + top] - lse);
-      sumTop += pTop;
-      // One uniform per step whatever the step does, so the stream position equals the step index.
-      double u = rng.nextDouble();
-      boolean greedyStep = row.greedy() || p.isGreedy();
-      AdaptiveTemperature a = p.adaptive();
-      if (!greedyStep && a != null) {
-        double stat = a.statistic() == AdaptiveTemperature.Statistic.RUNNING_MEAN ? sumTop / (count + 1) : pTop;
-        greedyStep = stat > a.threshold();
-      }
-      int token;
-      if (greedyStep) {
-        token = top;
-        logprob += logits[off + token] - lse;
-        greedySteps++;
-      } else {
-        double[] q = TokenDistributions.processed(logits, off, vocab, p.temperature(), p.topK(), p.topP());
-        token = TokenDistributions.draw(q, u);
-        logprob += Math.log(q[token]);
-        sampledSteps++;
-      }
-      if (topK > 0) {
-        recordTop(logits, off, vocab, lse);
-      }
-      double tokenLp = logits[off + token] - lse;
-      modelLogprob += tokenLp;
-      tokenModelLogprobs[count] = tokenLp;
-      tokens[count++] = token;
-      if (isEnd(token)) {
-        finish = FinishReason.EOS;
-      } else if (!p.stopStrings().isEmpty() && stopHit(p, lastPromptToken)) {
-        finish = FinishReason.STOP;
-      } else if (count >= budget) {
-        finish = FinishReason.LENGTH;
-      }
-      return token;
-    }
-
-    private boolean stopHit(DecodingParams p, int lastPromptToken) {
-      String text = model.tokenizer().decode(Arrays.copyOf(tokens, count), lastPromptToken);
-      int cut = -1;
-      for (String s : p.stopStrings()) {
-        int i = text.indexOf(s);
-        if (i >= 0 && (cut < 0 || i < cut)) {
-          cut = i;
+        /** The {@link #topK} most likely tokens of this step, most likely first (ties: lower id first). */
+        private void recordTop(float[] logits, int off, int vocab, double lse) {
+            int[] ids = new int[topK];
+            double[] lps = new double[topK];
+            int filled = 0;
+            for (int v = 0; v < vocab; v++) {
+                float x = logits[off + v];
+                if (filled == topK && x <= logits[off + ids[filled - 1]]) {
+                    continue;
+                }
+                int pos = filled < topK ? filled++ : topK - 1;
+                while (pos > 0 && logits[off + ids[pos - 1]] < x) {
+                    ids[pos] = ids[pos - 1];
+                    pos--;
+                }
+                ids[pos] = v;
+            }
+            for (int i = 0; i < topK; i++) {
+                lps[i] = logits[off + ids[i]] - lse;
+            }
+            topIds[count] = ids;
+            topLps[count] = lps;
         }
-      }
-      if (cut >= 0) {
-        stoppedText = text.substring(0, cut);
-        return true;
-      }
-      return false;
+
+        /** Chooses this row's next token from its logits; sets {@link #finish} when the sample ends. */
+        int step(float[] logits, int off, int vocab, DecodingParams p, int lastPromptToken) {
+            double lse = TokenDistributions.logSumExp(logits, off, vocab);
+            int top = TokenDistributions.argmax(logits, off, vocab);
+            double pTop = Math.exp(logits[off + top] - lse);
+            sumTop += pTop;
+            // One uniform per step whatever the step does, so the stream position equals the step index.
+            double u = rng.nextDouble();
+            boolean greedyStep = row.greedy() || p.isGreedy();
+            AdaptiveTemperature a = p.adaptive();
+            if (!greedyStep && a != null) {
+                double stat = a.statistic() == AdaptiveTemperature.Statistic.RUNNING_MEAN ? sumTop / (count + 1) : pTop;
+                greedyStep = stat > a.threshold();
+            }
+            int token;
+            if (greedyStep) {
+                token = top;
+                logprob += logits[off + token] - lse;
+                greedySteps++;
+            } else {
+                double[] q = TokenDistributions.processed(logits, off, vocab, p.temperature(), p.topK(), p.topP());
+                token = TokenDistributions.draw(q, u);
+                logprob += Math.log(q[token]);
+                sampledSteps++;
+            }
+            if (topK > 0) {
+                recordTop(logits, off, vocab, lse);
+            }
+            double tokenLp = logits[off + token] - lse;
+            modelLogprob += tokenLp;
+            tokenModelLogprobs[count] = tokenLp;
+            tokens[count++] = token;
+            if (isEnd(token)) {
+                finish = FinishReason.EOS;
+            } else if (!p.stopStrings().isEmpty() && stopHit(p, lastPromptToken)) {
+                finish = FinishReason.STOP;
+            } else if (count >= budget) {
+                finish = FinishReason.LENGTH;
+            }
+            return token;
+        }
+
+        private boolean stopHit(DecodingParams p, int lastPromptToken) {
+            String text = model.tokenizer().decode(Arrays.copyOf(tokens, count), lastPromptToken);
+            int cut = -1;
+            for (String s : p.stopStrings()) {
+                int i = text.indexOf(s);
+                if (i >= 0 && (cut < 0 || i < cut)) {
+                    cut = i;
+                }
+            }
+            if (cut >= 0) {
+                stoppedText = text.substring(0, cut);
+                return true;
+            }
+            return false;
+        }
+
+        Sample toSample(TextTokenizer tok, int lastPromptToken, DecodingParams p) {
+            int[] ids = Arrays.copyOf(tokens, count);
+            String text;
+            if (finish == FinishReason.STOP) {
+                text = stoppedText;
+            } else {
+                text = tok.decode(finish == FinishReason.EOS ? Arrays.copyOf(ids, count - 1) : ids, lastPromptToken);
+            }
+            AdaptiveStats stats = null;
+            AdaptiveTemperature a = p.adaptive();
+            if (a != null) {
+                stats = new AdaptiveStats(a.threshold(), a.statistic(), greedySteps, sampledSteps, sumTop / count);
+            }
+            return new Sample(
+                    row.index(),
+                    row.greedy(),
+                    row.seed(),
+                    ids,
+                    text,
+                    finish,
+                    logprob,
+                    modelLogprob,
+                    stats,
+                    Arrays.copyOf(tokenModelLogprobs, count),
+                    topIds == null ? null : Arrays.copyOf(topIds, count),
+                    topLps == null ? null : Arrays.copyOf(topLps, count));
+        }
     }
 
-    Sample toSample(TextTokenizer tok, int lastPromptToken, DecodingParams p) {
-      int[] ids = Arrays.copyOf(tokens, count);
-      String text;
-      if (finish == FinishReason.STOP) {
-        text = stoppedText;
-      } else {
-        text = tok.decode(finish == FinishReason.EOS ? Arrays.copyOf(ids, count - 1) : ids, lastPromptToken);
-      }
-      AdaptiveStats stats = null;
-      AdaptiveTemperature a = p.adaptive();
-      if (a != null) {
-        stats = new AdaptiveStats(a.threshold(), a.statistic(), greedySteps, sampledSteps, sumTop / count);
-      }
-      return new Sample(row.index(), row.greedy(), row.seed(), ids, text, finish, logprob, modelLogprob, stats,
-          Arrays.copyOf(tokenModelLogprobs, count), topIds == null ? null : Arrays.copyOf(topIds, count),
-          topLps == null ? null : Arrays.copyOf(topLps, count));
+    private boolean isEnd(int token) {
+        for (int e : model.endTokenIds()) {
+            if (e == token) {
+                return true;
+            }
+        }
+        return false;
     }
-  }
-
-  private boolean isEnd(int token) {
-    for (int e : model.endTokenIds()) {
-      if (e == token) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

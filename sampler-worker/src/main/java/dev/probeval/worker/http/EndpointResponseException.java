@@ -7,13 +7,13 @@ package dev.probeval.worker.http;
  * names the endpoint.
  */
 final class EndpointResponseException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  EndpointResponseException(String message) {
-    super(message);
-  }
+    EndpointResponseException(String message) {
+        super(message);
+    }
 
-  EndpointResponseException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    EndpointResponseException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -8,24 +8,24 @@ import java.time.Duration;
  * outage deadline; nothing was produced for it.
  */
 public final class EndpointUnavailableException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String endpoint;
-  private final transient Duration retryAfter;
+    private final String endpoint;
+    private final transient Duration retryAfter;
 
-  public EndpointUnavailableException(String endpoint, String message, Duration retryAfter, Throwable cause) {
-    super("endpoint " + endpoint + " unavailable: " + message, cause);
-    this.endpoint = endpoint;
-    this.retryAfter = retryAfter;
-  }
+    public EndpointUnavailableException(String endpoint, String message, Duration retryAfter, Throwable cause) {
+        super("endpoint " + endpoint + " unavailable: " + message, cause);
+        this.endpoint = endpoint;
+        this.retryAfter = retryAfter;
+    }
 
-  /** The endpoint's label (its API root URL). */
-  public String endpoint() {
-    return endpoint;
-  }
+    /** The endpoint's label (its API root URL). */
+    public String endpoint() {
+        return endpoint;
+    }
 
-  /** How long the server asked us to wait ({@code Retry-After}), or null. */
-  public Duration retryAfter() {
-    return retryAfter;
-  }
+    /** How long the server asked us to wait ({@code Retry-After}), or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
 }

@@ -13,59 +13,59 @@ import org.apache.avro.Schema;
  * which is how TopologyTestDriver tests run the real serde.
  */
 final class LocalSchemaRegistryClient implements SchemaRegistryClient {
-  private final SchemaRegistryState state;
+    private final SchemaRegistryState state;
 
-  LocalSchemaRegistryClient(SchemaRegistryState state) {
-    this.state = state;
-  }
+    LocalSchemaRegistryClient(SchemaRegistryState state) {
+        this.state = state;
+    }
 
-  @Override
-  public int register(String subject, Schema schema) {
-    return state.register(subject, schema.toString()).id();
-  }
+    @Override
+    public int register(String subject, Schema schema) {
+        return state.register(subject, schema.toString()).id();
+    }
 
-  @Override
-  public SchemaMetadata lookup(String subject, Schema schema) {
-    return state.lookup(subject, schema.toString());
-  }
+    @Override
+    public SchemaMetadata lookup(String subject, Schema schema) {
+        return state.lookup(subject, schema.toString());
+    }
 
-  @Override
-  public Schema getById(int id) {
-    return SchemaRegistryState.parse(state.schemaById(id));
-  }
+    @Override
+    public Schema getById(int id) {
+        return SchemaRegistryState.parse(state.schemaById(id));
+    }
 
-  @Override
-  public SchemaMetadata getLatest(String subject) {
-    return state.latest(subject);
-  }
+    @Override
+    public SchemaMetadata getLatest(String subject) {
+        return state.latest(subject);
+    }
 
-  @Override
-  public SchemaMetadata getVersion(String subject, int version) {
-    return state.version(subject, version);
-  }
+    @Override
+    public SchemaMetadata getVersion(String subject, int version) {
+        return state.version(subject, version);
+    }
 
-  @Override
-  public List<String> getSubjects() {
-    return state.subjects();
-  }
+    @Override
+    public List<String> getSubjects() {
+        return state.subjects();
+    }
 
-  @Override
-  public List<Integer> getVersions(String subject) {
-    return state.versions(subject);
-  }
+    @Override
+    public List<Integer> getVersions(String subject) {
+        return state.versions(subject);
+    }
 
-  @Override
-  public boolean testCompatibility(String subject, Schema schema) {
-    return state.checkCompatibility(subject, schema.toString(), null).compatible();
-  }
+    @Override
+    public boolean testCompatibility(String subject, Schema schema) {
+        return state.checkCompatibility(subject, schema.toString(), null).compatible();
+    }
 
-  @Override
-  public CompatibilityLevel getCompatibility(String subject) {
-    return subject == null ? state.globalCompatibility() : state.compatibility(subject);
-  }
+    @Override
+    public CompatibilityLevel getCompatibility(String subject) {
+        return subject == null ? state.globalCompatibility() : state.compatibility(subject);
+    }
 
-  @Override
-  public void setCompatibility(String subject, CompatibilityLevel level) {
-    state.applyConfig(subject, level);
-  }
+    @Override
+    public void setCompatibility(String subject, CompatibilityLevel level) {
+        state.applyConfig(subject, level);
+    }
 }

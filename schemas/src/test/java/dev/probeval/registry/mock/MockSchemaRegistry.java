@@ -12,41 +12,41 @@ import java.util.concurrent.ConcurrentMap;
  * Test code only: it ships in {@code probeval-schemas}' test jar and reaches the serde through {@link Provider}.
  */
 public final class MockSchemaRegistry {
-  /** URL scheme that selects an in-memory registry. */
-  public static final String MOCK_URL_PREFIX = "mock://";
+    /** URL scheme that selects an in-memory registry. */
+    public static final String MOCK_URL_PREFIX = "mock://";
 
-  private static final ConcurrentMap<String, SchemaRegistryState> SCOPES = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, SchemaRegistryState> SCOPES = new ConcurrentHashMap<>();
 
-  private MockSchemaRegistry() {}
+    private MockSchemaRegistry() {}
 
-  /** The shared state of a scope, created on first use. */
-  public static SchemaRegistryState scope(String scope) {
-    return SCOPES.computeIfAbsent(scope, s -> new SchemaRegistryState());
-  }
-
-  /** A client on a scope's registry. */
-  public static SchemaRegistryClient client(String scope) {
-    return new LocalSchemaRegistryClient(scope(scope));
-  }
-
-  /** Forgets a scope, so the next test starts from an empty registry. */
-  public static void dropScope(String scope) {
-    SCOPES.remove(scope);
-  }
-
-  /** Serves {@code mock://<scope>} URLs to the serde; registered in {@code META-INF/services}. */
-  public static final class Provider implements SchemaRegistryClientProvider {
-    /** ServiceLoader needs a public no-argument constructor. */
-    public Provider() {}
-
-    @Override
-    public String scheme() {
-      return "mock";
+    /** The shared state of a scope, created on first use. */
+    public static SchemaRegistryState scope(String scope) {
+        return SCOPES.computeIfAbsent(scope, s -> new SchemaRegistryState());
     }
 
-    @Override
-    public SchemaRegistryClient create(String url) {
-      return client(url.substring(MOCK_URL_PREFIX.length()));
+    /** A client on a scope's registry. */
+    public static SchemaRegistryClient client(String scope) {
+        return new LocalSchemaRegistryClient(scope(scope));
     }
-  }
+
+    /** Forgets a scope, so the next test starts from an empty registry. */
+    public static void dropScope(String scope) {
+        SCOPES.remove(scope);
+    }
+
+    /** Serves {@code mock://<scope>} URLs to the serde; registered in {@code META-INF/services}. */
+    public static final class Provider implements SchemaRegistryClientProvider {
+        /** ServiceLoader needs a public no-argument constructor. */
+        public Provider() {}
+
+        @Override
+        public String scheme() {
+            return "mock";
+        }
+
+        @Override
+        public SchemaRegistryClient create(String url) {
+            return client(url.substring(MOCK_URL_PREFIX.length()));
+        }
+    }
 }
