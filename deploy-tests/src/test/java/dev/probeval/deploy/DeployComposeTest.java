@@ -334,7 +334,11 @@ class DeployComposeTest {
             while (m.find()) {
                 OptionSpec o = sub.getCommandSpec().findOption("--" + m.group(1));
                 assertNotNull(o, branch.group(1) + " has no --" + m.group(1));
-                String def = o.defaultValue() == null ? "" : o.defaultValue();
+                // a default is declared, or (for options a command constructs with its own default) the initial value
+                Object initial = o.initialValue();
+                String def = o.defaultValue() != null
+                        ? o.defaultValue()
+                        : initial == null || (initial instanceof Boolean) ? "" : String.valueOf(initial);
                 assertEquals(def, m.group(2), branch.group(1) + " --" + m.group(1) + " default");
                 checked++;
             }
