@@ -156,7 +156,7 @@ class ContractsTest {
                     name.startsWith("dev.probeval.avro.") && name.lastIndexOf('.') == "dev.probeval.avro".length(),
                     name + " is outside the contract namespace");
         }
-        // 12 before issue 15 added StoppingRule, StoppingMetric, StoppingDecide and StoppingStatus
+        // the 12 named types of contract v2, plus StoppingRule, StoppingMetric, StoppingDecide and StoppingStatus
         assertEquals(16, named.size(), "named types: " + named);
     }
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The contract change of issue 10 (boundMode default SOUND, suiteSize, reasonCode, the REJECTED record type, the
+ * The contract's v1 → v2 change (boundMode default SOUND, suiteSize, reasonCode, the REJECTED record type, the
  * roll-up's alpha/mode/suiteSize/complete) is a compatible evolution under the registry's BACKWARD rule: checked with
  * the registry's own rules ({@link SchemaRegistryState}, what the embedded registry server runs), registering the
  * previous schemas (src/test/resources/contract/v1, the full schemas as they were) and then today's.
@@ -72,8 +72,8 @@ class ContractEvolutionTest {
     private static final Path V2 = Path.of("src/test/resources/contract/v2");
 
     /**
-     * Issue 15 (early stopping: EvalRequest.stoppingRule, ScoredSample.stoppingStatus / streamLength,
-     * PromptBounds.stoppingStatus / decidedAtN) over the schemas as they were before it (contract/v2).
+     * The v2 → current change (early stopping: EvalRequest.stoppingRule, ScoredSample.stoppingStatus / streamLength,
+     * PromptBounds.stoppingStatus / decidedAtN) over the v2 schemas (contract/v2).
      */
     @ParameterizedTest
     @ValueSource(strings = {"EvalRequest", "ScoredSample", "DeadLetter", "ModelVersionBounds", "PromptBounds"})

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 10's "every request ends", live: a worker (real stories260K model) and an aggregator on one embedded KRaft
+ * Every request ends, live: a worker (real stories260K model) and an aggregator on one embedded KRaft
  * broker with the project's registry. A request for a model version no worker serves ends REJECTED in the aggregator
  * (its REST answer says so, with the reason); alpha 0.7, numSamples 0 and non-Avro bytes each yield exactly one dead
  * letter, from the aggregator, with its reason code; a good request and one scored with the documented metric name
