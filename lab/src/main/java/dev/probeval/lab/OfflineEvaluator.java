@@ -6,7 +6,7 @@ import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
 import dev.probeval.model.CausalLm;
-import dev.probeval.model.backend.DjlBackend;
+import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.sampling.AdaptiveTemperature;
@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Offline evaluation of one model version on TOFU-mini, the numbers the streaming pipeline must reproduce: per
  * prompt the greedy answer and n sampled answers (drawn exactly as the sampler worker draws them: one
- * {@link GenerationRequest} per prompt through {@link DjlBackend}, sample i seeded by
+ * {@link GenerationRequest} per prompt through {@link LocalBackend}, sample i seeded by
  * {@code SampleIds.sampleSeed(baseSeed, requestId, i)}), their ROUGE-L recall, and SOUND bounds at α (M_μ, M_σ,
  * M_bin at τ, M_gen at τ). A prompt is a hidden leak when greedy scores below τ but some sample reaches τ.
  *
@@ -112,7 +112,7 @@ public final class OfflineEvaluator {
      */
     public List<PromptResult> evaluate(
             CausalLm model, String version, String split, List<QaPair> pairs, boolean adaptive) {
-        DjlBackend backend = new DjlBackend(model);
+        LocalBackend backend = new LocalBackend(model);
         DecodingParams decoding = settings.decoding(adaptive);
         BoundConfig bc = settings.bounds();
         List<PromptResult> out = new ArrayList<>();

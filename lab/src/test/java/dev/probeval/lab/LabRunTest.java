@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
-import dev.probeval.model.backend.DjlBackend;
+import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.gpt.GptModel;
@@ -218,7 +218,7 @@ class LabRunTest {
                     .get(0);
             assertEquals("lab/base/forget/" + q.idx() + "/plain", offline.requestId());
             // The worker asks its backend for chunks; sample 5 drawn alone must score the same.
-            DjlBackend backend = new DjlBackend(m);
+            LocalBackend backend = new LocalBackend(m);
             List<GeneratedSample> alone = backend.generate(
                     new GenerationRequest(offline.requestId(), q.prompt(), 5, 1, s.decoding(false), 3L, false));
             assertEquals(

@@ -12,17 +12,7 @@ import ai.djl.ndarray.NDManager;
  * manager of the {@code tokens} argument (callers pass a per-step sub-manager), except the new cache entries, which
  * the cache owns.
  */
-public interface CausalLm extends AutoCloseable {
-    TextTokenizer tokenizer();
-
-    int vocabSize();
-
-    /** Longest sequence (prompt plus generated tokens) the model accepts. */
-    int maxContext();
-
-    /** Token ids that end a sample (for llama2.c models: EOS and BOS, since run.c stops when BOS is produced). */
-    int[] endTokenIds();
-
+public interface CausalLm extends LanguageModel {
     int layers();
 
     Device device();
@@ -45,9 +35,9 @@ public interface CausalLm extends AutoCloseable {
         return new KvCache(parent, layers());
     }
 
-    /** A one-line description (architecture, size) for logs and reports. */
-    String describe();
-
+    /** A batch decoded by one {@link #forward} call per step over all rows, with a {@link KvCache}. */
     @Override
-    void close();
+    default DecodeBatch newBatch(int positions) {
+        return new DjlDecodeBatch(this, positions);
+    }
 }

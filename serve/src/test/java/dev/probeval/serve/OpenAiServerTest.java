@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.model.Stories260K;
-import dev.probeval.model.backend.DjlBackend;
+import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
 import dev.probeval.model.llama2c.Llama2cModel;
@@ -213,8 +213,8 @@ class OpenAiServerTest {
                 .optTopK(40)
                 .optMaxNewTokens(48)
                 .build();
-        // DjlBackend draws all 8 samples as one batch, exactly as the worker does.
-        DjlBackend backend = new DjlBackend(model);
+        // LocalBackend draws all 8 samples as one batch, exactly as the worker does.
+        LocalBackend backend = new LocalBackend(model);
         List<GeneratedSample> inProcess = backend.generate(GenerationRequest.of(requestId, PROMPT, 8, p, base, true));
         int compared = 0;
         for (GeneratedSample s : inProcess) {
@@ -286,7 +286,7 @@ class OpenAiServerTest {
         ObjectNode b = completion(1, 99, 30).put("temperature", 0);
         JsonNode ca = post("/v1/completions", a).json().get("choices");
         JsonNode cb = post("/v1/completions", b).json().get("choices");
-        String greedy = new DjlBackend(model)
+        String greedy = new LocalBackend(model)
                 .generate(GenerationRequest.of("g", PROMPT, 0, DecodingParams.greedy(30), 0, true))
                 .get(0)
                 .text();

@@ -12,9 +12,9 @@ import dev.probeval.lab.LabData;
 import dev.probeval.lab.ModelStore;
 import dev.probeval.lab.OfflineEvaluator;
 import dev.probeval.lab.QaPair;
-import dev.probeval.model.backend.DjlBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.gpt.GptModel;
 import dev.probeval.model.sampling.DecodingParams;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ public final class EarlyStoppingBenchmark {
         long totalEarly = 0;
         for (String version : versions) {
             try (GptModel model = GptModel.load(store.resolve(version), ai.djl.Device.cpu())) {
-                DjlBackend backend = new DjlBackend(model);
+                LocalBackend backend = new LocalBackend(model);
                 for (String s : List.of("forget", "retain")) {
                     List<QaPair> pairs = s.equals("forget") ? split.forget() : split.retain();
                     int decided = 0;

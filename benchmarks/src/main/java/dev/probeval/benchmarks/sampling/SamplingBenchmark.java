@@ -1,9 +1,11 @@
 package dev.probeval.benchmarks.sampling;
 
 import ai.djl.engine.Engine;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.gpt.GptConfig;
 import dev.probeval.model.gpt.GptModel;
+import dev.probeval.model.jvm.JvmGpt;
+import dev.probeval.model.jvm.JvmLlama2c;
 import dev.probeval.model.llama2c.Llama2cModel;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.Sample;
@@ -16,11 +18,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * n samples × m new tokens of one prompt: the batched engine (one prefill, all rows decoded together) against the
- * reference method (n separate generate calls of one row each, as the paper's notebook does), same model, same
- * seeds, same process. Both must produce the same tokens (per-sample seeding), which the benchmark checks.
+ * n samples × m new tokens of one prompt, per model kind: the DJL engine (PyTorch) and the plain-Java engine, each
+ * batched (one prefill, all rows decoded together), side by side in one process with the same seeds, plus the
+ * one-sample-at-a-time loop (the paper notebook's method, on the DJL engine) as the baseline. The loop draws the
+ * first {@code min(n, loopRows)} rows only, since its rate does not depend on n. Checks: within each engine the
+ * batched and the one-row samples are token-identical (per-sample seeding), and it reports how many samples the two
+ * engines agree on.
  *
- * <p>Usage: {@code SamplingBenchmark STORIES_BIN TOKENIZER_BIN [n] [newTokens] [reps]}.
+ * <p>Usage: {@code SamplingBenchmark STORIES_BIN TOKENIZER_BIN [n,n,...] [newTokens] [reps] [loopRows]}.
  */
 public final class SamplingBenchmark {
     private SamplingBenchmark() {}
@@ -34,81 +39,124 @@ public final class SamplingBenchmark {
     public static void main(String[] args) throws IOException {
         Path bin = Path.of(args[0]);
         Path tok = Path.of(args[1]);
-        int n = args.length > 2 ? Integer.parseInt(args[2]) : 128;
+        int[] ns = Arrays.stream((args.length > 2 ? args[2] : "16,64,128,256").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int reps = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        int loopRows = args.length > 5 ? Integer.parseInt(args[5]) : 16;
+        int threads = dev.probeval.model.backend.Engine.defaultThreads();
         System.out.printf(
-                "engine %s %s, device threads %s, java %s, cores %d%n",
+                "DJL engine %s %s with %s intra-op threads; Java engine with %d threads; java %s, %d cores%n",
                 Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"),
+                threads,
                 System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
         System.out.printf(
-                "n = %d samples x %d new tokens, T = 1.0, top-p = 0.9, best of %d repetitions%n%n", n, newTokens, reps);
-        System.out.println("| model | params | method | tokens | seconds | tokens/s | peak RSS (MiB) | speed-up |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
-        try (Llama2cModel stories = Llama2cModel.load(bin, tok)) {
-            bench("stories260K (llama2.c)", "260 K", stories, "Once upon a time", n, newTokens, reps);
+                "%d new tokens per sample, T = 1.0, top-p = 0.9, best of %d repetitions; loop baseline over %d rows%n%n",
+                newTokens, reps, loopRows);
+        System.out.println("| model | n | loop (DJL) tok/s | DJL batched tok/s | Java batched tok/s | Java / DJL "
+                + "| DJL peak RSS (MiB) | Java peak RSS (MiB) | samples equal across engines |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        try (Llama2cModel djl = Llama2cModel.load(bin, tok);
+                JvmLlama2c jvm = JvmLlama2c.load(bin, tok, threads)) {
+            bench("stories260K", djl, jvm, "Once upon a time", ns, newTokens, reps, loopRows);
         }
         GptConfig cfg = GptConfig.byteLevel(256, 128, 4, 4);
-        try (GptModel gpt = GptModel.create(cfg, 1)) {
+        try (GptModel djl = GptModel.create(cfg, 1);
+                JvmGpt jvm = JvmGpt.of(djl, threads)) {
             bench(
-                    "small GPT (random init, byte-level, d=128, 4 layers)",
-                    String.format("%.2f M", cfg.parameterCount() / 1e6),
-                    gpt,
+                    "GPT d=128 4 layers",
+                    djl,
+                    jvm,
                     "Question: Who wrote the book?\nAnswer:",
-                    n,
+                    ns,
                     newTokens,
-                    reps);
+                    reps,
+                    loopRows);
         }
     }
 
-    static void bench(String name, String params, CausalLm model, String prompt, int n, int newTokens, int reps) {
-        SamplingEngine engine = new SamplingEngine(model);
+    static void bench(
+            String name,
+            LanguageModel djl,
+            LanguageModel jvm,
+            String prompt,
+            int[] ns,
+            int newTokens,
+            int reps,
+            int loopRows) {
+        SamplingEngine oldEngine = new SamplingEngine(djl);
+        SamplingEngine newEngine = new SamplingEngine(jvm);
         DecodingParams p = DecodingParams.builder()
                 .optTemperature(1.0)
                 .optTopP(0.9)
                 .optMaxNewTokens(newTokens)
                 .build();
-        List<SamplingEngine.Row> rows = SamplingEngine.rowsFor(n, 2024, "bench", false);
-        // Warm-up: both paths, a few rows.
-        engine.generate(prompt, p, rows.subList(0, 8));
-        engine.generate(prompt, p, rows.subList(0, 1));
-        Run batched = null;
+        int max = Arrays.stream(ns).max().orElse(16);
+        List<SamplingEngine.Row> all = SamplingEngine.rowsFor(max, 2024, "bench", false);
+        for (SamplingEngine e : List.of(oldEngine, newEngine)) {
+            e.generate(prompt, p, all.subList(0, Math.min(max, 64)));
+            e.generate(prompt, p, all.subList(0, 1));
+        }
         Run loop = null;
+        List<SamplingEngine.Row> loopList = all.subList(0, Math.min(loopRows, max));
         for (int r = 0; r < reps; r++) {
-            Run b = measure(() -> engine.generate(prompt, p, rows));
             Run l = measure(() -> {
                 List<Sample> out = new ArrayList<>();
-                for (SamplingEngine.Row row : rows) {
-                    out.addAll(engine.generate(prompt, p, List.of(row)));
+                for (SamplingEngine.Row row : loopList) {
+                    out.addAll(oldEngine.generate(prompt, p, List.of(row)));
                 }
                 return out;
             });
-            batched = batched == null || b.seconds < batched.seconds ? b : batched;
             loop = loop == null || l.seconds < loop.seconds ? l : loop;
         }
-        int same = 0;
-        for (int i = 0; i < n; i++) {
-            if (Arrays.equals(
-                    batched.samples.get(i).tokens(), loop.samples.get(i).tokens())) {
-                same++;
+        for (int n : ns) {
+            List<SamplingEngine.Row> rows = all.subList(0, n);
+            Run oldRun = null;
+            Run newRun = null;
+            for (int r = 0; r < reps; r++) {
+                Run o = measure(() -> oldEngine.generate(prompt, p, rows));
+                Run b = measure(() -> newEngine.generate(prompt, p, rows));
+                oldRun = oldRun == null || o.seconds < oldRun.seconds ? o : oldRun;
+                newRun = newRun == null || b.seconds < newRun.seconds ? b : newRun;
             }
+            int agree = 0;
+            for (int i = 0; i < n; i++) {
+                if (Arrays.equals(
+                        oldRun.samples.get(i).tokens(), newRun.samples.get(i).tokens())) {
+                    agree++;
+                }
+            }
+            System.out.printf(
+                    "| %s | %d | %.0f | %.0f | %.0f | **%.1fx** | %d | %d | %d/%d |%n",
+                    name,
+                    n,
+                    loop.tokensPerSecond(),
+                    oldRun.tokensPerSecond(),
+                    newRun.tokensPerSecond(),
+                    newRun.tokensPerSecond() / oldRun.tokensPerSecond(),
+                    oldRun.peakRssKb / 1024,
+                    newRun.peakRssKb / 1024,
+                    agree,
+                    n);
         }
-        System.out.printf(
-                "| %s | %s | one-at-a-time loop (%d calls) | %d | %.2f | %.0f | %d | 1.0x |%n",
-                name, params, n, loop.tokens, loop.seconds, loop.tokensPerSecond(), loop.peakRssKb / 1024);
-        System.out.printf(
-                "| %s | %s | batched engine (1 call) | %d | %.2f | %.0f | %d | **%.1fx** |%n",
-                name,
-                params,
-                batched.tokens,
-                batched.seconds,
-                batched.tokensPerSecond(),
-                batched.peakRssKb / 1024,
-                batched.tokensPerSecond() / loop.tokensPerSecond());
-        System.err.printf("%s: %d/%d samples token-identical between batched and loop%n", name, same, n);
+        // Per-sample seeding within each engine: a row drawn alone equals the same row drawn in the batch.
+        for (SamplingEngine e : List.of(oldEngine, newEngine)) {
+            List<Sample> batched = e.generate(prompt, p, loopList);
+            int same = 0;
+            for (int i = 0; i < loopList.size(); i++) {
+                Sample alone = e.generate(prompt, p, List.of(loopList.get(i))).get(0);
+                if (Arrays.equals(alone.tokens(), batched.get(i).tokens())) {
+                    same++;
+                }
+            }
+            System.err.printf(
+                    "%s, %s: %d/%d samples token-identical drawn alone and in a batch%n",
+                    name, e.model().describe(), same, loopList.size());
+        }
     }
 
     interface Work {

@@ -11,9 +11,9 @@ import dev.probeval.kafka.KafkaServiceConfig;
 import dev.probeval.kafka.TopicAdmin;
 import dev.probeval.kafka.Topics;
 import dev.probeval.model.CausalLm;
-import dev.probeval.model.backend.DjlBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.registry.server.SchemaRegistryServer;
 import dev.probeval.serde.AvroSerdeConfig;
@@ -67,7 +67,7 @@ final class WorkerPath implements AutoCloseable {
         this(new ModelSpec("bench", Path.of("shared-model-instance"), null), chunkSize, new BackendFactory() {
             @Override
             public SamplingBackend open(ModelSpec spec) {
-                DjlBackend inner = new DjlBackend(shared);
+                LocalBackend inner = new LocalBackend(shared);
                 return new SamplingBackend() {
                     @Override
                     public List<GeneratedSample> generate(GenerationRequest req) {

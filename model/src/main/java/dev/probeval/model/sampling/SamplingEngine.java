@@ -1,11 +1,8 @@
 package dev.probeval.model.sampling;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.model.CausalLm;
-import dev.probeval.model.KvCache;
+import dev.probeval.model.DecodeBatch;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,23 +12,45 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Draws many samples of one prompt as one batch: the prompt is prefilled once, its KV cache is repeated to the n
+ * Draws many samples of one prompt as one batch: the prompt is prefilled once, its state is repeated to the n
  * rows, and the rows decode step by step; a row that finishes is dropped from the batch (and from the cache), so it
  * stops costing work. Token choice runs on the CPU from each row's logits with the row's own
  * {@link SplittableRandom}, seeded per sample and advanced by exactly one draw per step, so a sample depends only on
- * its seed and prompt — never on the batch it was drawn in — and can be re-drawn alone.
+ * its seed and prompt — never on the batch it was drawn in — and can be re-drawn alone. Rows beyond
+ * {@link #maxBatchRows()} are decoded in further batches of the same prompt, which bounds the memory of a call.
  *
- * <p>Stateless between calls; native memory (cache, per-step arrays) is scoped to each call by sub-managers.
+ * <p>Stateless between calls; each call's batch (cache, activations) is closed when the call ends. A row's token
+ * choice reuses that row's buffers, so a decoding step allocates nothing per token.
  */
 public final class SamplingEngine {
-    private final CausalLm model;
+    /** Default {@link #maxBatchRows()}. */
+    public static final int DEFAULT_MAX_BATCH_ROWS = 256;
 
-    public SamplingEngine(CausalLm model) {
-        this.model = model;
+    private final LanguageModel model;
+    private final int maxBatchRows;
+    private final int[] endTokens;
+
+    public SamplingEngine(LanguageModel model) {
+        this(model, DEFAULT_MAX_BATCH_ROWS);
     }
 
-    public CausalLm model() {
+    /** An engine that decodes at most {@code maxBatchRows} rows (>= 1) at once. */
+    public SamplingEngine(LanguageModel model, int maxBatchRows) {
+        if (maxBatchRows < 1) {
+            throw new IllegalArgumentException("maxBatchRows must be >= 1, got " + maxBatchRows);
+        }
+        this.model = model;
+        this.maxBatchRows = maxBatchRows;
+        this.endTokens = model.endTokenIds().clone();
+    }
+
+    public LanguageModel model() {
         return model;
+    }
+
+    /** Most rows decoded together; a call with more rows decodes them in several batches. */
+    public int maxBatchRows() {
+        return maxBatchRows;
     }
 
     /** One row of a batch: sample index, its seed, and whether it is the greedy baseline. */
@@ -117,70 +136,75 @@ public final class SamplingEngine {
         int budget = Math.min(params.maxNewTokens(), model.maxContext() - prompt.length + 1);
         RowState[] states = new RowState[rows.size()];
         for (int r = 0; r < states.length; r++) {
-            states[r] = new RowState(rows.get(r), budget, Math.min(topLogprobs, vocab));
+            states[r] = new RowState(rows.get(r), budget, Math.min(topLogprobs, vocab), vocab);
         }
-        try (NDManager call = model.manager().newSubManager();
-                KvCache cache = model.newCache(call)) {
-            cache.reserve(prompt.length + budget);
-            checkCancelled(cancelled);
-            float[] logits;
-            try (NDManager step = call.newSubManager()) {
-                NDArray out = model.forward(step.create(prompt, new Shape(1, prompt.length)), cache);
-                float[] last = out.get(0, prompt.length - 1).toFloatArray();
-                logits = new float[vocab * states.length];
-                for (int r = 0; r < states.length; r++) {
-                    System.arraycopy(last, 0, logits, r * vocab, vocab);
-                }
-            }
-            cache.repeatRows(states.length);
-            int[] active = new int[states.length];
-            for (int r = 0; r < active.length; r++) {
-                active[r] = r;
-            }
-            int activeCount = active.length;
-            while (true) {
-                boolean[] keep = new boolean[activeCount];
-                int kept = 0;
-                int[] next = new int[activeCount];
-                for (int j = 0; j < activeCount; j++) {
-                    RowState s = states[active[j]];
-                    next[j] = s.step(logits, j * vocab, vocab, params, prompt[prompt.length - 1]);
-                    if (listener != null) {
-                        listener.onToken(active[j], next[j]);
-                    }
-                    keep[j] = s.finish == null;
-                    if (keep[j]) {
-                        kept++;
-                    }
-                }
-                if (kept == 0) {
-                    break;
-                }
-                int[] feed = new int[kept];
-                int[] nextActive = new int[kept];
-                for (int j = 0, k = 0; j < activeCount; j++) {
-                    if (keep[j]) {
-                        feed[k] = next[j];
-                        nextActive[k++] = active[j];
-                    }
-                }
-                if (kept < activeCount) {
-                    cache.keepRows(keep);
-                }
-                active = nextActive;
-                activeCount = kept;
-                checkCancelled(cancelled);
-                try (NDManager step = call.newSubManager()) {
-                    logits = model.forward(step.create(feed, new Shape(kept, 1)), cache)
-                            .toFloatArray();
-                }
-            }
+        for (int from = 0; from < states.length; from += maxBatchRows) {
+            int to = Math.min(states.length, from + maxBatchRows);
+            decode(prompt, params, Arrays.copyOfRange(states, from, to), from, budget, listener, cancelled);
         }
         List<Sample> out = new ArrayList<>(states.length);
         for (RowState s : states) {
             out.add(s.toSample(model.tokenizer(), prompt[prompt.length - 1], params));
         }
         return out;
+    }
+
+    /** Decodes {@code states} (rows {@code first ..} of the call) as one batch until every row has finished. */
+    private void decode(
+            int[] prompt,
+            DecodingParams params,
+            RowState[] states,
+            int first,
+            int budget,
+            TokenListener listener,
+            BooleanSupplier cancelled) {
+        int vocab = model.vocabSize();
+        int last = prompt[prompt.length - 1];
+        int n = states.length;
+        int[] active = new int[n];
+        int[] next = new int[n];
+        boolean[] keep = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            active[r] = r;
+        }
+        try (DecodeBatch batch = model.newBatch(Math.max(prompt.length, prompt.length + budget - 1))) {
+            checkCancelled(cancelled);
+            float[] promptLogits = batch.prefill(prompt);
+            // Every row draws its first token from the prompt's logits.
+            for (int j = 0; j < n; j++) {
+                next[j] = states[j].step(promptLogits, 0, vocab, params, last);
+            }
+            batch.repeatRows(n);
+            int activeCount = n;
+            DecodeBatch.RowWork choose = (logits, from, to) -> {
+                for (int j = from; j < to; j++) {
+                    next[j] = states[active[j]].step(logits, j * vocab, vocab, params, last);
+                }
+            };
+            while (true) {
+                int kept = 0;
+                for (int j = 0; j < activeCount; j++) {
+                    RowState s = states[active[j]];
+                    if (listener != null) {
+                        listener.onToken(first + active[j], next[j]);
+                    }
+                    keep[j] = s.finish == null;
+                    if (keep[j]) {
+                        active[kept] = active[j];
+                        next[kept++] = next[j];
+                    }
+                }
+                if (kept == 0) {
+                    break;
+                }
+                if (kept < activeCount) {
+                    batch.keepRows(keep);
+                }
+                activeCount = kept;
+                checkCancelled(cancelled);
+                batch.step(next, choose);
+            }
+        }
     }
 
     private static void checkCancelled(BooleanSupplier cancelled) {
@@ -208,7 +232,10 @@ public final class SamplingEngine {
         FinishReason finish;
         String stoppedText;
 
-        RowState(Row row, int budget, int topK) {
+        final TokenDistributions.Scratch scratch;
+
+        RowState(Row row, int budget, int topK, int vocab) {
+            this.scratch = new TokenDistributions.Scratch(vocab);
             this.row = row;
             this.budget = budget;
             this.rng = new SplittableRandom(row.seed());
@@ -263,8 +290,9 @@ public final class SamplingEngine {
                 logprob += logits[off + token] - lse;
                 greedySteps++;
             } else {
-                double[] q = TokenDistributions.processed(logits, off, vocab, p.temperature(), p.topK(), p.topP());
-                token = TokenDistributions.draw(q, u);
+                double[] q =
+                        TokenDistributions.processed(logits, off, vocab, p.temperature(), p.topK(), p.topP(), scratch);
+                token = TokenDistributions.draw(q, vocab, u);
                 logprob += Math.log(q[token]);
                 sampledSteps++;
             }
@@ -331,7 +359,7 @@ public final class SamplingEngine {
     }
 
     private boolean isEnd(int token) {
-        for (int e : model.endTokenIds()) {
+        for (int e : endTokens) {
             if (e == token) {
                 return true;
             }

@@ -36,21 +36,44 @@ final class TokenDistributions {
         return best;
     }
 
+    /** Reusable buffers of {@link #processed}: one per row, so choosing a token allocates nothing. */
+    static final class Scratch {
+        final double[] p;
+        final double[] sorted;
+        final boolean[] remove;
+
+        Scratch(int n) {
+            p = new double[n];
+            sorted = new double[n];
+            remove = new boolean[n];
+        }
+    }
+
     /**
      * The distribution sampled from: softmax(logits / temperature) restricted by top-k then top-p and renormalised.
      * Removed tokens get probability 0. {@code temperature} must be > 0, {@code topK} 0 = off, {@code topP} 1 = off.
      */
     static double[] processed(float[] logits, int off, int n, double temperature, int topK, double topP) {
+        return processed(logits, off, n, temperature, topK, topP, new Scratch(n))
+                .clone();
+    }
+
+    /**
+     * {@link #processed(float[], int, int, double, int, double)} into {@code s}: returns {@code s.p}, whose first
+     * {@code n} entries hold the distribution until the next call with the same scratch.
+     */
+    static double[] processed(float[] logits, int off, int n, double temperature, int topK, double topP, Scratch s) {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("processed distribution needs temperature > 0");
         }
-        double[] scaled = new double[n];
+        double[] scaled = s.p;
         for (int i = 0; i < n; i++) {
             scaled[i] = logits[off + i] / temperature;
         }
         if (topK > 0 && topK < n) {
-            double[] sorted = scaled.clone();
-            Arrays.sort(sorted);
+            double[] sorted = s.sorted;
+            System.arraycopy(scaled, 0, sorted, 0, n);
+            Arrays.sort(sorted, 0, n);
             double kth = sorted[n - topK];
             for (int i = 0; i < n; i++) {
                 if (scaled[i] < kth) {
@@ -58,20 +81,19 @@ final class TokenDistributions {
                 }
             }
         }
-        double[] p = softmax(scaled);
+        double[] p = softmaxInPlace(scaled, n);
         if (topP < 1.0) {
             // Only tokens that survived top-k take part (removed ones have probability 0). The removed set is a prefix
             // of the ascending order because the cumulative sum only grows; ties in probability are ordered by index,
             // higher index first, so among equal probabilities the lowest index counts as the more likely.
             int m = 0;
-            double[] sorted = new double[n];
+            double[] sorted = s.sorted;
             for (int i = 0; i < n; i++) {
                 if (p[i] > 0) {
                     sorted[m++] = p[i];
                 }
             }
-            sorted = Arrays.copyOf(sorted, m);
-            Arrays.sort(sorted);
+            Arrays.sort(sorted, 0, m);
             int removed = 0;
             double cum = 0;
             for (int j = 0; j < m - 1; j++) {
@@ -82,7 +104,8 @@ final class TokenDistributions {
                     break;
                 }
             }
-            boolean[] remove = new boolean[n];
+            boolean[] remove = s.remove;
+            Arrays.fill(remove, 0, n, false);
             if (removed > 0) {
                 double tau = sorted[removed - 1];
                 int below = 0;
@@ -121,9 +144,14 @@ final class TokenDistributions {
 
     /** Inverse-CDF draw over indices in order: the first i with Σ_{j<=i} p_j > u (u in [0, 1)). */
     static int draw(double[] p, double u) {
+        return draw(p, p.length, u);
+    }
+
+    /** {@link #draw(double[], double)} over the first {@code n} entries. */
+    static int draw(double[] p, int n, double u) {
         double cum = 0;
         int last = -1;
-        for (int i = 0; i < p.length; i++) {
+        for (int i = 0; i < n; i++) {
             if (p[i] > 0) {
                 cum += p[i];
                 last = i;
@@ -135,20 +163,20 @@ final class TokenDistributions {
         return last; // rounding left u above the total mass: the last token with mass
     }
 
-    private static double[] softmax(double[] x) {
+    /** Softmax of the first {@code n} entries of {@code x}, in place (−∞ gives 0). */
+    private static double[] softmaxInPlace(double[] x, int n) {
         double max = Double.NEGATIVE_INFINITY;
-        for (double v : x) {
-            max = Math.max(max, v);
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[i]);
         }
         double s = 0;
-        double[] p = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            p[i] = x[i] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(x[i] - max);
-            s += p[i];
+        for (int i = 0; i < n; i++) {
+            x[i] = x[i] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(x[i] - max);
+            s += x[i];
         }
-        for (int i = 0; i < x.length; i++) {
-            p[i] /= s;
+        for (int i = 0; i < n; i++) {
+            x[i] /= s;
         }
-        return p;
+        return x;
     }
 }

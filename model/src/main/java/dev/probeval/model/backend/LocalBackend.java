@@ -1,24 +1,27 @@
 package dev.probeval.model.backend;
 
 import dev.probeval.core.ids.SampleIds;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.model.sampling.SamplingEngine;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A {@link SamplingBackend} over a DJL {@link CausalLm}: one batched {@link SamplingEngine} call per request. */
-public final class DjlBackend implements SamplingBackend {
-    private final CausalLm model;
+/**
+ * A {@link SamplingBackend} over a local {@link LanguageModel} (either engine): one batched {@link SamplingEngine}
+ * call per request.
+ */
+public final class LocalBackend implements SamplingBackend {
+    private final LanguageModel model;
     private final SamplingEngine engine;
 
     /** Takes ownership of the model: closing the backend closes it. */
-    public DjlBackend(CausalLm model) {
+    public LocalBackend(LanguageModel model) {
         this.model = model;
         this.engine = new SamplingEngine(model);
     }
 
-    public CausalLm model() {
+    public LanguageModel model() {
         return model;
     }
 
@@ -53,7 +56,7 @@ public final class DjlBackend implements SamplingBackend {
 
     @Override
     public String describe() {
-        return "djl " + model.describe();
+        return model.describe();
     }
 
     @Override

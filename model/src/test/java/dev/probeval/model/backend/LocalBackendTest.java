@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DjlBackendTest {
+class LocalBackendTest {
     static final DecodingParams NUCLEUS = DecodingParams.builder()
             .optTemperature(1.0)
             .optTopP(0.9)
