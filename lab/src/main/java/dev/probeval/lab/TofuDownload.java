@@ -35,7 +35,7 @@ final class TofuDownload {
      * @param readTimeout how long to wait for each read (a stalled server)
      */
     record Limits(long maxBytes, Duration connectTimeout, Duration readTimeout) {
-        /** 64 MiB (TOFU's full.json is under 2 MB), 15 s to connect, 60 s per read. */
+        /** 64 MiB (TOFU's full.json is a few MB), 15 s to connect, 60 s per read. */
         static final Limits DEFAULT = new Limits(64L << 20, Duration.ofSeconds(15), Duration.ofSeconds(60));
 
         Limits {
