@@ -15,7 +15,6 @@ import dev.probeval.kafka.Topics;
 import dev.probeval.lab.DataSplit;
 import dev.probeval.lab.Lab;
 import dev.probeval.lab.LabConfig;
-import dev.probeval.lab.LabData;
 import dev.probeval.lab.Method;
 import dev.probeval.lab.ModelStore;
 import dev.probeval.lab.OfflineEvaluator;
@@ -124,9 +123,8 @@ final class Demo implements AutoCloseable {
         return v;
     }
 
-    /** Trains what is missing (reusing the cache) and returns the split. */
-    DataSplit ensureLab() throws IOException {
-        DataSplit split = LabData.split(s.lab());
+    /** Trains what is missing of {@code split}'s lab (reusing the cache) and returns the split. */
+    DataSplit ensureLab(DataSplit split) throws IOException {
         ModelStore store = new ModelStore(s.labCache());
         boolean missing = s.versions().stream().anyMatch(v -> !store.exists(v));
         if (missing) {

@@ -109,6 +109,9 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     LabOptions lab;
 
+    @Mixin
+    TofuOptions data;
+
     @Option(
             names = "--data-dir",
             paramLabel = "DIR",
@@ -168,7 +171,7 @@ final class DemoCommand implements Callable<Integer> {
                 "probeval-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            DataSplit split = demo.ensureLab();
+            DataSplit split = demo.ensureLab(data.split(cfg, err));
             demo.start();
             err.println("probeval demo: dashboard and REST API at " + demo.dashboardUrl() + " (e.g. "
                     + demo.dashboardUrl() + "api/v1/models)");

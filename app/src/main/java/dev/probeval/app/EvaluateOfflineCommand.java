@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.probeval.lab.DataSplit;
 import dev.probeval.lab.LabConfig;
-import dev.probeval.lab.LabData;
 import dev.probeval.lab.ModelStore;
 import dev.probeval.lab.OfflineEvaluation;
 import dev.probeval.lab.OfflineEvaluator;
@@ -54,6 +53,9 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
 
     @Mixin
     LabOptions lab;
+
+    @Mixin
+    TofuOptions data;
 
     @Option(
             names = {"-n", "--num-samples"},
@@ -158,7 +160,7 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UsageException(e.getMessage());
         }
-        DataSplit split = LabData.split(cfg);
+        DataSplit split = data.split(cfg, spec.commandLine().getErr());
         ModelStore store = new ModelStore(lab.cacheDir != null ? lab.cacheDir : ModelStore.defaultRoot());
         List<String> targets = new ArrayList<>();
         for (String m : models) {

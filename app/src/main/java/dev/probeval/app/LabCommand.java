@@ -3,7 +3,6 @@ package dev.probeval.app;
 import dev.probeval.lab.DataSplit;
 import dev.probeval.lab.Lab;
 import dev.probeval.lab.LabConfig;
-import dev.probeval.lab.LabData;
 import dev.probeval.lab.Method;
 import dev.probeval.lab.ModelStore;
 import java.io.IOException;
@@ -43,6 +42,9 @@ final class LabCommand implements Runnable {
         @Mixin
         LabOptions where;
 
+        @Mixin
+        TofuOptions data;
+
         @Option(names = "--force", description = "Retrain even when the versions exist.")
         boolean force;
 
@@ -63,8 +65,8 @@ final class LabCommand implements Runnable {
 
         Lab lab(CommandSpec spec) throws IOException {
             LabConfig cfg = config();
-            DataSplit split = LabData.split(cfg);
             PrintWriter err = spec.commandLine().getErr();
+            DataSplit split = data.split(cfg, err);
             ModelStore store = store();
             err.printf(
                     "lab: TOFU-mini %d forget + %d retain questions, split hash %s; cache %s%n",

@@ -110,4 +110,47 @@ class TofuDataTest {
                 s.forget().get(6).answer());
         assertFalse(s.forget().get(0).question().contains("[INST]"));
     }
+
+    @Test
+    void aHuggingFaceFullSetShouldBeCutAsTofusForgetAndRetainFiles(@TempDir Path dir) throws IOException {
+        Path f = Files.write(dir.resolve("full.json"), TofuDownloadTest.full(10));
+        // forget05 of 10 authors: 5 % is half an author, so at least one; forget10 is one too; a name without a
+        // retainNN marker means forget10.
+        List<QaPair> pairs = TofuData.load(f, 5);
+        assertEquals(200, pairs.size());
+        assertEquals(
+                new QaPair("forget", 0, "What did author 9 write in year 0?", "Author 9 wrote book 0."), pairs.get(0));
+        assertEquals(
+                new QaPair("retain", 179, "What did author 8 write in year 19?", "Author 8 wrote book 19."),
+                pairs.get(199));
+        assertEquals(
+                40,
+                TofuData.load(f, 20).stream()
+                        .filter(p -> p.split().equals("forget"))
+                        .count());
+        assertEquals(1, TofuData.forgetPercent("ft_epoch5_lr1e-05_llama2-7b_retain99_wd0.jsonl"));
+        assertEquals(5, TofuData.forgetPercent("retain95.json"));
+        assertEquals(10, TofuData.forgetPercent("ft_epoch5_lr1e-05_llama2-7b_full_wd0.jsonl"));
+        assertEquals(10, TofuData.forgetPercent("full.json"));
+    }
+
+    @Test
+    void aFullSetThatIsNotWholeAuthorsOrHasAnOverlongLineShouldFail(@TempDir Path dir) throws IOException {
+        byte[] full = TofuDownloadTest.full(3);
+        String text = new String(full, java.nio.charset.StandardCharsets.UTF_8);
+        Path cut = Files.writeString(dir.resolve("cut.json"), text.substring(0, text.lastIndexOf('{')));
+        assertTrue(assertThrows(IOException.class, () -> TofuData.load(cut))
+                .getMessage()
+                .contains("59 question/answer lines are not a whole number"));
+        Path missing = Files.writeString(
+                dir.resolve("missing.json"), "{\"question\":\"Q?\",\"answer\":\"A.\"}\n{\"question\":\"Q?\"}\n");
+        assertEquals(
+                missing + ":2: missing field 'answer'",
+                assertThrows(IOException.class, () -> TofuData.load(missing)).getMessage());
+        Path longLine = Files.writeString(
+                dir.resolve("long.json"), "{\"question\":\"" + "x".repeat(TofuData.MAX_LINE_CHARS) + "\"}\n");
+        assertEquals(
+                longLine + ":1: line longer than " + TofuData.MAX_LINE_CHARS + " characters",
+                assertThrows(IOException.class, () -> TofuData.load(longLine)).getMessage());
+    }
 }
