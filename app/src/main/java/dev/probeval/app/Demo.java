@@ -66,7 +66,8 @@ final class Demo implements AutoCloseable {
             double tau,
             int httpPort,
             Path brokerDir,
-            boolean sampleTexts) {}
+            boolean sampleTexts,
+            dev.probeval.model.backend.Engine engine) {}
 
     /** One request of the demo and what is known of it. */
     record Entry(String version, String split, QaPair pair, EvalRequest request) {}
@@ -199,6 +200,7 @@ final class Demo implements AutoCloseable {
                 .setKafka(services)
                 .setModels(ModelCatalog.of(specs))
                 .optWorkerId("demo-worker")
+                .optBackendFactory(dev.probeval.worker.BackendFactory.standard(s.engine()))
                 .optPollTimeout(Duration.ofMillis(100))
                 .optRetryBackoff(Duration.ofMillis(200))
                 .build());

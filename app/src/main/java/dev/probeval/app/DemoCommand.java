@@ -104,6 +104,9 @@ final class DemoCommand implements Callable<Integer> {
     Integer maxNewTokens;
 
     @Mixin
+    EngineOptions engine;
+
+    @Mixin
     BoundsOptions.Alpha alpha;
 
     @Mixin
@@ -157,7 +160,19 @@ final class DemoCommand implements Callable<Integer> {
             throw new UsageException("need -n >= 1, --prompts >= 0, --max-new-tokens >= 1, --alpha in (0, 0.5]");
         }
         Demo.Settings settings = new Demo.Settings(
-                cfg, cache, List.copyOf(vs), k, nn, m, 0.9, alpha.value, 0.5, port, dataDir, !noSampleTexts);
+                cfg,
+                cache,
+                List.copyOf(vs),
+                k,
+                nn,
+                m,
+                0.9,
+                alpha.value,
+                0.5,
+                port,
+                dataDir,
+                !noSampleTexts,
+                engine.engine());
         long t0 = System.nanoTime();
         Demo demo = new Demo(settings, err);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -52,6 +52,9 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
     List<String> models;
 
     @Mixin
+    EngineOptions engine;
+
+    @Mixin
     LabOptions lab;
 
     @Mixin
@@ -179,8 +182,8 @@ final class EvaluateOfflineCommand implements Callable<Integer> {
             }
         }
         PrintWriter err = spec.commandLine().getErr();
-        OfflineEvaluation eval =
-                new OfflineEvaluation(new OfflineEvaluator(settings), split, splits, prompts, scores, msg -> {
+        OfflineEvaluation eval = new OfflineEvaluation(
+                new OfflineEvaluator(settings, engine.engine()), split, splits, prompts, scores, msg -> {
                     err.println("evaluate-offline: " + msg);
                     err.flush();
                 });

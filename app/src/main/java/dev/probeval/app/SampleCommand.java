@@ -39,6 +39,9 @@ final class SampleCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    EngineOptions engine;
+
+    @Mixin
     ModelOptions model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "prompt text (BOS is added)")
@@ -118,8 +121,9 @@ final class SampleCommand implements Callable<Integer> {
 
     private SamplingBackend open() {
         ModelLocation location = model.location();
+        dev.probeval.model.backend.Engine chosen = engine.engine();
         try {
-            return Models.openBackend(location);
+            return Models.openBackend(location, chosen);
         } catch (IOException | RuntimeException e) {
             throw new UsageException("cannot open model " + location.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
         }

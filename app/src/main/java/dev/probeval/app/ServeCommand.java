@@ -1,6 +1,6 @@
 package dev.probeval.app;
 
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.backend.ModelLocation;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.PyTorchThreads;
@@ -28,6 +28,9 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    EngineOptions engine;
 
     @Mixin
     ModelOptions model;
@@ -148,7 +151,7 @@ final class ServeCommand implements Callable<Integer> {
         ModelLocation r = model.location();
         String name = modelName != null ? modelName : r.defaultName();
         listen.requireFree();
-        CausalLm lm = open(r);
+        LanguageModel lm = open(r, engine.engine());
         return new ServiceLifecycle(ServiceLifecycle.RUNTIME)
                 .run(spec, "the server on " + listen.host + ":" + listen.port, () -> {
                     OpenAiServer server;
@@ -178,9 +181,9 @@ final class ServeCommand implements Callable<Integer> {
                 : System.getenv(name);
     }
 
-    private static CausalLm open(ModelLocation r) {
+    private static LanguageModel open(ModelLocation r, dev.probeval.model.backend.Engine engine) {
         try {
-            return Models.open(r);
+            return Models.open(r, engine);
         } catch (IOException | RuntimeException e) {
             throw new UsageException("cannot open model " + r.checkpoint() + ": " + Cli.oneLine(e.getMessage()));
         }

@@ -37,6 +37,9 @@ final class WorkerCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
+    EngineOptions engine;
+
+    @Mixin
     KafkaOptions kafka;
 
     @Mixin
@@ -192,7 +195,10 @@ final class WorkerCommand implements Callable<Integer> {
         replication.applyTo(k);
         membership.applyTo(k);
         limits.applyTo(k);
-        WorkerConfig.Builder b = WorkerConfig.builder().setModels(catalog).optPreloadModels(preload);
+        WorkerConfig.Builder b = WorkerConfig.builder()
+                .setModels(catalog)
+                .optPreloadModels(preload)
+                .optBackendFactory(dev.probeval.worker.BackendFactory.standard(engine.engine()));
         b.setKafka(Cli.build(k::build));
         Cli.option("--chunk-size", () -> b.optChunkSize(chunkSize));
         Cli.option("--max-new-tokens-limit", () -> b.optMaxNewTokensLimit(maxNewTokensLimit));

@@ -3,7 +3,8 @@ package dev.probeval.lab;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.core.scoring.Rouge;
 import dev.probeval.core.scoring.RougeScorer;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
+import dev.probeval.model.backend.Engine;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.model.sampling.SamplingEngine;
@@ -15,8 +16,15 @@ final class Greedy {
 
     private Greedy() {}
 
-    /** Greedy ROUGE-L recall of every pair's answer, in order. */
-    static double[] scores(CausalLm model, List<QaPair> pairs, int maxNewTokens) {
+    /**
+     * Greedy ROUGE-L recall of every pair's answer, in order, decoded on the default engine (the one the worker and
+     * the demo sample with, so the lab's greedy numbers are the demo's).
+     */
+    static double[] scores(LanguageModel model, List<QaPair> pairs, int maxNewTokens) {
+        return OfflineEvaluator.onEngine(model, Engine.DEFAULT, m -> scoresOn(m, pairs, maxNewTokens));
+    }
+
+    private static double[] scoresOn(LanguageModel model, List<QaPair> pairs, int maxNewTokens) {
         SamplingEngine engine = new SamplingEngine(model);
         DecodingParams greedy = DecodingParams.greedy(maxNewTokens);
         List<SamplingEngine.Row> row = List.of(new SamplingEngine.Row(SampleIds.GREEDY_INDEX, 0L, true));

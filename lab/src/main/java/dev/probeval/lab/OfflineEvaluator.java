@@ -5,16 +5,20 @@ import dev.probeval.core.bounds.BoundMode;
 import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
-import dev.probeval.model.CausalLm;
-import dev.probeval.model.backend.LocalBackend;
+import dev.probeval.model.LanguageModel;
+import dev.probeval.model.backend.Engine;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.LocalBackend;
+import dev.probeval.model.gpt.GptModel;
+import dev.probeval.model.jvm.JvmGpt;
 import dev.probeval.model.sampling.AdaptiveTemperature;
 import dev.probeval.model.sampling.DecodingParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Offline evaluation of one model version on TOFU-mini, the numbers the streaming pipeline must reproduce: per
@@ -93,9 +97,30 @@ public final class OfflineEvaluator {
     }
 
     private final Settings settings;
+    private final Engine engine;
 
+    /** An evaluator on the default engine ({@link Engine#DEFAULT}), the one the worker uses. */
     public OfflineEvaluator(Settings settings) {
+        this(settings, Engine.DEFAULT);
+    }
+
+    /** An evaluator that decodes on {@code engine}. */
+    public OfflineEvaluator(Settings settings, Engine engine) {
         this.settings = settings;
+        this.engine = engine;
+    }
+
+    /**
+     * Runs {@code work} on {@code model} decoded by {@code engine}: a lab model (a DJL {@link GptModel}) is copied
+     * into the Java engine for the call when that is the engine asked for; any other model is used as it is.
+     */
+    static <T> T onEngine(LanguageModel model, Engine engine, Function<LanguageModel, T> work) {
+        if (engine == Engine.JAVA && model instanceof GptModel gpt) {
+            try (JvmGpt jvm = JvmGpt.of(gpt, Engine.defaultThreads())) {
+                return work.apply(jvm);
+            }
+        }
+        return work.apply(model);
     }
 
     public Settings settings() {
@@ -111,7 +136,12 @@ public final class OfflineEvaluator {
      * Evaluates the prompts of one split. The backend is not closed (the caller owns the model).
      */
     public List<PromptResult> evaluate(
-            CausalLm model, String version, String split, List<QaPair> pairs, boolean adaptive) {
+            LanguageModel model, String version, String split, List<QaPair> pairs, boolean adaptive) {
+        return onEngine(model, engine, m -> evaluateOn(m, version, split, pairs, adaptive));
+    }
+
+    private List<PromptResult> evaluateOn(
+            LanguageModel model, String version, String split, List<QaPair> pairs, boolean adaptive) {
         LocalBackend backend = new LocalBackend(model);
         DecodingParams decoding = settings.decoding(adaptive);
         BoundConfig bc = settings.bounds();

@@ -13,9 +13,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.core.bounds.BoundReport;
 import dev.probeval.core.bounds.Bounds;
 import dev.probeval.core.bounds.ScoreAccumulator;
-import dev.probeval.model.backend.LocalBackend;
 import dev.probeval.model.backend.GeneratedSample;
 import dev.probeval.model.backend.GenerationRequest;
+import dev.probeval.model.backend.ModelLocation;
+import dev.probeval.model.backend.Models;
+import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.model.gpt.GptModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -217,10 +219,13 @@ class LabRunTest {
                     .evaluate(m, "base", "forget", List.of(q), false)
                     .get(0);
             assertEquals("lab/base/forget/" + q.idx() + "/plain", offline.requestId());
-            // The worker asks its backend for chunks; sample 5 drawn alone must score the same.
-            LocalBackend backend = new LocalBackend(m);
-            List<GeneratedSample> alone = backend.generate(
-                    new GenerationRequest(offline.requestId(), q.prompt(), 5, 1, s.decoding(false), 3L, false));
+            // The worker opens the version on the default engine and asks for chunks; sample 5 drawn alone must score
+            // the same.
+            List<GeneratedSample> alone;
+            try (SamplingBackend backend = Models.openBackend(ModelLocation.resolve(store.dir("base"), null))) {
+                alone = backend.generate(
+                        new GenerationRequest(offline.requestId(), q.prompt(), 5, 1, s.decoding(false), 3L, false));
+            }
             assertEquals(
                     offline.scores()[5],
                     Greedy.ROUGE_L_RECALL.score(alone.get(0).text(), q.answer()),

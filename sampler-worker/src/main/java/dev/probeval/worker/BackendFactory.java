@@ -1,5 +1,7 @@
 package dev.probeval.worker;
 
+import dev.probeval.model.backend.Engine;
+import dev.probeval.model.backend.ModelLocation;
 import dev.probeval.model.backend.Models;
 import dev.probeval.model.backend.SamplingBackend;
 import dev.probeval.worker.http.HttpBackend;
@@ -18,10 +20,15 @@ public interface BackendFactory {
     }
 
     /**
-     * The worker's default: local models through DJL ({@link Models#openBackend}), endpoints through
+     * The worker's default: local models on the default engine ({@link Models#openBackend}), endpoints through
      * {@link HttpBackend} with the API key from the process environment.
      */
     static BackendFactory standard() {
+        return standard(Engine.DEFAULT);
+    }
+
+    /** {@link #standard()} with local models on {@code engine}. */
+    static BackendFactory standard(Engine engine) {
         return new BackendFactory() {
             @Override
             public SamplingBackend open(ModelSpec spec) throws IOException {
@@ -33,7 +40,7 @@ public interface BackendFactory {
                 if (spec.isHttp()) {
                     return HttpBackend.open(spec.version(), spec.endpoint(), System::getenv, registry);
                 }
-                return Models.openBackend(spec.path(), spec.tokenizer());
+                return Models.openBackend(ModelLocation.resolve(spec.path(), spec.tokenizer()), engine);
             }
         };
     }

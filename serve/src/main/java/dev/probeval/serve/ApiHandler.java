@@ -1,7 +1,7 @@
 package dev.probeval.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.sampling.DecodingParams;
 import dev.probeval.model.sampling.FinishReason;
 import dev.probeval.model.sampling.Sample;
@@ -27,10 +27,10 @@ abstract class ApiHandler {
     /** The most stop strings one call may give (OpenAI allows 4; vLLM more). */
     static final int MAX_STOPS = 16;
 
-    final CausalLm model;
+    final LanguageModel model;
     final String modelName;
 
-    ApiHandler(CausalLm model, String modelName) {
+    ApiHandler(LanguageModel model, String modelName) {
         this.model = model;
         this.modelName = modelName;
     }

@@ -1,7 +1,7 @@
 package dev.probeval.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.openai.ChatCompletionChunk;
 import dev.probeval.openai.ChatCompletionRequest;
@@ -20,7 +20,7 @@ import java.util.List;
  */
 final class ChatHandler extends ApiHandler {
 
-    ChatHandler(CausalLm model, String modelName) {
+    ChatHandler(LanguageModel model, String modelName) {
         super(model, modelName);
     }
 

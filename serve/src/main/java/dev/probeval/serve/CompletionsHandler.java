@@ -1,7 +1,7 @@
 package dev.probeval.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.openai.CompletionRequest;
 import dev.probeval.openai.CompletionResponse;
@@ -17,7 +17,7 @@ import java.util.Map;
  */
 final class CompletionsHandler extends ApiHandler {
 
-    CompletionsHandler(CausalLm model, String modelName) {
+    CompletionsHandler(LanguageModel model, String modelName) {
         super(model, modelName);
     }
 

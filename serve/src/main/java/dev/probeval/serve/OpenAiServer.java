@@ -3,7 +3,7 @@ package dev.probeval.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.core.ids.SampleIds;
 import dev.probeval.http.WebServer;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.sampling.SamplingEngine;
 import dev.probeval.openai.ModelList;
 import java.util.Objects;
@@ -83,7 +83,7 @@ public final class OpenAiServer implements AutoCloseable {
     public record Limits(int maxN, int maxTokens, int maxLogprobs, long maxLogprobValues, int maxPromptChars) {}
 
     private OpenAiServer(Builder b) {
-        CausalLm model = Objects.requireNonNull(b.model, "a server needs a model: Builder.model(...)");
+        LanguageModel model = Objects.requireNonNull(b.model, "a server needs a model: Builder.model(...)");
         this.modelName = b.modelName != null ? b.modelName : model.describe();
         this.limits = new Limits(
                 b.maxN,
@@ -121,7 +121,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** A builder serving {@code model} (not owned: close the model after the server). */
-    public static Builder builder(CausalLm model) {
+    public static Builder builder(LanguageModel model) {
         return new Builder().model(model);
     }
 
@@ -129,7 +129,7 @@ public final class OpenAiServer implements AutoCloseable {
      * Serves {@code model} under {@code modelName} on {@code host:port} (0 = a free port) with the default limits. The
      * server does not own the model: close the model after the server.
      */
-    public static OpenAiServer start(CausalLm model, String modelName, String host, int port) {
+    public static OpenAiServer start(LanguageModel model, String modelName, String host, int port) {
         return builder(model).modelName(modelName).host(host).port(port).start();
     }
 
@@ -210,7 +210,7 @@ public final class OpenAiServer implements AutoCloseable {
          */
         public static final int PROMPT_CHARS_PER_CONTEXT_TOKEN = 16;
 
-        private CausalLm model;
+        private LanguageModel model;
         private String modelName;
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
@@ -229,12 +229,12 @@ public final class OpenAiServer implements AutoCloseable {
         private Builder() {}
 
         /** {@link #PROMPT_CHARS_PER_CONTEXT_TOKEN} characters per token of {@code model}'s context. */
-        public static int defaultMaxPromptChars(CausalLm model) {
+        public static int defaultMaxPromptChars(LanguageModel model) {
             return (int) Math.min(Integer.MAX_VALUE, (long) PROMPT_CHARS_PER_CONTEXT_TOKEN * model.maxContext());
         }
 
         /** The model to serve (not owned: close it after the server). */
-        public Builder model(CausalLm model) {
+        public Builder model(LanguageModel model) {
             this.model = Objects.requireNonNull(model, "model");
             return this;
         }

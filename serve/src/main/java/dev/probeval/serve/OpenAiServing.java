@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.probeval.core.text.Texts;
 import dev.probeval.http.ClientConnection;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.TextTokenizer;
 import dev.probeval.model.sampling.Sample;
 import dev.probeval.model.sampling.SamplingEngine;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 final class OpenAiServing implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiServing.class);
 
-    private final CausalLm model;
+    private final LanguageModel model;
     private final String modelName;
     private final OpenAiServer.Limits limits;
     private final int maxQueuedCalls;
@@ -57,7 +57,7 @@ final class OpenAiServing implements AutoCloseable {
     private final Set<Flight> flights = ConcurrentHashMap.newKeySet();
 
     OpenAiServing(
-            CausalLm model,
+            LanguageModel model,
             String modelName,
             OpenAiServer.Limits limits,
             int maxQueuedCalls,

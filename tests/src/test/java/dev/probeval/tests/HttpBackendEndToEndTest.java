@@ -13,7 +13,7 @@ import dev.probeval.avro.ScoredRecordType;
 import dev.probeval.avro.ScoredSample;
 import dev.probeval.broker.testing.KafkaTestCluster;
 import dev.probeval.kafka.Topics;
-import dev.probeval.model.CausalLm;
+import dev.probeval.model.LanguageModel;
 import dev.probeval.model.backend.Models;
 import dev.probeval.serve.OpenAiServer;
 import dev.probeval.worker.ModelCatalog;
@@ -67,7 +67,10 @@ class HttpBackendEndToEndTest {
         Run local =
                 run(ModelCatalog.of(List.of(new dev.probeval.worker.ModelSpec(MODEL, checkpoint, tokenizer))), "local");
         Run http;
-        try (CausalLm model = Models.open(checkpoint, tokenizer);
+        // The server decodes on the default engine, the one the in-process worker uses.
+        try (LanguageModel model = Models.open(
+                        dev.probeval.model.backend.ModelLocation.resolve(checkpoint, tokenizer),
+                        dev.probeval.model.backend.Engine.DEFAULT);
                 OpenAiServer serve = OpenAiServer.builder(model)
                         .modelName("stories-served")
                         .host("127.0.0.1")

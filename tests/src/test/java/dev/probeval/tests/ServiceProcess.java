@@ -140,6 +140,7 @@ public final class ServiceProcess {
     static Child start(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--add-modules=jdk.incubator.vector");
         cmd.add("-Xmx384m");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Dai.djl.offline=true");
