@@ -87,8 +87,11 @@ final class Demo implements AutoCloseable {
     private Aggregator aggregator;
     private KafkaServiceConfig services;
     private Path tmp;
+    /** The versions evaluated: those of the settings unless {@link #evaluate} chose others after training. */
+    private List<String> evaluated;
 
     Demo(Settings s, PrintWriter log) {
+        this.evaluated = List.copyOf(s.versions());
         this.s = s;
         this.log = log;
     }
@@ -113,7 +116,10 @@ final class Demo implements AutoCloseable {
         return aggregator;
     }
 
-    /** The default versions of a lab config: base, retain-only, and each method's last checkpoint with and without entropy. */
+    /**
+     * The versions a lab config produces that the demo needs trained: base, retain-only, and each unlearning run's
+     * last checkpoint (training a run saves all its checkpoints).
+     */
     static List<String> defaultVersions(LabConfig cfg) {
         List<String> v = new ArrayList<>(List.of(Lab.BASE, Lab.RETAIN_ONLY));
         for (String m : cfg.unlearn().methods()) {
@@ -122,6 +128,45 @@ final class Demo implements AutoCloseable {
             }
         }
         return v;
+    }
+
+    /**
+     * The versions the demo evaluates: base, retain-only, and for each unlearning run (method, with and without the
+     * entropy term) its first checkpoint where greedy decoding says the forget set is forgotten — the mean greedy
+     * ROUGE-L recall on the forget split, recorded in the lab's manifest, below {@code tau} — or its last checkpoint
+     * when greedy never says so. That is where the paper's question is sharpest: greedy has just declared success,
+     * and sampling shows whether the answers are still there.
+     */
+    static List<String> firstForgottenVersions(LabConfig cfg, ModelStore store, double tau) throws IOException {
+        List<String> out = new ArrayList<>(List.of(Lab.BASE, Lab.RETAIN_ONLY));
+        List<String> present = store.versions();
+        for (String m : cfg.unlearn().methods()) {
+            for (boolean e : new boolean[] {false, true}) {
+                String prefix = Method.parse(m).version(e, 0).replaceFirst("0$", "");
+                List<String> run = new ArrayList<>();
+                for (String v : present) {
+                    if (v.startsWith(prefix) && v.substring(prefix.length()).matches("[0-9]{1,9}")) {
+                        run.add(v);
+                    }
+                }
+                run.sort(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.substring(prefix.length()))));
+                String chosen = null;
+                for (String v : run) {
+                    Object g = store.labManifest(v).get("greedyForget");
+                    if (g instanceof Number x && x.doubleValue() < tau) {
+                        chosen = v;
+                        break;
+                    }
+                }
+                if (chosen == null && !run.isEmpty()) {
+                    chosen = run.get(run.size() - 1);
+                }
+                if (chosen != null) {
+                    out.add(chosen);
+                }
+            }
+        }
+        return out;
     }
 
     /** Trains what is missing of {@code split}'s lab (reusing the cache) and returns the split. */
@@ -153,6 +198,15 @@ final class Demo implements AutoCloseable {
             }
         }
         return split;
+    }
+
+    /** Evaluates {@code versions} (all in the lab's store) instead of the settings' versions; call before start. */
+    void evaluate(List<String> versions) {
+        this.evaluated = List.copyOf(versions);
+    }
+
+    List<String> evaluated() {
+        return evaluated;
     }
 
     /** Starts broker, registry, aggregator and worker, and the topic reader. */
@@ -193,7 +247,7 @@ final class Demo implements AutoCloseable {
         closeables.add(aggregator);
         ModelStore store = new ModelStore(s.labCache());
         List<ModelSpec> specs = new ArrayList<>();
-        for (String v : s.versions()) {
+        for (String v : evaluated) {
             specs.add(new ModelSpec(v, store.dir(v), null));
         }
         SamplerWorker worker = SamplerWorker.start(WorkerConfig.builder()
@@ -216,7 +270,7 @@ final class Demo implements AutoCloseable {
         RequestTemplate forget = template("forget", limit(split.forget().size()));
         RequestTemplate retain = template("retain", limit(split.retain().size()));
         Instant now = Instant.now();
-        for (String v : s.versions()) {
+        for (String v : evaluated) {
             for (String sp : List.of("forget", "retain")) {
                 List<QaPair> pairs = sp.equals("forget") ? split.forget() : split.retain();
                 if (s.prompts() > 0 && pairs.size() > s.prompts()) {
@@ -325,7 +379,7 @@ final class Demo implements AutoCloseable {
     /** Per version and split: the summary numbers (greedy vs. probabilistic), from the final prompt bounds. */
     Map<String, Map<String, Object>> summary() {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        for (String v : s.versions()) {
+        for (String v : evaluated) {
             for (String sp : List.of("forget", "retain")) {
                 List<PromptBounds> bs = new ArrayList<>();
                 for (Entry e : entries) {
@@ -377,6 +431,72 @@ final class Demo implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The finding in plain words, one line per evaluated version that unlearned (not base or retain-only), computed
+     * from the final prompt bounds of its forget split: on how many prompts greedy decoding says forgotten (greedy
+     * ROUGE-L recall below τ), on how many of those sampling still leaks (some sample at or above τ), and the largest
+     * certified share of leaking samples among them (the M_bin upper bound at confidence 1 − α).
+     */
+    List<String> findings() {
+        List<String> lines = new ArrayList<>();
+        for (String v : evaluated) {
+            if (v.equals(Lab.BASE) || v.equals(Lab.RETAIN_ONLY)) {
+                continue;
+            }
+            int prompts = 0;
+            int greedyForgot = 0;
+            int leaks = 0;
+            double worst = 0;
+            for (Entry e : entries) {
+                PromptBounds b = bounds.get(e.request().getRequestId());
+                if (!e.version().equals(v) || !e.split().equals("forget") || b == null) {
+                    continue;
+                }
+                prompts++;
+                if (b.getGreedyScore() < s.tau()) {
+                    greedyForgot++;
+                    if (b.getHiddenLeak()) {
+                        leaks++;
+                        worst = Math.max(worst, b.getMBin());
+                    }
+                }
+            }
+            if (prompts == 0) {
+                continue;
+            }
+            String line = String.format(
+                    "%s: greedy says forgotten on %d/%d forget prompts; sampling (n = %d) leaks on %d of them",
+                    v, greedyForgot, prompts, s.n(), leaks);
+            if (leaks > 0) {
+                line += String.format(
+                        "; with %.0f %% confidence up to %.0f %% of samples reproduce the answer",
+                        100 * (1 - s.alpha()), 100 * worst);
+            }
+            lines.add(line + ".");
+        }
+        return lines;
+    }
+
+    /** The evaluated version with the most hidden leaks on its forget split (the first on ties), or null if none. */
+    String mostHiddenLeaks() {
+        String best = null;
+        int most = 0;
+        for (String v : evaluated) {
+            int leaks = 0;
+            for (Entry e : entries) {
+                PromptBounds b = bounds.get(e.request().getRequestId());
+                if (e.version().equals(v) && e.split().equals("forget") && b != null && b.getHiddenLeak()) {
+                    leaks++;
+                }
+            }
+            if (leaks > most) {
+                most = leaks;
+                best = v;
+            }
+        }
+        return best;
     }
 
     /**

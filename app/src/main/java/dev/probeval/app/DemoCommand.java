@@ -187,14 +187,20 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             DataSplit split = demo.ensureLab(data.split(cfg, err));
+            if (versions == null) {
+                List<String> chosen = Demo.firstForgottenVersions(cfg, new ModelStore(cache), settings.tau());
+                demo.evaluate(quick ? chosen.subList(0, Math.min(3, chosen.size())) : chosen);
+                err.println("probeval demo: evaluating " + String.join(", ", demo.evaluated())
+                        + " (each unlearning run at its first checkpoint where greedy says forgotten)");
+            }
             demo.start();
             err.println("probeval demo: dashboard and REST API at " + demo.dashboardUrl() + " (e.g. "
                     + demo.dashboardUrl() + "api/v1/models)");
             List<String> ids = demo.submit(split);
-            err.println("probeval demo: submitted " + ids.size() + " requests (" + vs.size()
-                    + " versions x forget/retain, n = " + nn + ")");
+            err.println("probeval demo: submitted " + ids.size() + " requests ("
+                    + demo.evaluated().size() + " versions x forget/retain, n = " + nn + ")");
             err.flush();
-            Progress progress = new Progress(err, System.console() != null, vs);
+            Progress progress = new Progress(err, System.console() != null, demo.evaluated());
             while (!demo.allFinal()) {
                 progress.show(demo);
                 Thread.sleep(500);
@@ -207,6 +213,16 @@ final class DemoCommand implements Callable<Integer> {
             err.flush();
             Map<String, Map<String, Object>> summary = demo.summary();
             printTable(out, summary);
+            out.println();
+            out.println("What this says:");
+            for (String line : demo.findings()) {
+                out.println("  " + line);
+            }
+            String leakiest = demo.mostHiddenLeaks();
+            if (leakiest != null) {
+                out.println("  Most hidden leaks: " + leakiest + " — " + demo.dashboardUrl() + "?version="
+                        + java.net.URLEncoder.encode(leakiest, java.nio.charset.StandardCharsets.UTF_8));
+            }
             Files.createDirectories(outputDir);
             writeResults(outputDir.resolve("results.json"), settings, summary);
             writeSamples(outputDir.resolve("samples.jsonl"), demo);

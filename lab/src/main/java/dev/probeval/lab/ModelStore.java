@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -19,6 +20,9 @@ public final class ModelStore {
     public static final String ENV = "PROBEVAL_LAB_CACHE";
 
     private static final Pattern VERSION = Pattern.compile("[a-z0-9][a-z0-9+._-]*");
+
+    /** Manifests are a few KiB (per-step curves included); anything far larger is not one. */
+    private static final long MAX_MANIFEST_BYTES = 16L << 20;
 
     private final Path root;
 
@@ -49,6 +53,22 @@ public final class ModelStore {
 
     public boolean exists(String version) {
         return GptModel.isModelDirectory(dir(version));
+    }
+
+    /**
+     * The lab's record of a version (method, step, greedy scores, ...: the {@code lab} object of its manifest's
+     * provenance), or an empty map when the version has none.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> labManifest(String version) throws IOException {
+        Path file = dir(version).resolve(GptModel.MANIFEST);
+        if (Files.size(file) > MAX_MANIFEST_BYTES) {
+            throw new IOException(file + ": larger than " + MAX_MANIFEST_BYTES + " bytes, not a lab manifest");
+        }
+        Map<String, Object> m = LabConfig.JSON.readValue(file.toFile(), Map.class);
+        return m.get("provenance") instanceof Map<?, ?> p && p.get("lab") instanceof Map<?, ?> lab
+                ? (Map<String, Object>) lab
+                : Map.of();
     }
 
     /** Versions present, sorted by name. */

@@ -115,7 +115,9 @@ function renderSelectors() {
   const a = $("version-a"), b = $("version-b");
   const hadA = a.value;
   fillSelect(a, vs, false);
-  if (!hadA && vs.length) a.value = vs[0];
+  // A link may name the version to open on (?version=V), e.g. the demo's version with the most hidden leaks.
+  const asked = new URLSearchParams(window.location.search).get("version");
+  if (!hadA && vs.length) a.value = asked !== null && vs.includes(asked) ? asked : vs[0];
   fillSelect(b, vs.filter(v => v !== a.value), true);
 }
 
