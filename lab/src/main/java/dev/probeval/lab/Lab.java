@@ -1,6 +1,7 @@
 package dev.probeval.lab;
 
 import ai.djl.Device;
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.gpt.GptModel;
 import dev.probeval.model.gpt.GptTrainer;
 import java.io.IOException;
@@ -45,6 +46,30 @@ public final class Lab {
 
     /** Trains base and retain-only unless present (or {@code force}); returns the versions trained now. */
     public List<String> trainBaseModels(boolean force) throws IOException {
+        int threads = fixThreads();
+        try {
+            return trainBaseModelsFixed(force);
+        } finally {
+            PyTorchThreads.setIntraOp(threads);
+        }
+    }
+
+    /**
+     * Fixes PyTorch's intra-op threads at the config's {@code threads} for the duration of a training call and returns
+     * the count to restore: CPU reductions round differently with a different thread count, so a count that followed
+     * the machine or the user's {@code ai.djl.pytorch.num_threads} would make the same config and seed train
+     * different weights.
+     */
+    private int fixThreads() {
+        int before = PyTorchThreads.setIntraOp(cfg.threads());
+        if (before != cfg.threads()) {
+            log.println("lab: PyTorch intra-op threads " + cfg.threads() + " while training (was " + before + ")");
+            log.flush();
+        }
+        return before;
+    }
+
+    private List<String> trainBaseModelsFixed(boolean force) throws IOException {
         List<String> done = new ArrayList<>();
         if (force || !store.exists(BASE)) {
             train(BASE, split.all());
@@ -94,7 +119,7 @@ public final class Lab {
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> lab = manifest(version, "finetune", false, null, t.steps(), curve, seconds);
             lab.put("trainedOn", data == split.retain() ? "retain" : "forget+retain");
-            lab.put("hyperParameters", Map.of("train", cfg.train(), "model", cfg.model()));
+            lab.put("hyperParameters", ordered("train", cfg.train(), "model", cfg.model(), "threads", cfg.threads()));
             addGreedy(model, lab);
             model.provenance().put("lab", lab);
             model.save(store.dir(version));
@@ -122,6 +147,15 @@ public final class Lab {
 
     /** One unlearning run from base, saving a version every {@code checkpointEvery} steps (and at the last step). */
     public List<String> unlearn(Method method, boolean entropy, boolean force) throws IOException {
+        int threads = fixThreads();
+        try {
+            return unlearnFixed(method, entropy, force);
+        } finally {
+            PyTorchThreads.setIntraOp(threads);
+        }
+    }
+
+    private List<String> unlearnFixed(Method method, boolean entropy, boolean force) throws IOException {
         LabConfig.Unlearn u = cfg.unlearn();
         String last = method.version(entropy, u.steps());
         if (!force && store.exists(last)) {
@@ -188,7 +222,7 @@ public final class Lab {
                     String version = method.version(entropy, s);
                     double seconds = (System.nanoTime() - start) / 1e9;
                     Map<String, Object> lab = manifest(version, method.id(), entropy, BASE, s, curve, seconds);
-                    lab.put("hyperParameters", Map.of("unlearn", u));
+                    lab.put("hyperParameters", ordered("unlearn", u, "threads", cfg.threads()));
                     lab.put("components", new ArrayList<>(components));
                     model.provenance().clear();
                     model.provenance().put("lab", lab);
@@ -224,6 +258,15 @@ public final class Lab {
         lab.put("lossCurve", new ArrayList<>(curve));
         lab.put("trainingSeconds", seconds);
         return lab;
+    }
+
+    /** A map in the order given (Map.of's iteration order changes from one JVM to the next, and so would the JSON). */
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
     }
 
     private void addGreedy(GptModel model, Map<String, Object> lab) {

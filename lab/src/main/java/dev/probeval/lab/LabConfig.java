@@ -17,9 +17,11 @@ import java.util.Map;
 /**
  * Every hyper-parameter of the lab: the TOFU-mini selection, the GPT architecture, the seed, base training and
  * unlearning settings. Defaults live in {@code dev/probeval/lab/lab-defaults.json}; a user file given by path is
- * merged over them field by field, so it need only name what it changes. Unknown fields are errors.
+ * merged over them field by field, so it need only name what it changes. Unknown fields are errors. {@code threads} is
+ * PyTorch's intra-op thread count while the lab trains: fixed, so the same config and seed give bit-identical
+ * checkpoints on the same machine whatever its core count or {@code ai.djl.pytorch.num_threads}.
  */
-public record LabConfig(Data data, Model model, long seed, Train train, Unlearn unlearn) {
+public record LabConfig(Data data, Model model, long seed, int threads, Train train, Unlearn unlearn) {
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -73,6 +75,9 @@ public record LabConfig(Data data, Model model, long seed, Train train, Unlearn 
                 || unlearn.batchSize() < 1) {
             throw new IllegalArgumentException(
                     "lab config: need steps > warmupSteps, checkpointEvery >= 1, " + "batch sizes >= 1");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("lab config: threads must be >= 1, got " + threads);
         }
         for (String m : unlearn.methods()) {
             Method.parse(m);

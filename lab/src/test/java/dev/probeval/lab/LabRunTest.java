@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LabRunTest {
     // Small enough that the whole class costs a few seconds of CPU: one layer of width 16, a context just longer
     // than the longest toy pair (so untrained greedy/sampled answers stop after a dozen bytes), few steps.
-    static final String TINY = "{\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
+    static final String TINY = "{\"threads\":1,\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
             + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":12,\"batchSize\":3},"
             + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
 
