@@ -44,7 +44,9 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
     /**
      * Unlearning from base (paper-spec §4): methods to run, optimiser settings, a checkpoint every
      * {@code checkpointEvery} steps; GD's retain weight λ, NPO's β and retain weight, and the entropy weights
-     * λ_f, λ_r of loss += λ_f·H̄(forget) − λ_r·H̄(retain).
+     * λ_f, λ_r of loss += λ_f·H̄(forget) − λ_r·H̄(retain), and how H̄ is taken: over which positions
+     * ({@code entropyPositions}: {@code answer} or {@code all}) and divided by what ({@code entropyNormalisation}:
+     * {@code real-positions}, their count, or {@code reference}, rows × {@code entropyPaddedLength}).
      */
     public record Unlearn(
             List<String> methods,
@@ -58,10 +60,38 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             double npoBeta,
             double npoRetainWeight,
             double lambdaForget,
-            double lambdaRetain) {
+            double lambdaRetain,
+            String entropyNormalisation,
+            String entropyPositions,
+            int entropyPaddedLength) {
+        /** {@code entropyNormalisation}: divide by the number of positions summed. */
+        public static final String REAL_POSITIONS = "real-positions";
+        /** {@code entropyNormalisation}: divide by rows × {@code entropyPaddedLength}, as the reference's padded mean. */
+        public static final String REFERENCE = "reference";
+        /** {@code entropyPositions}: the answer targets' positions only. */
+        public static final String ANSWER = "answer";
+        /** {@code entropyPositions}: every real position, question and answer (the reference). */
+        public static final String ALL = "all";
+
         public Unlearn {
             methods = List.copyOf(methods);
+            if (!REAL_POSITIONS.equals(entropyNormalisation) && !REFERENCE.equals(entropyNormalisation)) {
+                throw new IllegalArgumentException("lab config: unlearn.entropyNormalisation must be \""
+                        + REAL_POSITIONS + "\" or \"" + REFERENCE + "\", got " + quoted(entropyNormalisation));
+            }
+            if (!ANSWER.equals(entropyPositions) && !ALL.equals(entropyPositions)) {
+                throw new IllegalArgumentException("lab config: unlearn.entropyPositions must be \"" + ANSWER
+                        + "\" or \"" + ALL + "\", got " + quoted(entropyPositions));
+            }
+            if (entropyPaddedLength < 1) {
+                throw new IllegalArgumentException(
+                        "lab config: unlearn.entropyPaddedLength must be >= 1, got " + entropyPaddedLength);
+            }
         }
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "nothing" : "\"" + s + "\"";
     }
 
     public LabConfig {

@@ -65,11 +65,18 @@ final class UnlearningLoss implements GptTrainer.Objective {
         if (!entropy) {
             return base;
         }
-        NDArray hf = f.meanEntropy();
-        NDArray hr = r.meanEntropy();
+        NDArray hf = entropy(f);
+        NDArray hr = entropy(r);
         lastForgetEntropy = hf.getFloat();
         lastRetainEntropy = hr.getFloat();
         return base.add(Losses.entropyTerm(hf, hr, cfg.lambdaForget(), cfg.lambdaRetain()));
+    }
+
+    /** H̄ of one forward pass with the configured positions and normalisation. */
+    private NDArray entropy(Losses.Forward fw) {
+        boolean answerOnly = LabConfig.Unlearn.ANSWER.equals(cfg.entropyPositions());
+        int padded = LabConfig.Unlearn.REFERENCE.equals(cfg.entropyNormalisation()) ? cfg.entropyPaddedLength() : 0;
+        return fw.entropy(answerOnly, padded);
     }
 
     /** ℓ(x), the summed answer NLL of each pair under {@code model} (no gradient is recorded outside a collector). */

@@ -82,6 +82,21 @@ class LabRunTest {
     }
 
     @Test
+    void outOfRangeOptionsShouldBeErrorsThatNameTheField(@TempDir Path d) throws IOException {
+        for (String[] bad : new String[][] {
+            {"{\"unlearn\":{\"entropyNormalisation\":\"mean\"}}", "entropyNormalisation"},
+            {"{\"unlearn\":{\"entropyPositions\":\"question\"}}", "entropyPositions"},
+            {"{\"unlearn\":{\"entropyPaddedLength\":0}}", "entropyPaddedLength"},
+            {"{\"threads\":0}", "threads"},
+        }) {
+            Path c = d.resolve("bad.json");
+            Files.writeString(c, bad[0]);
+            IOException e = assertThrows(IOException.class, () -> LabConfig.load(c), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
     void everyCheckpointShouldBeAVersionWithItsManifest() throws IOException {
         assertEquals(
                 List.of(
