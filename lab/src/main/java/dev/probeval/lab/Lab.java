@@ -206,7 +206,8 @@ public final class Lab {
                         TokenBatch.of(model.tokenizer(), fb, model.maxContext()),
                         TokenBatch.of(model.tokenizer(), rb, model.maxContext()),
                         ref);
-                float value = trainer.step(loss);
+                boolean perTerm = entropy && u.termGradNorms();
+                float value = perTerm ? trainer.stepTerms(loss::terms) : trainer.step(loss);
                 curve.add((double) value);
                 Map<String, Object> c = new LinkedHashMap<>();
                 c.put("step", s);
@@ -217,6 +218,15 @@ public final class Lab {
                     c.put("retainEntropy", loss.lastRetainEntropy);
                 }
                 c.put("gradNorm", trainer.lastGradNorm());
+                if (perTerm) {
+                    // ‖∇ baseline‖, ‖∇ λ_f·H̄(forget)‖, ‖∇ λ_r·H̄(retain)‖, before clipping (one backward per term).
+                    float[] n = trainer.lastTermGradNorms();
+                    c.put("gradNormBase", n[0]);
+                    c.put("gradNormForgetEntropy", n[1]);
+                    c.put("gradNormRetainEntropy", n[2]);
+                } else if (!entropy) {
+                    c.put("gradNormBase", trainer.lastGradNorm());
+                }
                 components.add(c);
                 if (s % u.checkpointEvery() == 0 || s == u.steps()) {
                     String version = method.version(entropy, s);

@@ -46,7 +46,8 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
      * {@code checkpointEvery} steps; GD's retain weight λ, NPO's β and retain weight, and the entropy weights
      * λ_f, λ_r of loss += λ_f·H̄(forget) − λ_r·H̄(retain), and how H̄ is taken: over which positions
      * ({@code entropyPositions}: {@code answer} or {@code all}) and divided by what ({@code entropyNormalisation}:
-     * {@code real-positions}, their count, or {@code reference}, rows × {@code entropyPaddedLength}).
+     * {@code real-positions}, their count, or {@code reference}, rows × {@code entropyPaddedLength}); with
+     * {@code termGradNorms} an entropy run logs each term's gradient norm per step (one backward pass per term).
      */
     public record Unlearn(
             List<String> methods,
@@ -63,7 +64,8 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             double lambdaRetain,
             String entropyNormalisation,
             String entropyPositions,
-            int entropyPaddedLength) {
+            int entropyPaddedLength,
+            boolean termGradNorms) {
         /** {@code entropyNormalisation}: divide by the number of positions summed. */
         public static final String REAL_POSITIONS = "real-positions";
         /** {@code entropyNormalisation}: divide by rows × {@code entropyPaddedLength}, as the reference's padded mean. */

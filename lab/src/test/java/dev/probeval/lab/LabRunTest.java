@@ -127,7 +127,11 @@ class LabRunTest {
         assertEquals(
                 0.25,
                 lab.get("hyperParameters").get("unlearn").get("lambdaRetain").asDouble());
-        assertTrue(lab.get("components").get(0).has("forgetEntropy"));
+        JsonNode c0 = lab.get("components").get(0);
+        assertTrue(c0.has("forgetEntropy"));
+        for (String k : List.of("gradNormBase", "gradNormForgetEntropy", "gradNormRetainEntropy")) {
+            assertTrue(c0.get(k).asDouble() > 0, k + " in " + c0);
+        }
         JsonNode base = new ObjectMapper()
                 .readTree(store.dir("base").resolve(GptModel.MANIFEST).toFile())
                 .get("provenance")

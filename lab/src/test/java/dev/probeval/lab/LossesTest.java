@@ -252,6 +252,42 @@ class LossesTest {
     }
 
     @Test
+    void perTermGradientNormsShouldBeTheNormsOfEachTermsOwnGradient() {
+        try (GptModel m = GptModel.create(TINY, 11, Device.cpu())) {
+            TokenBatch f = batch(m, FORGET);
+            TokenBatch r = batch(m, RETAIN);
+            float[] ref = UnlearningLoss.summedNll(m, FORGET);
+            UnlearningLoss loss = new UnlearningLoss(m, Method.GD, true, U, f, r, ref);
+            double[] expected = new double[3];
+            for (int k = 0; k < 3; k++) {
+                int term = k;
+                expected[k] = norm(gradient(m, s -> loss.terms(s)[term]));
+            }
+            double whole = norm(gradient(m, loss));
+            float value = value(m, loss::loss);
+            GptTrainer t = new GptTrainer(m, GptTrainer.Config.of(1e-3f, 0, 5));
+            float stepped = t.stepTerms(loss::terms);
+            float[] got = t.lastTermGradNorms();
+            assertEquals(3, got.length);
+            for (int k = 0; k < 3; k++) {
+                assertTrue(expected[k] > 0, "term " + k);
+                assertEquals(expected[k], got[k], 1e-4 * expected[k] + 1e-6, "term " + k);
+            }
+            // The update uses the sum of the per-term gradients: the gradient of the whole loss.
+            assertEquals(whole, t.lastGradNorm(), 1e-4 * whole);
+            assertEquals(value, stepped, 1e-4);
+        }
+    }
+
+    static double norm(float[] g) {
+        double s = 0;
+        for (float x : g) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
     void theEntropyTermShouldLowerForgetEntropyAndRaiseRetainEntropy() {
         try (GptModel m = GptModel.create(TINY, 8, Device.cpu())) {
             TokenBatch f = batch(m, FORGET);

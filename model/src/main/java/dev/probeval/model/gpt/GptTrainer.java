@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -21,6 +23,15 @@ public final class GptTrainer {
     @FunctionalInterface
     public interface Objective {
         NDArray loss(NDManager step);
+    }
+
+    /**
+     * A loss given as a sum of terms, so {@link #stepTerms} can report each term's gradient norm: the terms are built
+     * in one forward pass inside the per-step manager; the loss is their sum.
+     */
+    @FunctionalInterface
+    public interface Terms {
+        NDArray[] terms(NDManager step);
     }
 
     /**
@@ -54,6 +65,7 @@ public final class GptTrainer {
     private int steps;
     private float maxGradNorm = Float.POSITIVE_INFINITY;
     private float lastGradNorm = Float.NaN;
+    private float[] lastTermGradNorms = new float[0];
 
     public GptTrainer(GptModel model, Config config) {
         this.model = model;
@@ -105,6 +117,51 @@ public final class GptTrainer {
         return lastGradNorm;
     }
 
+    /** Global L2 norm of each term's gradient in the last {@link #stepTerms} step (empty before one). */
+    public float[] lastTermGradNorms() {
+        return lastTermGradNorms.clone();
+    }
+
+    /**
+     * One optimisation step on a loss that is a sum of terms, recording each term's gradient norm: one forward pass
+     * builds every term, then one backward pass per term (the graph kept until the last) fills the gradient, which is
+     * copied and cleared after each; the update uses the sum of the copies, clipped as in {@link #step}. Costs one
+     * backward per term (each through the part of the graph its term depends on) instead of one in all. The sum of
+     * per-term gradients equals the gradient of the sum up to float rounding, so a run with this method is not
+     * bit-identical to the same run with {@link #step}. Returns the loss (the terms' sum) before the update.
+     */
+    public float stepTerms(Terms objective) {
+        double value = 0;
+        float[] norms;
+        try (NDManager step = model.manager().newSubManager()) {
+            NDArray[] total = new NDArray[params.size()];
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray[] terms = objective.terms(step);
+                norms = new float[terms.length];
+                for (int k = 0; k < terms.length; k++) {
+                    value += terms[k].getFloat();
+                    boolean last = k == terms.length - 1;
+                    JniUtils.backward((PtNDArray) terms[k], (PtNDArray) terms[k].onesLike(), !last, false);
+                    NDArray sq = null;
+                    for (int i = 0; i < total.length; i++) {
+                        NDArray g = params.get(i).getArray().getGradient();
+                        g.attach(step);
+                        NDArray c = g.duplicate();
+                        g.muli(0);
+                        NDArray s = c.square().sum();
+                        sq = sq == null ? s : sq.add(s);
+                        total[i] = total[i] == null ? c : total[i].add(c);
+                    }
+                    norms[k] = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+                }
+            }
+            update(total);
+        }
+        lastTermGradNorms = norms;
+        steps++;
+        return (float) value;
+    }
+
     /** One optimisation step on the objective; returns the loss before the update. */
     public float step(Objective objective) {
         float value;
@@ -115,27 +172,34 @@ public final class GptTrainer {
                 value = loss.getFloat();
             }
             NDArray[] grads = new NDArray[params.size()];
-            NDArray sq = null;
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = params.get(i).getArray().getGradient();
                 grads[i].attach(step);
-                NDArray s = grads[i].square().sum();
-                sq = sq == null ? s : sq.add(s);
             }
-            // One host copy per step for the global norm, not one per parameter array.
-            lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
-            float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
-            for (int i = 0; i < grads.length; i++) {
-                Parameter p = params.get(i);
-                NDArray w = p.getArray();
-                NDArray g = grads[i];
-                optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
-                // PyTorch accumulates gradients: clear them for the next step.
-                g.muli(0);
-            }
+            update(grads);
         }
         steps++;
         return value;
+    }
+
+    /** Clips {@code grads} (one per parameter) to the global norm, applies the optimiser, and zeroes them after. */
+    private void update(NDArray[] grads) {
+        NDArray sq = null;
+        for (NDArray g : grads) {
+            NDArray s = g.square().sum();
+            sq = sq == null ? s : sq.add(s);
+        }
+        // One host copy per step for the global norm, not one per parameter array.
+        lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+        float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
+        for (int i = 0; i < grads.length; i++) {
+            Parameter p = params.get(i);
+            NDArray w = p.getArray();
+            NDArray g = grads[i];
+            optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
+            // PyTorch accumulates gradients: clear them for the next step.
+            g.muli(0);
+        }
     }
 
     /** One step of mean next-token NLL over the given token sequences (see {@link #nextTokenNll}). */
