@@ -102,7 +102,8 @@ public final class Lab {
                             0.01f,
                             0.9f,
                             0.95f,
-                            1e-8f));
+                            1e-8f,
+                            LabConfig.schedule(t.schedule())));
             trainer.setMaxGradNorm((float) t.maxGradNorm());
             Batcher batcher = new Batcher(data, Math.min(t.batchSize(), data.size()), cfg.seed());
             for (int s = 1; s <= t.steps(); s++) {
@@ -182,7 +183,8 @@ public final class Lab {
                             0.01f,
                             0.9f,
                             0.95f,
-                            1e-8f));
+                            1e-8f,
+                            LabConfig.schedule(u.schedule())));
             trainer.setMaxGradNorm((float) u.maxGradNorm());
             int bs = Math.min(u.batchSize(), split.forget().size());
             Batcher forget = new Batcher(split.forget(), bs, cfg.seed() + 1);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.probeval.model.gpt.GptConfig;
+import dev.probeval.model.gpt.GptTrainer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,8 +39,33 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
         }
     }
 
-    /** Base and retain-only training: AdamW, linear warm-up then cosine to lr/10, batch of pairs per step. */
-    public record Train(double learningRate, int warmupSteps, int steps, int batchSize, double maxGradNorm) {}
+    /**
+     * Base and retain-only training: AdamW, linear warm-up then {@code schedule} ({@code cosine} to lr/10 or
+     * {@code linear} to 0), batch of pairs per step.
+     */
+    public record Train(
+            double learningRate, int warmupSteps, int steps, int batchSize, double maxGradNorm, String schedule) {
+        public Train {
+            checkSchedule("train", schedule);
+        }
+    }
+
+    /** {@code schedule}: warm-up then cosine to lr/10. */
+    public static final String COSINE = "cosine";
+    /** {@code schedule}: warm-up then linear to 0 (the reference's). */
+    public static final String LINEAR = "linear";
+
+    static void checkSchedule(String section, String schedule) {
+        if (!COSINE.equals(schedule) && !LINEAR.equals(schedule)) {
+            throw new IllegalArgumentException("lab config: " + section + ".schedule must be \"" + COSINE + "\" or \""
+                    + LINEAR + "\", got " + quoted(schedule));
+        }
+    }
+
+    /** The trainer's schedule for a {@code schedule} value. */
+    static GptTrainer.Schedule schedule(String schedule) {
+        return LINEAR.equals(schedule) ? GptTrainer.Schedule.LINEAR : GptTrainer.Schedule.COSINE;
+    }
 
     /**
      * Unlearning from base (paper-spec §4): methods to run, optimiser settings, a checkpoint every
@@ -65,7 +91,8 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             String entropyNormalisation,
             String entropyPositions,
             int entropyPaddedLength,
-            boolean termGradNorms) {
+            boolean termGradNorms,
+            String schedule) {
         /** {@code entropyNormalisation}: divide by the number of positions summed. */
         public static final String REAL_POSITIONS = "real-positions";
         /** {@code entropyNormalisation}: divide by rows × {@code entropyPaddedLength}, as the reference's padded mean. */
@@ -77,6 +104,7 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
 
         public Unlearn {
             methods = List.copyOf(methods);
+            checkSchedule("unlearn", schedule);
             if (!REAL_POSITIONS.equals(entropyNormalisation) && !REFERENCE.equals(entropyNormalisation)) {
                 throw new IllegalArgumentException("lab config: unlearn.entropyNormalisation must be \""
                         + REAL_POSITIONS + "\" or \"" + REFERENCE + "\", got " + quoted(entropyNormalisation));

@@ -88,6 +88,8 @@ class LabRunTest {
             {"{\"unlearn\":{\"entropyPositions\":\"question\"}}", "entropyPositions"},
             {"{\"unlearn\":{\"entropyPaddedLength\":0}}", "entropyPaddedLength"},
             {"{\"threads\":0}", "threads"},
+            {"{\"train\":{\"schedule\":\"step\"}}", "train.schedule"},
+            {"{\"unlearn\":{\"schedule\":\"cos\"}}", "unlearn.schedule"},
         }) {
             Path c = d.resolve("bad.json");
             Files.writeString(c, bad[0]);

@@ -14,7 +14,8 @@ import ai.djl.training.tracker.WarmUpTracker;
 import java.util.List;
 
 /**
- * Trains a {@link GptModel} with AdamW and a cosine learning-rate schedule after a linear warm-up. The loss is
+ * Trains a {@link GptModel} with AdamW and a cosine (or linear, {@link Schedule}) learning-rate schedule after a
+ * linear warm-up. The loss is
  * whatever an {@link Objective} builds from the model's logits (next-token NLL via {@link #nextTokenNll}, or a
  * caller's own: gradient ascent, entropy terms), so unlearning methods reuse the same loop.
  */
@@ -46,17 +47,57 @@ public final class GptTrainer {
             float weightDecay,
             float beta1,
             float beta2,
-            float epsilon) {
+            float epsilon,
+            Schedule schedule) {
         public Config {
-            if (!(learningRate > 0) || minLearningRate < 0 || warmupSteps < 0 || totalSteps <= warmupSteps) {
-                throw new IllegalArgumentException("need lr > 0, min lr >= 0, 0 <= warm-up < total steps: " + this);
+            if (!(learningRate > 0)
+                    || minLearningRate < 0
+                    || warmupSteps < 0
+                    || totalSteps <= warmupSteps
+                    || schedule == null) {
+                throw new IllegalArgumentException(
+                        "need lr > 0, min lr >= 0, 0 <= warm-up < total steps, a schedule: " + this);
             }
+        }
+
+        /** A cosine schedule (the decay before schedules were configurable). */
+        public Config(
+                float learningRate,
+                float minLearningRate,
+                int warmupSteps,
+                int totalSteps,
+                float weightDecay,
+                float beta1,
+                float beta2,
+                float epsilon) {
+            this(
+                    learningRate,
+                    minLearningRate,
+                    warmupSteps,
+                    totalSteps,
+                    weightDecay,
+                    beta1,
+                    beta2,
+                    epsilon,
+                    Schedule.COSINE);
         }
 
         /** Common defaults for small models: decay to lr/10, weight decay 0.01, betas (0.9, 0.95), ε 1e-8. */
         public static Config of(float learningRate, int warmupSteps, int totalSteps) {
             return new Config(learningRate, learningRate / 10, warmupSteps, totalSteps, 0.01f, 0.9f, 0.95f, 1e-8f);
         }
+    }
+
+    /** The learning rate after the linear warm-up. */
+    public enum Schedule {
+        /** Cosine from lr to {@code minLearningRate} over the remaining steps. */
+        COSINE,
+        /**
+         * Linear from lr to 0 over the remaining steps (Hugging Face's {@code get_linear_schedule_with_warmup}, the
+         * reference's): step n after the warm-up W of T steps uses lr·(T − n + 1)/(T − W); {@code minLearningRate} is
+         * not used.
+         */
+        LINEAR
     }
 
     private final GptModel model;
@@ -69,6 +110,32 @@ public final class GptTrainer {
 
     public GptTrainer(GptModel model, Config config) {
         this.model = model;
+        Tracker lr = config.schedule() == Schedule.LINEAR ? linear(config) : cosine(config);
+        this.optimizer = Optimizer.adamW()
+                .optLearningRateTracker(lr)
+                .optBeta1(config.beta1())
+                .optBeta2(config.beta2())
+                .optEpsilon(config.epsilon())
+                .optWeightDecays(config.weightDecay())
+                .build();
+        this.params = model.parameterList();
+        for (Parameter p : params) {
+            p.getArray().setRequiresGradient(true);
+        }
+    }
+
+    /**
+     * Linear warm-up from 0 (step n ≤ W gets lr·n/W) then linear decay to 0: step n &gt; W gets lr·(T − n + 1)/(T − W),
+     * so the first step after the warm-up uses lr and the last lr/(T − W). The optimiser counts updates from 1.
+     */
+    static Tracker linear(Config c) {
+        float lr = c.learningRate();
+        int w = c.warmupSteps();
+        int t = c.totalSteps();
+        return n -> n <= w ? lr * n / w : lr * Math.max(0, t - n + 1) / (t - w);
+    }
+
+    private static Tracker cosine(Config config) {
         Tracker cosine = Tracker.cosine()
                 .setBaseValue(config.learningRate())
                 .optFinalValue(config.minLearningRate())
@@ -82,17 +149,7 @@ public final class GptTrainer {
                         .optWarmUpBeginValue(0f)
                         .optWarmUpMode(WarmUpTracker.Mode.LINEAR)
                         .build();
-        this.optimizer = Optimizer.adamW()
-                .optLearningRateTracker(lr)
-                .optBeta1(config.beta1())
-                .optBeta2(config.beta2())
-                .optEpsilon(config.epsilon())
-                .optWeightDecays(config.weightDecay())
-                .build();
-        this.params = model.parameterList();
-        for (Parameter p : params) {
-            p.getArray().setRequiresGradient(true);
-        }
+        return lr;
     }
 
     public int stepsDone() {
