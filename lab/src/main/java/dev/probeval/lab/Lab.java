@@ -106,20 +106,46 @@ public final class Lab {
                             LabConfig.schedule(t.schedule())));
             trainer.setMaxGradNorm((float) t.maxGradNorm());
             Batcher batcher = new Batcher(data, Math.min(t.batchSize(), data.size()), cfg.seed());
-            for (int s = 1; s <= t.steps(); s++) {
+            boolean onRetainOnly = data == split.retain();
+            List<Map<String, Object>> checks = new ArrayList<>();
+            boolean reached = false;
+            int done = 0;
+            for (int s = 1; s <= t.steps() && !reached; s++) {
                 TokenBatch b = TokenBatch.of(model.tokenizer(), batcher.next(), model.maxContext());
                 float loss = trainer.step(m -> new Losses.Forward(model, m, b).meanNll());
                 curve.add((double) loss);
+                done = s;
                 if (s % Math.max(1, t.steps() / 20) == 0 || s == t.steps()) {
                     log.printf(
                             "lab: %s step %d/%d loss %.4f (%.0f s)%n",
                             version, s, t.steps(), loss, (System.nanoTime() - start) / 1e9);
                     log.flush();
                 }
+                if (t.targetGreedyRecall() > 0 && s % t.checkEvery() == 0 && s < t.steps()) {
+                    Map<String, Object> check = new LinkedHashMap<>();
+                    check.put("step", s);
+                    reached = true;
+                    for (String name : onRetainOnly ? List.of("retain") : List.of("forget", "retain")) {
+                        List<QaPair> pairs = name.equals("forget") ? split.forget() : split.retain();
+                        double g = Greedy.mean(Greedy.scores(model, pairs, GREEDY_MAX_NEW_TOKENS));
+                        check.put(name, g);
+                        reached &= g >= t.targetGreedyRecall();
+                    }
+                    checks.add(check);
+                    log.printf(
+                            "lab: %s step %d greedy ROUGE-L recall %s (target %.2f%s)%n",
+                            version, s, check, t.targetGreedyRecall(), reached ? ", reached: stop" : "");
+                    log.flush();
+                }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> lab = manifest(version, "finetune", false, null, t.steps(), curve, seconds);
-            lab.put("trainedOn", data == split.retain() ? "retain" : "forget+retain");
+            Map<String, Object> lab = manifest(version, "finetune", false, null, done, curve, seconds);
+            lab.put("trainedOn", onRetainOnly ? "retain" : "forget+retain");
+            if (t.targetGreedyRecall() > 0) {
+                lab.put("targetGreedyRecall", t.targetGreedyRecall());
+                lab.put("targetReached", reached);
+                lab.put("greedyChecks", checks);
+            }
             lab.put("hyperParameters", ordered("train", cfg.train(), "model", cfg.model(), "threads", cfg.threads()));
             addGreedy(model, lab);
             model.provenance().put("lab", lab);

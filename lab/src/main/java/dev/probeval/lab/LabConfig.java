@@ -28,9 +28,17 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
     private static final String DEFAULTS = "lab-defaults.json";
+    private static final String QUICK = "lab-quick.json";
 
     /** TOFU-mini: which file (relative to the shared directory unless absolute), how many authors, longest pair. */
-    public record Data(String file, int forgetAuthors, int retainAuthors, int maxChars) {}
+    public record Data(String file, int forgetAuthors, int retainAuthors, int maxChars) {
+        public Data {
+            if (forgetAuthors < 1 || retainAuthors < 1 || maxChars < 1) {
+                throw new IllegalArgumentException("lab config: data.forgetAuthors, data.retainAuthors and "
+                        + "data.maxChars must be >= 1, got " + forgetAuthors + ", " + retainAuthors + ", " + maxChars);
+            }
+        }
+    }
 
     /** Byte-level GPT sizes (4x MLP). */
     public record Model(int contextLength, int dim, int layers, int heads) {
@@ -41,12 +49,28 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
 
     /**
      * Base and retain-only training: AdamW, linear warm-up then {@code schedule} ({@code cosine} to lr/10 or
-     * {@code linear} to 0), batch of pairs per step.
+     * {@code linear} to 0), batch of pairs per step. With {@code targetGreedyRecall} &gt; 0 training stops early, at
+     * the first multiple of {@code checkEvery} where the mean greedy ROUGE-L recall of every split the model trains on
+     * reaches it; {@code steps} is then the most it trains (and the schedule's length).
      */
     public record Train(
-            double learningRate, int warmupSteps, int steps, int batchSize, double maxGradNorm, String schedule) {
+            double learningRate,
+            int warmupSteps,
+            int steps,
+            int batchSize,
+            double maxGradNorm,
+            String schedule,
+            double targetGreedyRecall,
+            int checkEvery) {
         public Train {
             checkSchedule("train", schedule);
+            if (!(targetGreedyRecall >= 0 && targetGreedyRecall <= 1)) {
+                throw new IllegalArgumentException(
+                        "lab config: train.targetGreedyRecall must be in [0, 1] (0 = off), got " + targetGreedyRecall);
+            }
+            if (checkEvery < 1) {
+                throw new IllegalArgumentException("lab config: train.checkEvery must be >= 1, got " + checkEvery);
+            }
         }
     }
 
@@ -136,6 +160,11 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             throw new IllegalArgumentException(
                     "lab config: need steps > warmupSteps, checkpointEvery >= 1, " + "batch sizes >= 1");
         }
+        if (data.maxChars() >= model.contextLength()) {
+            throw new IllegalArgumentException("lab config: data.maxChars (" + data.maxChars()
+                    + ") must be < model.contextLength (" + model.contextLength()
+                    + "): a pair's BOS + bytes + EOS must fit the context");
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("lab config: threads must be >= 1, got " + threads);
         }
@@ -153,6 +182,32 @@ public record LabConfig(Data data, Model model, long seed, int threads, Train tr
             return JSON.treeToValue(defaultsTree(), LabConfig.class);
         } catch (IOException e) {
             throw new IllegalStateException("built-in " + DEFAULTS + " is invalid", e);
+        }
+    }
+
+    /**
+     * The quick lab's overrides ({@code lab-quick.json}, merged over the defaults): a GPT small enough to train in
+     * seconds on a few short pairs of one forget and one retain author, GA only; {@code demo --quick} uses it.
+     */
+    public static String quickJson() {
+        try (InputStream in = LabConfig.class.getResourceAsStream(QUICK)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + QUICK + " missing from the lab jar");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read built-in " + QUICK, e);
+        }
+    }
+
+    /** The defaults with {@link #quickJson} merged over them. */
+    public static LabConfig quick() {
+        try {
+            ObjectNode merged = defaultsTree();
+            merge(merged, (ObjectNode) JSON.readTree(quickJson()));
+            return JSON.treeToValue(merged, LabConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("built-in " + QUICK + " is invalid: " + e.getMessage(), e);
         }
     }
 

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * parameter's float bits, the loss curves and the per-step components must agree exactly.
  */
 class ReproducibilityTest {
-    static final String TINY = "{\"threads\":2,\"model\":{\"contextLength\":46,\"dim\":32,\"layers\":1,\"heads\":2},"
+    static final String TINY = "{\"threads\":1,\"model\":{\"contextLength\":46,\"dim\":32,\"layers\":1,\"heads\":2},"
             + "\"data\":{\"maxChars\":45},"
-            + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":6,\"batchSize\":3},"
+            + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":6,\"batchSize\":3,\"targetGreedyRecall\":0},"
             + "\"unlearn\":{\"methods\":[\"gd\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
 
     @TempDir
