@@ -210,6 +210,13 @@ public final class GptTrainer {
                         total[i] = total[i] == null ? c : total[i].add(c);
                     }
                     norms[k] = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+                    if (!Float.isFinite(norms[k])) {
+                        // Seen once in a long test JVM (a term's gradient norm overflowed while its loss was finite
+                        // and equal to a clean run's): fail rather than clip the step to nothing and train on.
+                        throw new IllegalStateException("term " + k + " of " + terms.length
+                                + " has a non-finite gradient norm " + norms[k] + " (loss term " + terms[k].getFloat()
+                                + ")");
+                    }
                 }
             }
             update(total);
