@@ -235,7 +235,8 @@ public final class Lab {
                         TokenBatch.of(model.tokenizer(), rb, model.maxContext()),
                         ref);
                 boolean perTerm = entropy && u.termGradNorms();
-                float value = perTerm ? trainer.stepTerms(loss::terms) : trainer.step(loss);
+                float[] n = perTerm ? trainer.termGradNorms(loss::terms) : null;
+                float value = trainer.step(loss);
                 curve.add((double) value);
                 Map<String, Object> c = new LinkedHashMap<>();
                 c.put("step", s);
@@ -247,8 +248,8 @@ public final class Lab {
                 }
                 c.put("gradNorm", trainer.lastGradNorm());
                 if (perTerm) {
-                    // ‖∇ baseline‖, ‖∇ λ_f·H̄(forget)‖, ‖∇ λ_r·H̄(retain)‖, before clipping (one backward per term).
-                    float[] n = trainer.lastTermGradNorms();
+                    // ‖∇ baseline‖, ‖∇ λ_f·H̄(forget)‖, ‖∇ λ_r·H̄(retain)‖, before clipping (a forward and a
+                    // backward per term, before the step).
                     c.put("gradNormBase", n[0]);
                     c.put("gradNormForgetEntropy", n[1]);
                     c.put("gradNormRetainEntropy", n[2]);

@@ -50,7 +50,7 @@ final class UnlearningLoss implements GptTrainer.Objective {
     }
 
     /**
-     * The loss as its terms for {@link GptTrainer#stepTerms}: the baseline alone, or with the entropy term
+     * The loss as its terms for {@link GptTrainer#termGradNorms}: the baseline alone, or with the entropy term
      * {@code [baseline, λ_f·H̄(forget), −λ_r·H̄(retain)]}, from the same forward passes as {@link #loss}.
      */
     NDArray[] terms(NDManager m) {

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Not a check: measures what {@code unlearn.termGradNorms} costs per entropy step at the default model size (one
- * forward per batch, one backward per term vs one in all). Run with
+ * Not a check: measures what {@code unlearn.termGradNorms} costs per entropy step at the default model size (a forward and
+ * a backward per term before the step). Run with
  * {@code mvn -B -pl lab -am test -Dtest=TermGradNormCostMeasurement -Dsurefire.failIfNoSpecifiedTests=false
  * -Dprobeval.lab.measure=true}.
  */
@@ -41,7 +41,8 @@ class TermGradNormCostMeasurement {
                     long t0 = System.nanoTime();
                     for (int s = 0; s < steps; s++) {
                         if (perTerm) {
-                            t.stepTerms(loss::terms);
+                            t.termGradNorms(loss::terms);
+                            t.step(loss);
                         } else {
                             t.step(loss);
                         }
@@ -49,7 +50,7 @@ class TermGradNormCostMeasurement {
                     System.out.printf(
                             "MEASURE %s+ent %s: %.1f ms/step (%d steps, batch 8+8, model %s, threads %s)%n",
                             method.id(),
-                            perTerm ? "per-term backward" : "one backward",
+                            perTerm ? "norms + step" : "step only",
                             (System.nanoTime() - t0) / 1e6 / steps,
                             steps,
                             cfg.model(),

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -27,8 +25,8 @@ public final class GptTrainer {
     }
 
     /**
-     * A loss given as a sum of terms, so {@link #stepTerms} can report each term's gradient norm: the terms are built
-     * in one forward pass inside the per-step manager; the loss is their sum.
+     * A loss given as a sum of terms, so {@link #termGradNorms} can report each term's gradient norm: the terms are
+     * built in one forward pass inside the given manager; the loss is their sum.
      */
     @FunctionalInterface
     public interface Terms {
@@ -106,7 +104,6 @@ public final class GptTrainer {
     private int steps;
     private float maxGradNorm = Float.POSITIVE_INFINITY;
     private float lastGradNorm = Float.NaN;
-    private float[] lastTermGradNorms = new float[0];
 
     public GptTrainer(GptModel model, Config config) {
         this.model = model;
@@ -174,56 +171,41 @@ public final class GptTrainer {
         return lastGradNorm;
     }
 
-    /** Global L2 norm of each term's gradient in the last {@link #stepTerms} step (empty before one). */
-    public float[] lastTermGradNorms() {
-        return lastTermGradNorms.clone();
-    }
-
     /**
-     * One optimisation step on a loss that is a sum of terms, recording each term's gradient norm: one forward pass
-     * builds every term, then one backward pass per term (the graph kept until the last) fills the gradient, which is
-     * copied and cleared after each; the update uses the sum of the copies, clipped as in {@link #step}. Costs one
-     * backward per term (each through the part of the graph its term depends on) instead of one in all. The sum of
-     * per-term gradients equals the gradient of the sum up to float rounding, so a run with this method is not
-     * bit-identical to the same run with {@link #step}. Returns the loss (the terms' sum) before the update.
+     * The global L2 norm of each term's gradient at the current parameters, without an update: per term, its own
+     * forward pass (building every term, as {@code objective} does) and one backward pass of that term alone, then the
+     * gradient is read and cleared. Costs one forward and one backward per term; the following {@link #step} on the
+     * terms' sum is unaffected (same gradient, same update), so logging the norms leaves the trained weights
+     * bit-identical.
      */
-    public float stepTerms(Terms objective) {
-        double value = 0;
-        float[] norms;
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray[] total = new NDArray[params.size()];
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray[] terms = objective.terms(step);
-                norms = new float[terms.length];
-                for (int k = 0; k < terms.length; k++) {
-                    value += terms[k].getFloat();
-                    boolean last = k == terms.length - 1;
-                    JniUtils.backward((PtNDArray) terms[k], (PtNDArray) terms[k].onesLike(), !last, false);
-                    NDArray sq = null;
-                    for (int i = 0; i < total.length; i++) {
-                        NDArray g = params.get(i).getArray().getGradient();
-                        g.attach(step);
-                        NDArray c = g.duplicate();
-                        g.muli(0);
-                        NDArray s = c.square().sum();
-                        sq = sq == null ? s : sq.add(s);
-                        total[i] = total[i] == null ? c : total[i].add(c);
-                    }
-                    norms[k] = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
-                    if (!Float.isFinite(norms[k])) {
-                        // Seen once in a long test JVM (a term's gradient norm overflowed while its loss was finite
-                        // and equal to a clean run's): fail rather than clip the step to nothing and train on.
-                        throw new IllegalStateException("term " + k + " of " + terms.length
-                                + " has a non-finite gradient norm " + norms[k] + " (loss term " + terms[k].getFloat()
-                                + ")");
-                    }
+    public float[] termGradNorms(Terms objective) {
+        float[] norms = null;
+        for (int k = 0; norms == null || k < norms.length; k++) {
+            try (NDManager step = model.manager().newSubManager()) {
+                NDArray[] terms;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    terms = objective.terms(step);
+                    gc.backward(terms[k]);
+                }
+                if (norms == null) {
+                    norms = new float[terms.length];
+                }
+                NDArray sq = null;
+                for (Parameter p : params) {
+                    NDArray g = p.getArray().getGradient();
+                    g.attach(step);
+                    NDArray s = g.square().sum();
+                    sq = sq == null ? s : sq.add(s);
+                }
+                norms[k] = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+                for (Parameter p : params) {
+                    NDArray g = p.getArray().getGradient();
+                    g.attach(step);
+                    g.muli(0);
                 }
             }
-            update(total);
         }
-        lastTermGradNorms = norms;
-        steps++;
-        return (float) value;
+        return norms;
     }
 
     /** One optimisation step on the objective; returns the loss before the update. */
