@@ -43,11 +43,8 @@ import picocli.CommandLine.Spec;
         })
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
-    /** --quick's lab: a small GPT that trains in seconds, GA only. */
-    static final String QUICK_LAB =
-            "{\"data\":{\"retainAuthors\":1},\"model\":{\"contextLength\":250,\"dim\":16,\"layers\":1,\"heads\":2},"
-                    + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":3,\"steps\":25,\"batchSize\":4},"
-                    + "\"unlearn\":{\"methods\":[\"ga\"],\"steps\":3,\"checkpointEvery\":3,\"batchSize\":2}}";
+    /** --quick's lab: a small GPT that trains in seconds, GA only (the lab's lab-quick.json). */
+    static final String QUICK_LAB = LabConfig.quickJson();
 
     @Spec
     CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.probeval.lab;
 
 import ai.djl.Device;
+import dev.probeval.model.backend.PyTorchThreads;
 import dev.probeval.model.gpt.GptModel;
 import dev.probeval.model.gpt.GptTrainer;
 import java.io.IOException;
@@ -45,6 +46,30 @@ public final class Lab {
 
     /** Trains base and retain-only unless present (or {@code force}); returns the versions trained now. */
     public List<String> trainBaseModels(boolean force) throws IOException {
+        int threads = fixThreads();
+        try {
+            return trainBaseModelsFixed(force);
+        } finally {
+            PyTorchThreads.setIntraOp(threads);
+        }
+    }
+
+    /**
+     * Fixes PyTorch's intra-op threads at the config's {@code threads} for the duration of a training call and returns
+     * the count to restore: CPU reductions round differently with a different thread count, so a count that followed
+     * the machine or the user's {@code ai.djl.pytorch.num_threads} would make the same config and seed train
+     * different weights.
+     */
+    private int fixThreads() {
+        int before = PyTorchThreads.setIntraOp(cfg.threads());
+        if (before != cfg.threads()) {
+            log.println("lab: PyTorch intra-op threads " + cfg.threads() + " while training (was " + before + ")");
+            log.flush();
+        }
+        return before;
+    }
+
+    private List<String> trainBaseModelsFixed(boolean force) throws IOException {
         List<String> done = new ArrayList<>();
         if (force || !store.exists(BASE)) {
             train(BASE, split.all());
@@ -77,24 +102,51 @@ public final class Lab {
                             0.01f,
                             0.9f,
                             0.95f,
-                            1e-8f));
+                            1e-8f,
+                            LabConfig.schedule(t.schedule())));
             trainer.setMaxGradNorm((float) t.maxGradNorm());
             Batcher batcher = new Batcher(data, Math.min(t.batchSize(), data.size()), cfg.seed());
-            for (int s = 1; s <= t.steps(); s++) {
+            boolean onRetainOnly = data == split.retain();
+            List<Map<String, Object>> checks = new ArrayList<>();
+            boolean reached = false;
+            int done = 0;
+            for (int s = 1; s <= t.steps() && !reached; s++) {
                 TokenBatch b = TokenBatch.of(model.tokenizer(), batcher.next(), model.maxContext());
                 float loss = trainer.step(m -> new Losses.Forward(model, m, b).meanNll());
                 curve.add((double) loss);
+                done = s;
                 if (s % Math.max(1, t.steps() / 20) == 0 || s == t.steps()) {
                     log.printf(
                             "lab: %s step %d/%d loss %.4f (%.0f s)%n",
                             version, s, t.steps(), loss, (System.nanoTime() - start) / 1e9);
                     log.flush();
                 }
+                if (t.targetGreedyRecall() > 0 && s % t.checkEvery() == 0 && s < t.steps()) {
+                    Map<String, Object> check = new LinkedHashMap<>();
+                    check.put("step", s);
+                    reached = true;
+                    for (String name : onRetainOnly ? List.of("retain") : List.of("forget", "retain")) {
+                        List<QaPair> pairs = name.equals("forget") ? split.forget() : split.retain();
+                        double g = Greedy.mean(Greedy.scores(model, pairs, GREEDY_MAX_NEW_TOKENS));
+                        check.put(name, g);
+                        reached &= g >= t.targetGreedyRecall();
+                    }
+                    checks.add(check);
+                    log.printf(
+                            "lab: %s step %d greedy ROUGE-L recall %s (target %.2f%s)%n",
+                            version, s, check, t.targetGreedyRecall(), reached ? ", reached: stop" : "");
+                    log.flush();
+                }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> lab = manifest(version, "finetune", false, null, t.steps(), curve, seconds);
-            lab.put("trainedOn", data == split.retain() ? "retain" : "forget+retain");
-            lab.put("hyperParameters", Map.of("train", cfg.train(), "model", cfg.model()));
+            Map<String, Object> lab = manifest(version, "finetune", false, null, done, curve, seconds);
+            lab.put("trainedOn", onRetainOnly ? "retain" : "forget+retain");
+            if (t.targetGreedyRecall() > 0) {
+                lab.put("targetGreedyRecall", t.targetGreedyRecall());
+                lab.put("targetReached", reached);
+                lab.put("greedyChecks", checks);
+            }
+            lab.put("hyperParameters", ordered("train", cfg.train(), "model", cfg.model(), "threads", cfg.threads()));
             addGreedy(model, lab);
             model.provenance().put("lab", lab);
             model.save(store.dir(version));
@@ -122,6 +174,15 @@ public final class Lab {
 
     /** One unlearning run from base, saving a version every {@code checkpointEvery} steps (and at the last step). */
     public List<String> unlearn(Method method, boolean entropy, boolean force) throws IOException {
+        int threads = fixThreads();
+        try {
+            return unlearnFixed(method, entropy, force);
+        } finally {
+            PyTorchThreads.setIntraOp(threads);
+        }
+    }
+
+    private List<String> unlearnFixed(Method method, boolean entropy, boolean force) throws IOException {
         LabConfig.Unlearn u = cfg.unlearn();
         String last = method.version(entropy, u.steps());
         if (!force && store.exists(last)) {
@@ -148,7 +209,8 @@ public final class Lab {
                             0.01f,
                             0.9f,
                             0.95f,
-                            1e-8f));
+                            1e-8f,
+                            LabConfig.schedule(u.schedule())));
             trainer.setMaxGradNorm((float) u.maxGradNorm());
             int bs = Math.min(u.batchSize(), split.forget().size());
             Batcher forget = new Batcher(split.forget(), bs, cfg.seed() + 1);
@@ -172,6 +234,8 @@ public final class Lab {
                         TokenBatch.of(model.tokenizer(), fb, model.maxContext()),
                         TokenBatch.of(model.tokenizer(), rb, model.maxContext()),
                         ref);
+                boolean perTerm = entropy && u.termGradNorms();
+                float[] n = perTerm ? trainer.termGradNorms(loss::terms) : null;
                 float value = trainer.step(loss);
                 curve.add((double) value);
                 Map<String, Object> c = new LinkedHashMap<>();
@@ -183,12 +247,21 @@ public final class Lab {
                     c.put("retainEntropy", loss.lastRetainEntropy);
                 }
                 c.put("gradNorm", trainer.lastGradNorm());
+                if (perTerm) {
+                    // ‖∇ baseline‖, ‖∇ λ_f·H̄(forget)‖, ‖∇ λ_r·H̄(retain)‖, before clipping (a forward and a
+                    // backward per term, before the step).
+                    c.put("gradNormBase", n[0]);
+                    c.put("gradNormForgetEntropy", n[1]);
+                    c.put("gradNormRetainEntropy", n[2]);
+                } else if (!entropy) {
+                    c.put("gradNormBase", trainer.lastGradNorm());
+                }
                 components.add(c);
                 if (s % u.checkpointEvery() == 0 || s == u.steps()) {
                     String version = method.version(entropy, s);
                     double seconds = (System.nanoTime() - start) / 1e9;
                     Map<String, Object> lab = manifest(version, method.id(), entropy, BASE, s, curve, seconds);
-                    lab.put("hyperParameters", Map.of("unlearn", u));
+                    lab.put("hyperParameters", ordered("unlearn", u, "threads", cfg.threads()));
                     lab.put("components", new ArrayList<>(components));
                     model.provenance().clear();
                     model.provenance().put("lab", lab);
@@ -224,6 +297,15 @@ public final class Lab {
         lab.put("lossCurve", new ArrayList<>(curve));
         lab.put("trainingSeconds", seconds);
         return lab;
+    }
+
+    /** A map in the order given (Map.of's iteration order changes from one JVM to the next, and so would the JSON). */
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
     }
 
     private void addGreedy(GptModel model, Map<String, Object> lab) {

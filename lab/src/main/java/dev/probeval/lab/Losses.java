@@ -40,13 +40,26 @@ final class Losses {
         }
 
         /**
-         * H̄: mean over real positions of −Σ_v p_v log p_v over the full vocabulary (§4.2). The reference also averages
-         * over right-padding to its fixed length 256; we pad only to the longest row, so padding positions would be an
-         * artefact of batching and are masked out.
+         * H̄ over real positions: mean of −Σ_v p_v log p_v over the full vocabulary (§4.2) at every real position,
+         * question and answer; {@link #entropy} with {@code answerOnly = false, paddedLength = 0}.
          */
         NDArray meanEntropy() {
+            return entropy(false, 0);
+        }
+
+        /**
+         * H̄, the full-vocabulary entropy −Σ_v p_v log p_v summed over the chosen positions (the answer targets' positions
+         * if {@code answerOnly}, else every real position, question and answer) and divided either by the number of
+         * those positions ({@code paddedLength} 0) or by rows × {@code paddedLength}: the reference averages over a batch
+         * right-padded to a fixed length (256), so a real position weighs 1/(rows × 256) whatever the batch. We pad
+         * only to the longest row and leave the padding out of the sum (its entropy is an artefact of batching); the
+         * divisor is what the reference's mean amounts to for the real positions.
+         */
+        NDArray entropy(boolean answerOnly, int paddedLength) {
             NDArray h = logp.exp().mul(logp).sum(new int[] {2}).neg();
-            return h.mul(positionMask).sum().div(positionMask.sum());
+            NDArray mask = answerOnly ? answerMask : positionMask;
+            NDArray sum = h.mul(mask).sum();
+            return paddedLength > 0 ? sum.div((float) batch.rows * paddedLength) : sum.div(mask.sum());
         }
     }
 

@@ -49,8 +49,33 @@ final class UnlearningLoss implements GptTrainer.Objective {
         this.refForgetNll = refForgetNll;
     }
 
+    /**
+     * The loss as its terms for {@link GptTrainer#termGradNorms}: the baseline alone, or with the entropy term
+     * {@code [baseline, λ_f·H̄(forget), −λ_r·H̄(retain)]}, from the same forward passes as {@link #loss}.
+     */
+    NDArray[] terms(NDManager m) {
+        NDArray[] parts = parts(m);
+        if (!entropy) {
+            return new NDArray[] {parts[0]};
+        }
+        return new NDArray[] {
+            parts[0],
+            parts[1].mul((float) cfg.lambdaForget()),
+            parts[2].mul((float) cfg.lambdaRetain()).neg()
+        };
+    }
+
     @Override
     public NDArray loss(NDManager m) {
+        NDArray[] parts = parts(m);
+        if (!entropy) {
+            return parts[0];
+        }
+        return parts[0].add(Losses.entropyTerm(parts[1], parts[2], cfg.lambdaForget(), cfg.lambdaRetain()));
+    }
+
+    /** Baseline, then (with the entropy term) H̄(forget) and H̄(retain); records the components. */
+    private NDArray[] parts(NDManager m) {
         Losses.Forward f = new Losses.Forward(model, m, forget);
         boolean needRetain = entropy || method != Method.GA;
         Losses.Forward r = needRetain ? new Losses.Forward(model, m, retain) : null;
@@ -63,13 +88,20 @@ final class UnlearningLoss implements GptTrainer.Objective {
         };
         lastBase = base.getFloat();
         if (!entropy) {
-            return base;
+            return new NDArray[] {base};
         }
-        NDArray hf = f.meanEntropy();
-        NDArray hr = r.meanEntropy();
+        NDArray hf = entropy(f);
+        NDArray hr = entropy(r);
         lastForgetEntropy = hf.getFloat();
         lastRetainEntropy = hr.getFloat();
-        return base.add(Losses.entropyTerm(hf, hr, cfg.lambdaForget(), cfg.lambdaRetain()));
+        return new NDArray[] {base, hf, hr};
+    }
+
+    /** H̄ of one forward pass with the configured positions and normalisation. */
+    private NDArray entropy(Losses.Forward fw) {
+        boolean answerOnly = LabConfig.Unlearn.ANSWER.equals(cfg.entropyPositions());
+        int padded = LabConfig.Unlearn.REFERENCE.equals(cfg.entropyNormalisation()) ? cfg.entropyPaddedLength() : 0;
+        return fw.entropy(answerOnly, padded);
     }
 
     /** ℓ(x), the summed answer NLL of each pair under {@code model} (no gradient is recorded outside a collector). */

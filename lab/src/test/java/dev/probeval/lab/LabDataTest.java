@@ -115,7 +115,13 @@ class LabDataTest {
     @Test
     void theSharedLogShouldStillGiveTheSelectionOfCachedLabs() throws IOException {
         Path shared = SharedDir.require("data/tofu").getParent().getParent();
-        LabConfig cfg = LabConfig.defaults();
+        // The selection labs were cached with before the defaults grew to 2 forget and 10 retain authors.
+        Path old = tmp.resolve("old-selection.json");
+        java.nio.file.Files.writeString(
+                old,
+                "{\"data\":{\"forgetAuthors\":1,\"retainAuthors\":2,\"maxChars\":249},"
+                        + "\"model\":{\"contextLength\":250}}");
+        LabConfig cfg = LabConfig.load(old);
         TofuSource s = new TofuSource(null, shared, TofuSource.baseUrl(NO_DOWNLOAD), tmp.resolve("cache"), 1000);
         assertEquals(LabData.Origin.SHARED, LabData.locate(cfg, s, log).origin());
         DataSplit split = LabData.split(cfg, s, log);
@@ -124,6 +130,6 @@ class LabDataTest {
         assertEquals(DEFAULT_SPLIT_HASH, split.hash());
     }
 
-    /** The default TOFU-mini's hash from the shared retain99 log, as the lab computed it before full.json. */
+    /** The old default TOFU-mini's hash from the shared retain99 log, as the lab computed it before full.json. */
     static final String DEFAULT_SPLIT_HASH = "8139518b20c52732eaffb7e1b86846cb056d0a7414bf0972f90938d0dbbb8740";
 }

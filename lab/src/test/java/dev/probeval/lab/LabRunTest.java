@@ -35,9 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 class LabRunTest {
     // Small enough that the whole class costs a few seconds of CPU: one layer of width 16, a context just longer
     // than the longest toy pair (so untrained greedy/sampled answers stop after a dozen bytes), few steps.
-    static final String TINY = "{\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
-            + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":12,\"batchSize\":3},"
-            + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
+    static final String TINY =
+            "{\"threads\":1,\"data\":{\"maxChars\":45},\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
+                    + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":12,\"batchSize\":3,"
+                    + "\"targetGreedyRecall\":0},"
+                    + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
 
     @TempDir
     static Path tmp;
@@ -72,7 +74,10 @@ class LabRunTest {
         assertEquals(16, cfg.model().dim());
         assertEquals(3, cfg.train().batchSize());
         assertEquals(0.05, cfg.unlearn().npoBeta());
-        assertEquals(LabConfig.defaults().data(), cfg.data());
+        assertEquals(LabConfig.defaults().data().file(), cfg.data().file());
+        assertEquals(LabConfig.defaults().data().forgetAuthors(), cfg.data().forgetAuthors());
+        assertEquals(
+                LabConfig.defaults().unlearn().lambdaForget(), cfg.unlearn().lambdaForget());
     }
 
     @Test
@@ -81,6 +86,60 @@ class LabRunTest {
         Files.writeString(c, "{\"unlearn\":{\"lambdaForgett\":1}}");
         IOException e = assertThrows(IOException.class, () -> LabConfig.load(c));
         assertTrue(e.getMessage().startsWith(c.toString()) && e.getMessage().contains("lambdaForgett"), e.getMessage());
+    }
+
+    @Test
+    void trainingToATargetShouldStopAtTheFirstCheckThatReachesIt(@TempDir Path d) throws IOException {
+        Path c = d.resolve("target.json");
+        Files.writeString(
+                c,
+                "{\"threads\":1,\"data\":{\"maxChars\":45},"
+                        + "\"model\":{\"contextLength\":46,\"dim\":32,\"layers\":1,\"heads\":2},"
+                        + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":5,\"steps\":400,\"batchSize\":3,"
+                        + "\"targetGreedyRecall\":0.8,\"checkEvery\":20}}");
+        LabConfig target = LabConfig.load(c);
+        ModelStore s = new ModelStore(d.resolve("cache"));
+        new Lab(target, split, s, new PrintWriter(new StringWriter())).trainBaseModels(false);
+        for (String v : List.of("base", "retain-only")) {
+            JsonNode lab = new ObjectMapper()
+                    .readTree(s.dir(v).resolve(GptModel.MANIFEST).toFile())
+                    .get("provenance")
+                    .get("lab");
+            assertTrue(lab.get("targetReached").asBoolean(), v + ": " + lab.get("greedyChecks"));
+            int step = lab.get("step").asInt();
+            assertTrue(step < 400 && step % 20 == 0, v + " stopped at " + step);
+            assertEquals(step, lab.get("lossCurve").size());
+            JsonNode checks = lab.get("greedyChecks");
+            assertEquals(step / 20, checks.size());
+            JsonNode last = checks.get(checks.size() - 1);
+            assertTrue(last.get("retain").asDouble() >= 0.8, last.toString());
+            assertEquals(v.equals("base"), last.has("forget"));
+            for (int i = 0; i + 1 < checks.size(); i++) {
+                JsonNode ch = checks.get(i);
+                assertTrue(ch.get("retain").asDouble() < 0.8
+                        || (ch.has("forget") && ch.get("forget").asDouble() < 0.8));
+            }
+        }
+    }
+
+    @Test
+    void outOfRangeOptionsShouldBeErrorsThatNameTheField(@TempDir Path d) throws IOException {
+        for (String[] bad : new String[][] {
+            {"{\"unlearn\":{\"entropyNormalisation\":\"mean\"}}", "entropyNormalisation"},
+            {"{\"unlearn\":{\"entropyPositions\":\"question\"}}", "entropyPositions"},
+            {"{\"unlearn\":{\"entropyPaddedLength\":0}}", "entropyPaddedLength"},
+            {"{\"threads\":0}", "threads"},
+            {"{\"train\":{\"targetGreedyRecall\":1.5}}", "targetGreedyRecall"},
+            {"{\"train\":{\"checkEvery\":0}}", "checkEvery"},
+            {"{\"data\":{\"maxChars\":400}}", "maxChars"},
+            {"{\"train\":{\"schedule\":\"step\"}}", "train.schedule"},
+            {"{\"unlearn\":{\"schedule\":\"cos\"}}", "unlearn.schedule"},
+        }) {
+            Path c = d.resolve("bad.json");
+            Files.writeString(c, bad[0]);
+            IOException e = assertThrows(IOException.class, () -> LabConfig.load(c), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
     }
 
     @Test
@@ -114,7 +173,11 @@ class LabRunTest {
         assertEquals(
                 0.25,
                 lab.get("hyperParameters").get("unlearn").get("lambdaRetain").asDouble());
-        assertTrue(lab.get("components").get(0).has("forgetEntropy"));
+        JsonNode c0 = lab.get("components").get(0);
+        assertTrue(c0.has("forgetEntropy"));
+        for (String k : List.of("gradNormBase", "gradNormForgetEntropy", "gradNormRetainEntropy")) {
+            assertTrue(c0.get(k).asDouble() > 0, k + " in " + c0);
+        }
         JsonNode base = new ObjectMapper()
                 .readTree(store.dir("base").resolve(GptModel.MANIFEST).toFile())
                 .get("provenance")

@@ -206,6 +206,86 @@ class LossesTest {
     }
 
     @Test
+    void theEntropyOptionsShouldChooseThePositionsAndTheDivisor() throws java.io.IOException {
+        try (GptModel m = GptModel.create(TINY, 7, Device.cpu());
+                NDManager s = m.manager().newSubManager()) {
+            TokenBatch b = batch(m, FORGET);
+            Losses.Forward fw = new Losses.Forward(m, s, b);
+            float[] logp = fw.logp.toFloatArray();
+            int v = TINY.vocabSize();
+            double all = 0;
+            double answer = 0;
+            int nAll = 0;
+            int nAnswer = 0;
+            for (int at = 0; at < b.rows * b.length; at++) {
+                double h = 0;
+                for (int j = 0; j < v; j++) {
+                    double lp = logp[at * v + j];
+                    h -= Math.exp(lp) * lp;
+                }
+                all += b.positionMask[at] * h;
+                nAll += (int) b.positionMask[at];
+                answer += b.answerMask[at] * h;
+                nAnswer += (int) b.answerMask[at];
+            }
+            assertTrue(nAnswer > 0 && nAnswer < nAll);
+            assertEquals(all / nAll, fw.entropy(false, 0).getFloat(), 1e-4);
+            assertEquals(answer / nAnswer, fw.entropy(true, 0).getFloat(), 1e-4);
+            assertEquals(all / (2 * 256), fw.entropy(false, 256).getFloat(), 1e-4);
+            assertEquals(answer / (2 * 100), fw.entropy(true, 100).getFloat(), 1e-4);
+            // The defaults are the reference's: every real position, divided by rows × 256.
+            assertEquals(LabConfig.Unlearn.REFERENCE, U.entropyNormalisation());
+            assertEquals(LabConfig.Unlearn.ALL, U.entropyPositions());
+            assertEquals(256, U.entropyPaddedLength());
+            float[] ref = UnlearningLoss.summedNll(m, FORGET);
+            UnlearningLoss byDefault = new UnlearningLoss(m, Method.GA, true, U, b, batch(m, RETAIN), ref);
+            byDefault.loss(s);
+            assertEquals(all / (2 * 256), byDefault.lastForgetEntropy, 1e-4);
+            java.nio.file.Path c = java.nio.file.Files.createTempFile("lab-entropy", ".json");
+            java.nio.file.Files.writeString(
+                    c, "{\"unlearn\":{\"entropyNormalisation\":\"real-positions\",\"entropyPositions\":\"answer\"}}");
+            LabConfig.Unlearn u = LabConfig.load(c).unlearn();
+            UnlearningLoss answerMean = new UnlearningLoss(m, Method.GA, true, u, b, batch(m, RETAIN), ref);
+            answerMean.loss(s);
+            assertEquals(answer / nAnswer, answerMean.lastForgetEntropy, 1e-4);
+        }
+    }
+
+    @Test
+    void perTermGradientNormsShouldBeTheNormsOfEachTermsOwnGradient() {
+        try (GptModel m = GptModel.create(TINY, 11, Device.cpu())) {
+            TokenBatch f = batch(m, FORGET);
+            TokenBatch r = batch(m, RETAIN);
+            float[] ref = UnlearningLoss.summedNll(m, FORGET);
+            UnlearningLoss loss = new UnlearningLoss(m, Method.GD, true, U, f, r, ref);
+            double[] expected = new double[3];
+            for (int k = 0; k < 3; k++) {
+                int term = k;
+                expected[k] = norm(gradient(m, s -> loss.terms(s)[term]));
+            }
+            double whole = norm(gradient(m, loss));
+            GptTrainer t = new GptTrainer(m, GptTrainer.Config.of(1e-3f, 0, 5));
+            float[] got = t.termGradNorms(loss::terms);
+            assertEquals(3, got.length);
+            for (int k = 0; k < 3; k++) {
+                assertTrue(expected[k] > 0, "term " + k);
+                assertEquals(expected[k], got[k], 1e-4 * expected[k] + 1e-6, "term " + k);
+            }
+            // Measuring leaves no gradient behind: the step that follows sees the whole loss's gradient alone.
+            t.step(loss);
+            assertEquals(whole, t.lastGradNorm(), 1e-4 * whole);
+        }
+    }
+
+    static double norm(float[] g) {
+        double s = 0;
+        for (float x : g) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
     void theEntropyTermShouldLowerForgetEntropyAndRaiseRetainEntropy() {
         try (GptModel m = GptModel.create(TINY, 8, Device.cpu())) {
             TokenBatch f = batch(m, FORGET);

@@ -12,7 +12,8 @@ import ai.djl.training.tracker.WarmUpTracker;
 import java.util.List;
 
 /**
- * Trains a {@link GptModel} with AdamW and a cosine learning-rate schedule after a linear warm-up. The loss is
+ * Trains a {@link GptModel} with AdamW and a cosine (or linear, {@link Schedule}) learning-rate schedule after a
+ * linear warm-up. The loss is
  * whatever an {@link Objective} builds from the model's logits (next-token NLL via {@link #nextTokenNll}, or a
  * caller's own: gradient ascent, entropy terms), so unlearning methods reuse the same loop.
  */
@@ -21,6 +22,15 @@ public final class GptTrainer {
     @FunctionalInterface
     public interface Objective {
         NDArray loss(NDManager step);
+    }
+
+    /**
+     * A loss given as a sum of terms, so {@link #termGradNorms} can report each term's gradient norm: the terms are
+     * built in one forward pass inside the given manager; the loss is their sum.
+     */
+    @FunctionalInterface
+    public interface Terms {
+        NDArray[] terms(NDManager step);
     }
 
     /**
@@ -35,17 +45,57 @@ public final class GptTrainer {
             float weightDecay,
             float beta1,
             float beta2,
-            float epsilon) {
+            float epsilon,
+            Schedule schedule) {
         public Config {
-            if (!(learningRate > 0) || minLearningRate < 0 || warmupSteps < 0 || totalSteps <= warmupSteps) {
-                throw new IllegalArgumentException("need lr > 0, min lr >= 0, 0 <= warm-up < total steps: " + this);
+            if (!(learningRate > 0)
+                    || minLearningRate < 0
+                    || warmupSteps < 0
+                    || totalSteps <= warmupSteps
+                    || schedule == null) {
+                throw new IllegalArgumentException(
+                        "need lr > 0, min lr >= 0, 0 <= warm-up < total steps, a schedule: " + this);
             }
+        }
+
+        /** A cosine schedule (the decay before schedules were configurable). */
+        public Config(
+                float learningRate,
+                float minLearningRate,
+                int warmupSteps,
+                int totalSteps,
+                float weightDecay,
+                float beta1,
+                float beta2,
+                float epsilon) {
+            this(
+                    learningRate,
+                    minLearningRate,
+                    warmupSteps,
+                    totalSteps,
+                    weightDecay,
+                    beta1,
+                    beta2,
+                    epsilon,
+                    Schedule.COSINE);
         }
 
         /** Common defaults for small models: decay to lr/10, weight decay 0.01, betas (0.9, 0.95), ε 1e-8. */
         public static Config of(float learningRate, int warmupSteps, int totalSteps) {
             return new Config(learningRate, learningRate / 10, warmupSteps, totalSteps, 0.01f, 0.9f, 0.95f, 1e-8f);
         }
+    }
+
+    /** The learning rate after the linear warm-up. */
+    public enum Schedule {
+        /** Cosine from lr to {@code minLearningRate} over the remaining steps. */
+        COSINE,
+        /**
+         * Linear from lr to 0 over the remaining steps (Hugging Face's {@code get_linear_schedule_with_warmup}, the
+         * reference's): step n after the warm-up W of T steps uses lr·(T − n + 1)/(T − W); {@code minLearningRate} is
+         * not used.
+         */
+        LINEAR
     }
 
     private final GptModel model;
@@ -57,6 +107,32 @@ public final class GptTrainer {
 
     public GptTrainer(GptModel model, Config config) {
         this.model = model;
+        Tracker lr = config.schedule() == Schedule.LINEAR ? linear(config) : cosine(config);
+        this.optimizer = Optimizer.adamW()
+                .optLearningRateTracker(lr)
+                .optBeta1(config.beta1())
+                .optBeta2(config.beta2())
+                .optEpsilon(config.epsilon())
+                .optWeightDecays(config.weightDecay())
+                .build();
+        this.params = model.parameterList();
+        for (Parameter p : params) {
+            p.getArray().setRequiresGradient(true);
+        }
+    }
+
+    /**
+     * Linear warm-up from 0 (step n ≤ W gets lr·n/W) then linear decay to 0: step n &gt; W gets lr·(T − n + 1)/(T − W),
+     * so the first step after the warm-up uses lr and the last lr/(T − W). The optimiser counts updates from 1.
+     */
+    static Tracker linear(Config c) {
+        float lr = c.learningRate();
+        int w = c.warmupSteps();
+        int t = c.totalSteps();
+        return n -> n <= w ? lr * n / w : lr * Math.max(0, t - n + 1) / (t - w);
+    }
+
+    private static Tracker cosine(Config config) {
         Tracker cosine = Tracker.cosine()
                 .setBaseValue(config.learningRate())
                 .optFinalValue(config.minLearningRate())
@@ -70,17 +146,7 @@ public final class GptTrainer {
                         .optWarmUpBeginValue(0f)
                         .optWarmUpMode(WarmUpTracker.Mode.LINEAR)
                         .build();
-        this.optimizer = Optimizer.adamW()
-                .optLearningRateTracker(lr)
-                .optBeta1(config.beta1())
-                .optBeta2(config.beta2())
-                .optEpsilon(config.epsilon())
-                .optWeightDecays(config.weightDecay())
-                .build();
-        this.params = model.parameterList();
-        for (Parameter p : params) {
-            p.getArray().setRequiresGradient(true);
-        }
+        return lr;
     }
 
     public int stepsDone() {
@@ -105,6 +171,43 @@ public final class GptTrainer {
         return lastGradNorm;
     }
 
+    /**
+     * The global L2 norm of each term's gradient at the current parameters, without an update: per term, its own
+     * forward pass (building every term, as {@code objective} does) and one backward pass of that term alone, then the
+     * gradient is read and cleared. Costs one forward and one backward per term; the following {@link #step} on the
+     * terms' sum is unaffected (same gradient, same update), so logging the norms leaves the trained weights
+     * bit-identical.
+     */
+    public float[] termGradNorms(Terms objective) {
+        float[] norms = null;
+        for (int k = 0; norms == null || k < norms.length; k++) {
+            try (NDManager step = model.manager().newSubManager()) {
+                NDArray[] terms;
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    terms = objective.terms(step);
+                    gc.backward(terms[k]);
+                }
+                if (norms == null) {
+                    norms = new float[terms.length];
+                }
+                NDArray sq = null;
+                for (Parameter p : params) {
+                    NDArray g = p.getArray().getGradient();
+                    g.attach(step);
+                    NDArray s = g.square().sum();
+                    sq = sq == null ? s : sq.add(s);
+                }
+                norms[k] = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+                for (Parameter p : params) {
+                    NDArray g = p.getArray().getGradient();
+                    g.attach(step);
+                    g.muli(0);
+                }
+            }
+        }
+        return norms;
+    }
+
     /** One optimisation step on the objective; returns the loss before the update. */
     public float step(Objective objective) {
         float value;
@@ -115,27 +218,34 @@ public final class GptTrainer {
                 value = loss.getFloat();
             }
             NDArray[] grads = new NDArray[params.size()];
-            NDArray sq = null;
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = params.get(i).getArray().getGradient();
                 grads[i].attach(step);
-                NDArray s = grads[i].square().sum();
-                sq = sq == null ? s : sq.add(s);
             }
-            // One host copy per step for the global norm, not one per parameter array.
-            lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
-            float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
-            for (int i = 0; i < grads.length; i++) {
-                Parameter p = params.get(i);
-                NDArray w = p.getArray();
-                NDArray g = grads[i];
-                optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
-                // PyTorch accumulates gradients: clear them for the next step.
-                g.muli(0);
-            }
+            update(grads);
         }
         steps++;
         return value;
+    }
+
+    /** Clips {@code grads} (one per parameter) to the global norm, applies the optimiser, and zeroes them after. */
+    private void update(NDArray[] grads) {
+        NDArray sq = null;
+        for (NDArray g : grads) {
+            NDArray s = g.square().sum();
+            sq = sq == null ? s : sq.add(s);
+        }
+        // One host copy per step for the global norm, not one per parameter array.
+        lastGradNorm = sq == null ? 0f : (float) Math.sqrt(sq.getFloat());
+        float scale = lastGradNorm > maxGradNorm ? maxGradNorm / (lastGradNorm + 1e-6f) : 1f;
+        for (int i = 0; i < grads.length; i++) {
+            Parameter p = params.get(i);
+            NDArray w = p.getArray();
+            NDArray g = grads[i];
+            optimizer.update(p.getName(), w, scale == 1f ? g : g.mul(scale));
+            // PyTorch accumulates gradients: clear them for the next step.
+            g.muli(0);
+        }
     }
 
     /** One step of mean next-token NLL over the given token sequences (see {@link #nextTokenNll}). */

@@ -33,4 +33,17 @@ class PyTorchThreadsTest {
             }
         }
     }
+
+    @Test
+    void setIntraOpShouldChangeTheThreadCountNowAndReturnThePreviousOne() {
+        int before = PyTorchThreads.intraOp();
+        try {
+            int other = before == 1 ? 2 : 1;
+            assertEquals(before, PyTorchThreads.setIntraOp(other));
+            assertEquals(other, PyTorchThreads.intraOp());
+        } finally {
+            PyTorchThreads.setIntraOp(before);
+        }
+        assertEquals(before, PyTorchThreads.intraOp());
+    }
 }
