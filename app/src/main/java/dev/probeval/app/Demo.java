@@ -267,14 +267,18 @@ final class Demo implements AutoCloseable {
 
     /** Builds and publishes the forget and retain requests of every version (plain decoding, the lab's ids). */
     List<String> submit(DataSplit split) {
+        // 0 prompts = every forget question and as many retain questions: the finding is about the forget split,
+        // and the retain split's utility is measured well enough by a sample of its size.
+        int retainPrompts = s.prompts() > 0 ? s.prompts() : split.forget().size();
         RequestTemplate forget = template("forget", limit(split.forget().size()));
-        RequestTemplate retain = template("retain", limit(split.retain().size()));
+        RequestTemplate retain = template("retain", Math.min(split.retain().size(), retainPrompts));
         Instant now = Instant.now();
         for (String v : evaluated) {
             for (String sp : List.of("forget", "retain")) {
                 List<QaPair> pairs = sp.equals("forget") ? split.forget() : split.retain();
-                if (s.prompts() > 0 && pairs.size() > s.prompts()) {
-                    pairs = pairs.subList(0, s.prompts());
+                int limit = sp.equals("forget") ? (s.prompts() > 0 ? s.prompts() : pairs.size()) : retainPrompts;
+                if (pairs.size() > limit) {
+                    pairs = pairs.subList(0, limit);
                 }
                 for (QaPair p : pairs) {
                     PromptLine line = PromptLine.of(Integer.toString(p.idx()), p.prompt(), List.of(p.answer()))

@@ -85,13 +85,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = {"-n", "--num-samples"},
             paramLabel = "N",
-            description = "Samples per prompt (default 16; --quick 8).")
+            description = "Samples per prompt (default 128, the paper's n; --quick 8).")
     Integer n;
 
     @Option(
             names = "--prompts",
             paramLabel = "K",
-            description = "First K questions of each split, 0 = all (default 0; --quick 3).")
+            description = "First K questions of each split; 0 = every forget question and as many retain questions "
+                    + "(default 0; --quick 3).")
     Integer prompts;
 
     @Option(
@@ -150,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
         if (quick && versions == null) {
             vs = vs.subList(0, Math.min(3, vs.size()));
         }
-        int nn = n != null ? n : quick ? 8 : 16;
+        int nn = n != null ? n : quick ? 8 : 128;
         int k = prompts != null ? prompts : quick ? 3 : 0;
         int m = maxNewTokens != null ? maxNewTokens : quick ? 48 : 128;
         if (nn < 1 || k < 0 || m < 1 || !(alpha.value > 0 && alpha.value <= 0.5)) {
