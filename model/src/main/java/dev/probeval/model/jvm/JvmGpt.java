@@ -150,20 +150,25 @@ public final class JvmGpt extends JvmTransformer {
                 Ops.layernorm(a.xb, r * d, a.x, r * d, ln1g[l], ln1b[l], d);
             }
             mm.apply(a.xb, from * d, n, d, qkv[l], 3 * d, a.qkv, from * 3 * d, false);
-            int kOff = 2 * l * block;
-            int vOff = (2 * l + 1) * block;
+            int kBlock = 2 * l * block;
+            int vBlock = (2 * l + 1) * block;
             for (int r = from; r < to; r++) {
                 int q = r * 3 * d;
                 float[] cache = kvCache[r];
-                System.arraycopy(a.qkv, q + d, cache, kOff + pos * d, d);
-                System.arraycopy(a.qkv, q + 2 * d, cache, vOff + pos * d, d);
+                // Keys channel-major (one run of positions per channel), values position-major.
+                for (int ch = 0; ch < d; ch++) {
+                    cache[kBlock + ch * positions + pos] = a.qkv[q + d + ch];
+                }
+                System.arraycopy(a.qkv, q + 2 * d, cache, vBlock + pos * d, d);
                 for (int h = 0; h < c.heads(); h++) {
                     Ops.attend(
+                            mm,
                             a.qkv,
                             q + h * hs,
                             cache,
-                            kOff + h * hs,
-                            vOff + h * hs,
+                            kBlock + h * hs * positions,
+                            positions,
+                            vBlock + h * hs,
                             d,
                             pos + 1,
                             hs,

@@ -153,23 +153,28 @@ public final class JvmLlama2c extends JvmTransformer {
                 Ops.rmsnorm(a.xb, r * dim, a.x, r * dim, rmsAtt[l], dim);
             }
             mm.apply(a.xb, from * dim, n, dim, wqkv[l], qkvW, a.qkv, from * qkvW, false);
-            int kOff = 2 * l * block + pos * kvDim;
-            int vOff = (2 * l + 1) * block + pos * kvDim;
+            int kBlock = 2 * l * block;
+            int vBlock = (2 * l + 1) * block;
             for (int r = from; r < to; r++) {
                 int q = r * qkvW;
                 rope(a.qkv, q, dim, pos);
                 rope(a.qkv, q + dim, kvDim, pos);
                 float[] cache = kvCache[r];
-                System.arraycopy(a.qkv, q + dim, cache, kOff, kvDim);
-                System.arraycopy(a.qkv, q + dim + kvDim, cache, vOff, kvDim);
+                // Keys channel-major (one run of positions per channel), values position-major.
+                for (int ch = 0; ch < kvDim; ch++) {
+                    cache[kBlock + ch * positions + pos] = a.qkv[q + dim + ch];
+                }
+                System.arraycopy(a.qkv, q + dim + kvDim, cache, vBlock + pos * kvDim, kvDim);
                 for (int h = 0; h < heads; h++) {
                     int g = (h / kvMul) * hs;
                     Ops.attend(
+                            mm,
                             a.qkv,
                             q + h * hs,
                             cache,
-                            2 * l * block + g,
-                            (2 * l + 1) * block + g,
+                            kBlock + g * positions,
+                            positions,
+                            vBlock + g,
                             kvDim,
                             pos + 1,
                             hs,

@@ -53,7 +53,7 @@ abstract class JvmTransformer implements LanguageModel {
 
     /**
      * Runs one position for rows {@code from .. to - 1}: row r consumes {@code tokens[r]} at position {@code pos},
-     * appends its keys and values to {@code kv[r]} (layer l's keys at {@code 2l · positions · kvDim}, values after
+     * appends its keys and values to {@code kv[r]} (layer l's keys at {@code 2l · positions · kvDim}, channel-major, values after
      * them) and, when {@code wantLogits}, writes its logits to {@code logits[r · vocab ..]}.
      */
     abstract void forward(
@@ -67,6 +67,36 @@ abstract class JvmTransformer implements LanguageModel {
             float[] attention,
             float[] logits,
             boolean wantLogits);
+
+    /**
+     * Row caches of finished batches, kept for the next batch of the same shape: a request then allocates nothing
+     * for its cache. Holds at most {@link #POOLED_ROWS} arrays; the most recent shape wins.
+     */
+    private final java.util.ArrayDeque<float[]> rowPool = new java.util.ArrayDeque<>();
+
+    private static final int POOLED_ROWS = 256;
+
+    /** A zero-filled-or-reused row cache of {@code floats} floats (contents need not be cleared: every read position is written first). */
+    private float[] takeRow(int floats) {
+        synchronized (rowPool) {
+            float[] a = rowPool.pollLast();
+            while (a != null && a.length != floats) {
+                a = rowPool.pollLast();
+            }
+            if (a != null) {
+                return a;
+            }
+        }
+        return new float[floats];
+    }
+
+    private void giveRow(float[] row) {
+        synchronized (rowPool) {
+            if (rowPool.size() < POOLED_ROWS) {
+                rowPool.addLast(row);
+            }
+        }
+    }
 
     /** Worker threads a step may use (the calling thread included). */
     public int threads() {
@@ -125,7 +155,8 @@ abstract class JvmTransformer implements LanguageModel {
                         "a prompt of " + prompt.length + " tokens does not fit 1 .. " + positions + " positions");
             }
             widen(1);
-            kv = new float[][] {new float[rowCacheFloats()]};
+            release();
+            kv = new float[][] {takeRow(rowCacheFloats())};
             rows = 1;
             length = 0;
             int[] one = new int[1];
@@ -146,13 +177,9 @@ abstract class JvmTransformer implements LanguageModel {
             float[] first = kv[0];
             float[][] next = new float[n][];
             next[0] = first;
-            int used = length * kvDim();
-            int block = positions * kvDim();
             for (int r = 1; r < n; r++) {
-                float[] c = new float[first.length];
-                for (int b = 0; b < 2 * layers(); b++) {
-                    System.arraycopy(first, b * block, c, b * block, used);
-                }
+                float[] c = takeRow(first.length);
+                System.arraycopy(first, 0, c, 0, first.length);
                 next[r] = c;
             }
             kv = next;
@@ -169,6 +196,8 @@ abstract class JvmTransformer implements LanguageModel {
             for (int r = 0; r < rows; r++) {
                 if (keep[r]) {
                     kv[k++] = kv[r];
+                } else {
+                    giveRow(kv[r]);
                 }
             }
             Arrays.fill(kv, k, rows, null);
@@ -240,9 +269,17 @@ abstract class JvmTransformer implements LanguageModel {
             }
         }
 
+        private void release() {
+            for (int r = 0; r < rows; r++) {
+                giveRow(kv[r]);
+            }
+            kv = new float[0][];
+            rows = 0;
+        }
+
         @Override
         public void close() {
-            kv = new float[0][];
+            release();
             activations = null;
             logits = null;
         }

@@ -35,8 +35,27 @@ abstract class MatMul {
      * For {@code rows} rows: {@code y[yOff + r·out + o] = (accumulate ? y[..] : 0) + Σ_i x[xOff + r·in + i] ·
      * wt[i·out + o]}.
      */
+    final void apply(
+            float[] x, int xOff, int rows, int in, float[] wt, int out, float[] y, int yOff, boolean accumulate) {
+        apply(x, xOff, rows, in, wt, 0, out, out, y, yOff, accumulate);
+    }
+
+    /**
+     * {@link #apply(float[], int, int, int, float[], int, float[], int, boolean)} with the weight's row i starting
+     * at {@code wOff + i·wStride}: attention uses it on a row's cached keys and values in place.
+     */
     abstract void apply(
-            float[] x, int xOff, int rows, int in, float[] wt, int out, float[] y, int yOff, boolean accumulate);
+            float[] x,
+            int xOff,
+            int rows,
+            int in,
+            float[] w,
+            int wOff,
+            int wStride,
+            int out,
+            float[] y,
+            int yOff,
+            boolean accumulate);
 
     private static MatMul select() {
         if ("false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY))
@@ -56,14 +75,24 @@ abstract class MatMul {
     static final class Scalar extends MatMul {
         @Override
         void apply(
-                float[] x, int xOff, int rows, int in, float[] wt, int out, float[] y, int yOff, boolean accumulate) {
+                float[] x,
+                int xOff,
+                int rows,
+                int in,
+                float[] wt,
+                int wOff,
+                int wStride,
+                int out,
+                float[] y,
+                int yOff,
+                boolean accumulate) {
             float[] acc = new float[out];
             for (int r = 0; r < rows; r++) {
                 java.util.Arrays.fill(acc, 0f);
                 int xr = xOff + r * in;
                 for (int i = 0; i < in; i++) {
                     float xv = x[xr + i];
-                    int wi = i * out;
+                    int wi = wOff + i * wStride;
                     for (int o = 0; o < out; o++) {
                         acc[o] = Math.fma(xv, wt[wi + o], acc[o]);
                     }

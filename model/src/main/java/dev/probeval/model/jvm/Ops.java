@@ -60,36 +60,15 @@ final class Ops {
     }
 
     /**
-     * erf to about 1e-15 relative: the Maclaurin series below 2.5 and the continued fraction of erfc above
-     * (Abramowitz and Stegun 7.1.5 and 7.1.14); both in double, far below float resolution.
+     * erf with an absolute error below 1.5e-7 (Abramowitz and Stegun 7.1.26), computed in double: one exponential
+     * and a polynomial, a fraction of the cost of a series, and below the resolution of the float32 activations it
+     * feeds.
      */
     static double erf(double z) {
         double a = Math.abs(z);
-        double r;
-        if (a < 2.5) {
-            // erf(z) = 2/√π Σ_n (-1)^n z^(2n+1) / (n! (2n+1))
-            double z2 = a * a;
-            double term = a;
-            double sum = a;
-            for (int n = 1; n < 60; n++) {
-                term *= -z2 / n;
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
-                    break;
-                }
-            }
-            r = 1.1283791670955126 * sum;
-        } else if (a > 6.0) {
-            r = 1.0;
-        } else {
-            // erfc(z) = exp(-z²)/√π · 1/(z + 1/2/(z + 1/(z + 3/2/(z + 2/(z + ...))))), evaluated bottom-up.
-            double f = a;
-            for (int k = 60; k >= 1; k--) {
-                f = a + (k / 2.0) / f;
-            }
-            r = 1.0 - Math.exp(-a * a) / (f * 1.7724538509055159);
-        }
+        double t = 1.0 / (1.0 + 0.3275911 * a);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double r = 1.0 - poly * Math.exp(-a * a);
         return z < 0 ? -r : r;
     }
 
@@ -99,31 +78,30 @@ final class Ops {
     }
 
     /**
-     * Attention of one query head over {@code len} cached positions: {@code softmax(q·kᵀ · scale) · v} written to
-     * {@code out[o .. o + hs)}; keys and values of position s start at {@code kBase + s·stride} and {@code vBase +
-     * s·stride}. {@code scores} holds at least {@code len} floats.
+     * Attention of one query head over {@code len} cached positions, {@code softmax(q·kᵀ · scale) · v}, written to
+     * {@code out[o .. o + hs)}. The head's keys are stored channel-major — channel c's keys of every position at
+     * {@code kBase + c·positions ..} — so the scores are one matrix product over positions; values row-major,
+     * position s at {@code vBase + s·vStride}. {@code scores} holds at least {@code len} floats.
      */
     static void attend(
+            MatMul mm,
             float[] q,
             int qo,
             float[] cache,
             int kBase,
+            int positions,
             int vBase,
-            int stride,
+            int vStride,
             int len,
             int hs,
             float scale,
             float[] scores,
             float[] out,
             int o) {
+        mm.apply(q, qo, 1, hs, cache, kBase, positions, len, scores, 0, false);
         float max = Float.NEGATIVE_INFINITY;
         for (int s = 0; s < len; s++) {
-            int k = kBase + s * stride;
-            float dot = 0f;
-            for (int i = 0; i < hs; i++) {
-                dot += q[qo + i] * cache[k + i];
-            }
-            dot *= scale;
+            float dot = scores[s] * scale;
             scores[s] = dot;
             if (dot > max) {
                 max = dot;
@@ -136,13 +114,9 @@ final class Ops {
             sum += e;
         }
         float inv = 1f / sum;
-        java.util.Arrays.fill(out, o, o + hs, 0f);
         for (int s = 0; s < len; s++) {
-            float p = scores[s] * inv;
-            int v = vBase + s * stride;
-            for (int i = 0; i < hs; i++) {
-                out[o + i] += p * cache[v + i];
-            }
+            scores[s] *= inv;
         }
+        mm.apply(scores, 0, 1, len, cache, vBase, vStride, hs, out, o, false);
     }
 }

@@ -86,17 +86,45 @@ final class TokenDistributions {
             // Only tokens that survived top-k take part (removed ones have probability 0). The removed set is a prefix
             // of the ascending order because the cumulative sum only grows; ties in probability are ordered by index,
             // higher index first, so among equal probabilities the lowest index counts as the more likely.
+            // Every token with p <= (1 - topP) / m is in the removed prefix (m such tokens sum to at most 1 - topP),
+            // so only the others are sorted; the small ones enter the cumulative sum first, in index order.
             int m = 0;
-            double[] sorted = s.sorted;
             for (int i = 0; i < n; i++) {
                 if (p[i] > 0) {
-                    sorted[m++] = p[i];
+                    m++;
                 }
             }
-            Arrays.sort(sorted, 0, m);
-            int removed = 0;
+            double small = (1.0 - topP) / m;
+            double[] sorted = s.sorted;
+            int large = 0;
+            int removedSmall = 0;
+            double maxSmall = 0;
             double cum = 0;
-            for (int j = 0; j < m - 1; j++) {
+            for (int i = 0; i < n; i++) {
+                if (p[i] > 0) {
+                    if (p[i] <= small) {
+                        cum += p[i];
+                        removedSmall++;
+                        maxSmall = Math.max(maxSmall, p[i]);
+                    } else {
+                        sorted[large++] = p[i];
+                    }
+                }
+            }
+            if (large == 0) {
+                // Only reachable through rounding: keep the exact order of the whole set.
+                cum = 0;
+                removedSmall = 0;
+                maxSmall = 0;
+                for (int i = 0; i < n; i++) {
+                    if (p[i] > 0) {
+                        sorted[large++] = p[i];
+                    }
+                }
+            }
+            Arrays.sort(sorted, 0, large);
+            int removed = removedSmall;
+            for (int j = 0; j < large - 1; j++) {
                 cum += sorted[j];
                 if (cum <= 1.0 - topP) {
                     removed++;
@@ -107,11 +135,18 @@ final class TokenDistributions {
             boolean[] remove = s.remove;
             Arrays.fill(remove, 0, n, false);
             if (removed > 0) {
-                double tau = sorted[removed - 1];
+                double tau = removed > removedSmall ? sorted[removed - removedSmall - 1] : maxSmall;
                 int below = 0;
-                for (int j = 0; j < removed; j++) {
+                for (int j = 0; j < removed - removedSmall; j++) {
                     if (sorted[j] < tau) {
                         below++;
+                    }
+                }
+                if (removedSmall > 0) {
+                    for (int i = 0; i < n; i++) {
+                        if (p[i] > 0 && p[i] <= small && p[i] < tau) {
+                            below++;
+                        }
                     }
                 }
                 int tiesToRemove = removed - below;

@@ -47,6 +47,31 @@ class MatMulTest {
     }
 
     @Test
+    void stridedWeightsShouldGiveBitIdenticalResultsInBothForms() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int out : new int[] {3, 8, 16, 21, 40, 77}) {
+            for (int in : new int[] {1, 8, 32, 50}) {
+                int stride = out + 13;
+                int wOff = 7;
+                float[] x = random(rnd, in);
+                float[] w = random(rnd, wOff + in * stride);
+                float[] y0 = new float[out];
+                float[] y1 = new float[out];
+                MatMul.best().apply(x, 0, 1, in, w, wOff, stride, out, y0, 0, false);
+                MatMul.scalar().apply(x, 0, 1, in, w, wOff, stride, out, y1, 0, false);
+                for (int o = 0; o < out; o++) {
+                    float expected = 0f;
+                    for (int i = 0; i < in; i++) {
+                        expected = Math.fma(x[i], w[wOff + i * stride + o], expected);
+                    }
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(y0[o]), "vector " + o);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(y1[o]), "scalar " + o);
+                }
+            }
+        }
+    }
+
+    @Test
     void scalarFormShouldComputeTheProductOfTheTransposedWeight() {
         // x = [[1, 2]], w (stored [in][out]) = [[1, 2, 3], [4, 5, 6]] -> y = [9, 12, 15]
         float[] y = {100f, 100f, 100f};
