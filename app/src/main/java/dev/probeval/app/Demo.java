@@ -254,6 +254,8 @@ final class Demo implements AutoCloseable {
                 .setKafka(services)
                 .setModels(ModelCatalog.of(specs))
                 .optWorkerId("demo-worker")
+                // One chunk per request: all n rows of a prompt decode as one batch.
+                .optChunkSize(Math.max(1, Math.min(s.n(), 128)))
                 .optBackendFactory(dev.probeval.worker.BackendFactory.standard(s.engine()))
                 .optPollTimeout(Duration.ofMillis(100))
                 .optRetryBackoff(Duration.ofMillis(200))

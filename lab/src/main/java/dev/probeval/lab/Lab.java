@@ -263,11 +263,17 @@ public final class Lab {
                     Map<String, Object> lab = manifest(version, method.id(), entropy, BASE, s, curve, seconds);
                     lab.put("hyperParameters", ordered("unlearn", u, "threads", cfg.threads()));
                     lab.put("components", new ArrayList<>(components));
+                    // Greedy scores per checkpoint: what "greedy says forgotten" means for choosing checkpoints (the
+                    // demo evaluates each run at the first checkpoint below τ). Computed before the next step.
+                    addGreedy(model, lab);
                     model.provenance().clear();
                     model.provenance().put("lab", lab);
                     model.save(store.dir(version));
                     written.add(version);
-                    log.printf("lab: saved %s loss %.4f (%.1f s)%n", version, value, seconds);
+                    log.printf(
+                            "lab: saved %s loss %.4f (%.1f s) greedy ROUGE-L recall forget %.3f retain %.3f%n",
+                            version, value, seconds, (double) lab.get("greedyForget"), (double)
+                                    lab.get("greedyRetain"));
                     log.flush();
                 }
             }
