@@ -1,7 +1,6 @@
 package dev.probeval.model.jvm;
 
 import ai.djl.ndarray.NDArray;
-import dev.probeval.model.TextTokenizer;
 import dev.probeval.model.gpt.GptConfig;
 import dev.probeval.model.gpt.GptModel;
 import java.io.IOException;
@@ -16,7 +15,6 @@ import java.util.Map;
  */
 public final class JvmGpt extends JvmTransformer {
     private final GptConfig c;
-    private final TextTokenizer tokenizer;
     private final MatMul mm = MatMul.best();
     private final float[] wte;
     private final float[] wpe;
@@ -36,12 +34,15 @@ public final class JvmGpt extends JvmTransformer {
     private final float[] head;
 
     private final String provenance;
-    private final int[] endTokens;
 
     private JvmGpt(GptModel model, int threads) {
-        super(threads);
+        super(
+                threads,
+                model.tokenizer(),
+                model.config().vocabSize(),
+                model.config().contextLength(),
+                model.endTokenIds());
         this.c = model.config();
-        this.tokenizer = model.tokenizer();
         Map<String, NDArray> p = model.namedArrays();
         int d = c.dim();
         int ffn = c.ffnHidden();
@@ -71,7 +72,6 @@ public final class JvmGpt extends JvmTransformer {
         lnfb = p.get("lnf.beta").toFloatArray();
         head = Ops.transpose(wte, c.vocabSize(), d);
         provenance = model.describe();
-        endTokens = model.endTokenIds();
     }
 
     /** A copy of {@code model}'s weights (the DJL model stays usable and is still closed by its owner). */
@@ -198,28 +198,7 @@ public final class JvmGpt extends JvmTransformer {
     }
 
     @Override
-    public TextTokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    @Override
-    public int vocabSize() {
-        return c.vocabSize();
-    }
-
-    @Override
-    public int maxContext() {
-        return c.contextLength();
-    }
-
-    @Override
-    public int[] endTokenIds() {
-        return endTokens.clone();
-    }
-
-    @Override
     public String describe() {
-        return provenance.replaceFirst("^gpt", "jvm gpt").replaceFirst(" on .*$", "") + " on " + threads()
-                + " CPU thread(s)" + (MatMul.vectorized() ? ", vector API" : ", scalar");
+        return provenance.replaceFirst("^gpt", "jvm gpt").replaceFirst(" on .*$", "") + " " + engineDescription();
     }
 }

@@ -1,6 +1,5 @@
 package dev.probeval.model.jvm;
 
-import dev.probeval.model.TextTokenizer;
 import dev.probeval.model.llama2c.Llama2cCheckpoint;
 import dev.probeval.model.llama2c.Llama2cTokenizer;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
  */
 public final class JvmLlama2c extends JvmTransformer {
     private final Llama2cCheckpoint.Config c;
-    private final Llama2cTokenizer tokenizer;
     private final MatMul mm = MatMul.best();
     private final float[] embedding;
     private final float[][] rmsAtt;
@@ -34,9 +32,10 @@ public final class JvmLlama2c extends JvmTransformer {
     private final float[] ropeSin;
 
     private JvmLlama2c(Llama2cCheckpoint ckpt, Llama2cTokenizer tokenizer, int threads) {
-        super(threads);
+        super(threads, tokenizer, ckpt.config.vocabSize(), ckpt.config.seqLen(), new int[] {
+            Llama2cTokenizer.EOS, Llama2cTokenizer.BOS
+        });
         this.c = ckpt.config;
-        this.tokenizer = tokenizer;
         int dim = c.dim();
         int kv = c.kvDim();
         int hidden = c.hiddenDim();
@@ -223,29 +222,9 @@ public final class JvmLlama2c extends JvmTransformer {
     }
 
     @Override
-    public TextTokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    @Override
-    public int vocabSize() {
-        return c.vocabSize();
-    }
-
-    @Override
-    public int maxContext() {
-        return c.seqLen();
-    }
-
-    @Override
-    public int[] endTokenIds() {
-        return new int[] {Llama2cTokenizer.EOS, Llama2cTokenizer.BOS};
-    }
-
-    @Override
     public String describe() {
         return "jvm llama2.c dim=" + c.dim() + " hidden=" + c.hiddenDim() + " layers=" + c.nLayers() + " heads="
-                + c.nHeads() + " kv_heads=" + c.nKvHeads() + " vocab=" + c.vocabSize() + " ctx=" + c.seqLen() + " on "
-                + threads() + " CPU thread(s)" + (MatMul.vectorized() ? ", vector API" : ", scalar");
+                + c.nHeads() + " kv_heads=" + c.nKvHeads() + " vocab=" + c.vocabSize() + " ctx=" + c.seqLen() + " "
+                + engineDescription();
     }
 }

@@ -2,6 +2,7 @@ package dev.probeval.model.jvm;
 
 import dev.probeval.model.DecodeBatch;
 import dev.probeval.model.LanguageModel;
+import dev.probeval.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +26,16 @@ abstract class JvmTransformer implements LanguageModel {
 
     private final int threads;
     private final ExecutorService pool;
+    private final TextTokenizer tokenizer;
+    private final int vocab;
+    private final int context;
+    private final int[] endTokens;
 
-    JvmTransformer(int threads) {
+    JvmTransformer(int threads, TextTokenizer tokenizer, int vocab, int context, int[] endTokens) {
+        this.tokenizer = tokenizer;
+        this.vocab = vocab;
+        this.context = context;
+        this.endTokens = endTokens.clone();
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -96,6 +105,31 @@ abstract class JvmTransformer implements LanguageModel {
                 rowPool.addLast(row);
             }
         }
+    }
+
+    @Override
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public int maxContext() {
+        return context;
+    }
+
+    @Override
+    public int[] endTokenIds() {
+        return endTokens.clone();
+    }
+
+    /** How the engine runs, for {@link #describe()}: threads and kernel. */
+    String engineDescription() {
+        return "on " + threads + " CPU thread(s)" + (MatMul.vectorized() ? ", vector API" : ", scalar");
     }
 
     /** Worker threads a step may use (the calling thread included). */
