@@ -39,7 +39,8 @@ class LabRunTest {
             "{\"threads\":1,\"data\":{\"maxChars\":45},\"model\":{\"contextLength\":46,\"dim\":16,\"layers\":1,\"heads\":2},"
                     + "\"train\":{\"learningRate\":0.01,\"warmupSteps\":1,\"steps\":12,\"batchSize\":3,"
                     + "\"targetGreedyRecall\":0},"
-                    + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2}}";
+                    + "\"unlearn\":{\"methods\":[\"ga\",\"npo\"],\"steps\":4,\"checkpointEvery\":2,\"batchSize\":2,"
+                    + "\"termGradNorms\":true}}";
 
     @TempDir
     static Path tmp;

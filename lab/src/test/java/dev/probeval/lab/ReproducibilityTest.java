@@ -60,13 +60,6 @@ class ReproducibilityTest {
             assertEquals(3, PyTorchThreads.intraOp(), "the lab restores the thread count it found");
             assertEquals(List.of("base", "gd+ent-s2", "gd+ent-s4", "retain-only"), List.copyOf(first.keySet()));
             assertEquals(first, second);
-            // Logging the per-term gradient norms does not change the update.
-            Path off = tmp.resolve("off.json");
-            Files.writeString(off, TINY.replace("\"batchSize\":2}", "\"batchSize\":2,\"termGradNorms\":false}"));
-            Map<String, String> third = run(LabConfig.load(off), split, tmp.resolve("c"));
-            for (String v : first.keySet()) {
-                assertEquals(parameters(first.get(v)), parameters(third.get(v)), v);
-            }
         } finally {
             PyTorchThreads.setIntraOp(before);
         }
