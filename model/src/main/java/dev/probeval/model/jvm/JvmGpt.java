@@ -135,8 +135,6 @@ public final class JvmGpt extends JvmTransformer {
         int ffn = c.ffnHidden();
         int hs = c.headSize();
         int n = to - from;
-        float scale = (float) (1.0 / Math.sqrt(hs));
-        int block = positions * d;
         for (int r = from; r < to; r++) {
             int e = tokens[r] * d;
             int p = pos * d;
@@ -150,33 +148,25 @@ public final class JvmGpt extends JvmTransformer {
                 Ops.layernorm(a.xb, r * d, a.x, r * d, ln1g[l], ln1b[l], d);
             }
             mm.apply(a.xb, from * d, n, d, qkv[l], 3 * d, a.qkv, from * 3 * d, false);
-            int kBlock = 2 * l * block;
-            int vBlock = (2 * l + 1) * block;
             for (int r = from; r < to; r++) {
                 int q = r * 3 * d;
-                float[] cache = kvCache[r];
-                // Keys channel-major (one run of positions per channel), values position-major.
-                for (int ch = 0; ch < d; ch++) {
-                    cache[kBlock + ch * positions + pos] = a.qkv[q + d + ch];
-                }
-                System.arraycopy(a.qkv, q + 2 * d, cache, vBlock + pos * d, d);
-                for (int h = 0; h < c.heads(); h++) {
-                    Ops.attend(
-                            mm,
-                            a.qkv,
-                            q + h * hs,
-                            cache,
-                            kBlock + h * hs * positions,
-                            positions,
-                            vBlock + h * hs,
-                            d,
-                            pos + 1,
-                            hs,
-                            scale,
-                            scores,
-                            a.att,
-                            r * d + h * hs);
-                }
+                attendRow(
+                        mm,
+                        a.qkv,
+                        q,
+                        q + d,
+                        q + 2 * d,
+                        kvCache[r],
+                        l,
+                        pos,
+                        positions,
+                        d,
+                        c.heads(),
+                        c.heads(),
+                        hs,
+                        scores,
+                        a.att,
+                        r * d);
             }
             mm.apply(a.att, from * d, n, d, proj[l], d, a.x, from * d, true);
             for (int r = from; r < to; r++) {

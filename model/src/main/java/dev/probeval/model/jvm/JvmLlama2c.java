@@ -139,11 +139,8 @@ public final class JvmLlama2c extends JvmTransformer {
         int hidden = c.hiddenDim();
         int hs = c.headSize();
         int heads = c.nHeads();
-        int kvMul = heads / c.nKvHeads();
         int qkvW = dim + 2 * kvDim;
         int n = to - from;
-        float scale = (float) (1.0 / Math.sqrt(hs));
-        int block = positions * kvDim;
         for (int r = from; r < to; r++) {
             System.arraycopy(embedding, tokens[r] * dim, a.x, r * dim, dim);
         }
@@ -152,36 +149,27 @@ public final class JvmLlama2c extends JvmTransformer {
                 Ops.rmsnorm(a.xb, r * dim, a.x, r * dim, rmsAtt[l], dim);
             }
             mm.apply(a.xb, from * dim, n, dim, wqkv[l], qkvW, a.qkv, from * qkvW, false);
-            int kBlock = 2 * l * block;
-            int vBlock = (2 * l + 1) * block;
             for (int r = from; r < to; r++) {
                 int q = r * qkvW;
                 rope(a.qkv, q, dim, pos);
                 rope(a.qkv, q + dim, kvDim, pos);
-                float[] cache = kvCache[r];
-                // Keys channel-major (one run of positions per channel), values position-major.
-                for (int ch = 0; ch < kvDim; ch++) {
-                    cache[kBlock + ch * positions + pos] = a.qkv[q + dim + ch];
-                }
-                System.arraycopy(a.qkv, q + dim + kvDim, cache, vBlock + pos * kvDim, kvDim);
-                for (int h = 0; h < heads; h++) {
-                    int g = (h / kvMul) * hs;
-                    Ops.attend(
-                            mm,
-                            a.qkv,
-                            q + h * hs,
-                            cache,
-                            kBlock + g * positions,
-                            positions,
-                            vBlock + g,
-                            kvDim,
-                            pos + 1,
-                            hs,
-                            scale,
-                            scores,
-                            a.att,
-                            r * dim + h * hs);
-                }
+                attendRow(
+                        mm,
+                        a.qkv,
+                        q,
+                        q + dim,
+                        q + dim + kvDim,
+                        kvCache[r],
+                        l,
+                        pos,
+                        positions,
+                        kvDim,
+                        heads,
+                        c.nKvHeads(),
+                        hs,
+                        scores,
+                        a.att,
+                        r * dim);
             }
             mm.apply(a.att, from * dim, n, dim, wo[l], dim, a.x, from * dim, true);
             for (int r = from; r < to; r++) {

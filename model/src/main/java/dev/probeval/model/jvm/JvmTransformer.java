@@ -132,6 +132,57 @@ abstract class JvmTransformer implements LanguageModel {
         return "on " + threads + " CPU thread(s)" + (MatMul.vectorized() ? ", vector API" : ", scalar");
     }
 
+    /**
+     * One row's attention at position {@code pos} of layer {@code layer}: appends the row's key (channel-major: one
+     * run of positions per channel) and value (position-major) to its cache, then attends each query head over
+     * positions 0 .. pos; query head h reads key/value group {@code h / (heads / kvHeads)}. The query, key and value
+     * are read from {@code qkv} at {@code q}, {@code k} and {@code v}; head h's output goes to {@code out[o + h·hs ..]}.
+     */
+    static void attendRow(
+            MatMul mm,
+            float[] qkv,
+            int q,
+            int k,
+            int v,
+            float[] cache,
+            int layer,
+            int pos,
+            int positions,
+            int kvDim,
+            int heads,
+            int kvHeads,
+            int hs,
+            float[] scores,
+            float[] out,
+            int o) {
+        int kBlock = 2 * layer * positions * kvDim;
+        int vBlock = (2 * layer + 1) * positions * kvDim;
+        for (int ch = 0; ch < kvDim; ch++) {
+            cache[kBlock + ch * positions + pos] = qkv[k + ch];
+        }
+        System.arraycopy(qkv, v, cache, vBlock + pos * kvDim, kvDim);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        int kvMul = heads / kvHeads;
+        for (int h = 0; h < heads; h++) {
+            int g = (h / kvMul) * hs;
+            Ops.attend(
+                    mm,
+                    qkv,
+                    q + h * hs,
+                    cache,
+                    kBlock + g * positions,
+                    positions,
+                    vBlock + g,
+                    kvDim,
+                    pos + 1,
+                    hs,
+                    scale,
+                    scores,
+                    out,
+                    o + h * hs);
+        }
+    }
+
     /** Worker threads a step may use (the calling thread included). */
     public int threads() {
         return threads;
