@@ -126,6 +126,19 @@ class SampleCommandTest {
             {"--tokenizer /no/such/tok.bin: not found", "--model", m, "--tokenizer", "/no/such/tok.bin", "--prompt", "x"
             },
             {"--num-samples must be >= 1, got 0", "--model", m, "--tokenizer", tok, "--prompt", "x", "-n", "0"},
+            {"--engine: unknown engine", "--model", m, "--tokenizer", tok, "--prompt", "x", "--engine", "nope"},
+            // A hostile engine name is quoted clipped, not echoed whole.
+            {
+                "(expected java or djl)",
+                "--model",
+                m,
+                "--tokenizer",
+                tok,
+                "--prompt",
+                "x",
+                "--engine",
+                "e".repeat(100_000)
+            },
             {"top-p must lie in (0, 1], got 0.0", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "0"},
             {"top-p must lie in (0, 1], got 1.5", "--model", m, "--tokenizer", tok, "--prompt", "x", "--top-p", "1.5"},
             {
@@ -176,6 +189,9 @@ class SampleCommandTest {
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertTrue(r.errLine().startsWith("probeval sample: "), r.err());
             assertTrue(r.errLine().contains(c[0]), "expected '" + c[0] + "' in: " + r.err());
+            assertTrue(
+                    r.errLine().length() < 2_000,
+                    "one short line: " + r.errLine().length() + " chars");
         }
     }
 }

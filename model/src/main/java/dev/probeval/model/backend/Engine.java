@@ -1,5 +1,6 @@
 package dev.probeval.model.backend;
 
+import dev.probeval.core.text.Texts;
 import java.util.Locale;
 
 /**
@@ -28,7 +29,7 @@ public enum Engine {
                 return e;
             }
         }
-        throw new IllegalArgumentException("unknown engine '" + name + "' (expected java or djl)");
+        throw new IllegalArgumentException("unknown engine " + Texts.clip(name) + " (expected java or djl)");
     }
 
     /**
